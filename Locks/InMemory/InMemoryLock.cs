@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+
+namespace Coord.Locks.InMemory;
+
+/// <summary>
+/// Locks inside one process: the service's zero-setup dev mode and examples. Same contract as the
+/// distributed backends (leases, holder tokens, fencing, FIFO hand-off), no server.
+/// </summary>
+public sealed class InMemoryLock : LockProvider
+{
+    private readonly InMemoryLockStore _store;
+
+    public InMemoryLock(InMemoryLockOptions? options = null, ILogger<InMemoryLock>? logger = null)
+        : base(options ??= new InMemoryLockOptions(), logger)
+    {
+        _store = options.Store;
+    }
+
+    public override string Backend => "inmemory";
+    public override string Endpoint => "this process";
+
+    internal InMemoryLockStore Store => _store;
+
+    protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        Metrics.Request("acquire");
+        return _store.AcquireAsync(request, cancellationToken);
+    }
+
+    protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        Metrics.Request("renew");
+        return Task.FromResult(_store.Renew(name, holderToken, ttl));
+    }
+
+    protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
+    {
+        Metrics.Request("release");
+        return Task.FromResult(_store.Release(name, holderToken));
+    }
+}

@@ -1,0 +1,199 @@
+namespace Coord.Locks.InMemory;
+
+/// <summary>
+/// The state behind <see cref="InMemoryLock"/>: per name a holder, its expiry and a FIFO queue of
+/// waiters. A release hands the lock straight to the first waiter, so nobody can barge past the queue.
+/// </summary>
+public sealed class InMemoryLockStore
+{
+    /// <summary>The process-wide store used when options name none.</summary>
+    public static InMemoryLockStore Shared { get; } = new(TimeProvider.System);
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private long _lastFence;
+
+    public InMemoryLockStore(TimeProvider time)
+    {
+        _time = time;
+        // Seeding from the wall clock (microseconds) keeps fencing tokens rising across restarts of the process.
+        _lastFence = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+    }
+
+    /// <summary>Number of names with a holder or waiters; names with neither are forgotten.</summary>
+    public int ActiveNames
+    {
+        get
+        {
+            lock (_gate)
+                return _entries.Count;
+        }
+    }
+
+    internal async Task<LockGrant?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        Waiter waiter;
+        lock (_gate)
+        {
+            var entry = GetEntry(request.Name);
+            ExpireHolder(entry);
+            if (entry.Holder is null && entry.Waiters.Count == 0)
+                return Grant(entry, request.HolderToken, request.Ttl);
+            if (request.WaitExpired)
+            {
+                ForgetIfIdle(request.Name, entry);
+                return null;
+            }
+            waiter = new Waiter(request.HolderToken, request.Ttl);
+            waiter.Node = entry.Waiters.AddLast(waiter);
+        }
+
+        try
+        {
+            while (true)
+            {
+                TimeSpan holderLeft;
+                lock (_gate)
+                {
+                    var entry = _entries[request.Name];
+                    if (waiter.Grant is null)
+                        HandOffIfExpired(request.Name, entry);
+                    if (waiter.Grant is not null)
+                        return waiter.Grant;
+                    if (request.WaitExpired)
+                    {
+                        entry.Waiters.Remove(waiter.Node!);
+                        ForgetIfIdle(request.Name, entry);
+                        return null;
+                    }
+                    holderLeft = Remaining(entry.HolderExpiresAt);
+                }
+                // Woken by a release hand-off; the timer only covers a holder that expires without releasing.
+                await waiter.Signal.WaitAsync(request.NextWakeUp(holderLeft), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                if (waiter.Grant is null && _entries.TryGetValue(request.Name, out var entry))
+                {
+                    entry.Waiters.Remove(waiter.Node!);
+                    ForgetIfIdle(request.Name, entry);
+                }
+            }
+            throw;
+        }
+    }
+
+    internal bool Renew(string name, string holderToken, TimeSpan ttl)
+    {
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(name, out var entry))
+                return false;
+            ExpireHolder(entry);
+            if (entry.Holder != holderToken)
+                return false;
+            entry.HolderExpiresAt = _time.GetTimestamp() + ToTimestampTicks(ttl);
+            return true;
+        }
+    }
+
+    internal bool Release(string name, string holderToken)
+    {
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(name, out var entry))
+                return false;
+            ExpireHolder(entry);
+            if (entry.Holder != holderToken)
+                return false;
+            entry.Holder = null;
+            HandOffIfExpired(name, entry);
+            return true;
+        }
+    }
+
+    /// <summary>Drops the current holder as if its lease had run out (used to test the lost signal).</summary>
+    internal bool ExpireNow(string name)
+    {
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(name, out var entry) || entry.Holder is null)
+                return false;
+            entry.HolderExpiresAt = _time.GetTimestamp();
+            entry.Holder = null;
+            HandOffIfExpired(name, entry);
+            return true;
+        }
+    }
+
+    private Entry GetEntry(string name)
+    {
+        if (!_entries.TryGetValue(name, out var entry))
+            _entries[name] = entry = new Entry();
+        return entry;
+    }
+
+    private void ExpireHolder(Entry entry)
+    {
+        if (entry.Holder is not null && _time.GetTimestamp() >= entry.HolderExpiresAt)
+            entry.Holder = null;
+    }
+
+    private void HandOffIfExpired(string name, Entry entry)
+    {
+        ExpireHolder(entry);
+        if (entry.Holder is not null)
+            return;
+        var head = entry.Waiters.First;
+        if (head is null)
+        {
+            ForgetIfIdle(name, entry);
+            return;
+        }
+        entry.Waiters.RemoveFirst();
+        head.Value.Grant = Grant(entry, head.Value.Token, head.Value.Ttl);
+        head.Value.Signal.Set();
+    }
+
+    private LockGrant Grant(Entry entry, string token, TimeSpan ttl)
+    {
+        var now = _time.GetTimestamp();
+        entry.Holder = token;
+        entry.HolderExpiresAt = now + ToTimestampTicks(ttl);
+        return new LockGrant(++_lastFence, now);
+    }
+
+    private void ForgetIfIdle(string name, Entry entry)
+    {
+        if (entry.Holder is null && entry.Waiters.Count == 0)
+            _entries.Remove(name);
+    }
+
+    private TimeSpan Remaining(long timestamp)
+    {
+        var left = timestamp - _time.GetTimestamp();
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+    }
+
+    private long ToTimestampTicks(TimeSpan span) => span.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond;
+
+    private sealed class Entry
+    {
+        public string? Holder;
+        public long HolderExpiresAt;
+        public readonly LinkedList<Waiter> Waiters = new();
+    }
+
+    private sealed class Waiter(string token, TimeSpan ttl)
+    {
+        public string Token { get; } = token;
+        public TimeSpan Ttl { get; } = ttl;
+        public LinkedListNode<Waiter>? Node;
+        public LockGrant? Grant;
+        public Internal.WakeUpSignal Signal { get; } = new();
+    }
+}

@@ -1,0 +1,10 @@
+namespace Coord.Locks;
+
+/// <summary>What a backend returns when it has given the lock to a request.</summary>
+/// <param name="FencingToken">Strictly increasing per name; null where the backend cannot issue a safe one.</param>
+/// <param name="LeaseStartedTimestamp">
+/// <see cref="TimeProvider.GetTimestamp"/> taken before sending the request that started the
+/// server-side lease. Validity is counted from here, so the client gives up before the server could.
+/// </param>
+/// <param name="BackendLost">Fires when the backend itself reports the hold gone (session expired, lease revoked).</param>
+public sealed record LockGrant(long? FencingToken, long LeaseStartedTimestamp, CancellationToken BackendLost = default);

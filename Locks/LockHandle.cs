@@ -1,0 +1,194 @@
+using Microsoft.Extensions.Logging;
+
+namespace Coord.Locks;
+
+/// <summary>
+/// A live hold: renews every TTL/3 and fires <see cref="Lost"/> the moment validity can no longer
+/// be vouched for. Validity is counted from when the last successful acquire or renew request was
+/// <em>sent</em>, minus a drift margin, so it always ends before the server's own lease does.
+/// </summary>
+internal sealed class LockHandle : ILockHandle
+{
+    private readonly LockProvider _provider;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly long? _fencingToken;
+    private readonly TimeSpan _margin;
+    private readonly CancellationTokenSource _lost = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationToken _backendLost;
+    private CancellationTokenRegistration _backendLostRegistration;
+    private Task _renewLoop = Task.CompletedTask;
+    private long _validUntilTimestamp;
+    private long _leaseStartedTimestamp;
+    private int _ended;
+    private volatile bool _renewalStoppedForTests;
+
+    public LockHandle(LockProvider provider, LockRequest request, LockGrant grant, double driftFactor, TimeProvider time, ILogger logger)
+    {
+        _provider = provider;
+        _time = time;
+        _logger = logger;
+        Name = request.Name;
+        HolderToken = request.HolderToken;
+        Ttl = request.Ttl;
+        _fencingToken = grant.FencingToken;
+        _backendLost = grant.BackendLost;
+        _margin = TimeSpan.FromTicks((long)(Ttl.Ticks * driftFactor)) + TimeSpan.FromMilliseconds(2);
+        SetLeaseStart(grant.LeaseStartedTimestamp);
+    }
+
+    public string Name { get; }
+    public string HolderToken { get; }
+    public TimeSpan Ttl { get; }
+    public bool HasFencingToken => _fencingToken is not null;
+
+    public long FencingToken => _fencingToken ?? throw new NotSupportedException(
+        $"The {_provider.BackendName} backend issues no fencing token that a resource could trust (lock '{Name}'). Use a backend with fencing (Redis single instance, etcd, ZooKeeper, PostgreSQL) where stale holders must be rejected.");
+
+    public DateTimeOffset ValidUntil => _time.GetUtcNow() + RemainingValidity();
+
+    public CancellationToken Lost => _lost.Token;
+    public bool IsLost => _lost.IsCancellationRequested;
+
+    internal void Start()
+    {
+        if (_backendLost.CanBeCanceled)
+            _backendLostRegistration = _backendLost.Register(static s => ((LockHandle)s!).MarkLost("the backend reported the hold gone"), this);
+        _renewLoop = Task.Run(RenewLoopAsync);
+    }
+
+    /// <summary>Stops renewing without releasing, as a crashed holder would; for tests of expiry.</summary>
+    internal void StopRenewingForTests()
+    {
+        _renewalStoppedForTests = true;
+        _stop.Cancel();
+    }
+
+    private void SetLeaseStart(long sentTimestamp)
+    {
+        Volatile.Write(ref _leaseStartedTimestamp, sentTimestamp);
+        var validTicks = (Ttl - _margin).Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond;
+        Volatile.Write(ref _validUntilTimestamp, sentTimestamp + validTicks);
+    }
+
+    private TimeSpan RemainingValidity()
+    {
+        var now = _time.GetTimestamp();
+        var left = Volatile.Read(ref _validUntilTimestamp) - now;
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+    }
+
+    private async Task RenewLoopAsync()
+    {
+        var interval = Ttl / 3;
+        var retryDelay = TimeSpan.FromTicks(Math.Clamp(Ttl.Ticks / 10, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
+        var nextDelay = interval - _time.GetElapsedTime(Volatile.Read(ref _leaseStartedTimestamp));
+        while (!_stop.IsCancellationRequested && !_lost.IsCancellationRequested)
+        {
+            try
+            {
+                var validity = RemainingValidity();
+                var delay = nextDelay < validity ? nextDelay : validity;
+                if (delay > TimeSpan.Zero)
+                    await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
+
+                var sentAt = _time.GetTimestamp();
+                validity = RemainingValidity();
+                if (validity <= TimeSpan.Zero)
+                {
+                    MarkLost("the lease ran out before a renewal succeeded");
+                    return;
+                }
+
+                using var attempt = new CancellationTokenSource(validity, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token, _stop.Token, _lost.Token);
+                if (await _provider.RenewForHandleAsync(Name, HolderToken, Ttl, linked.Token).ConfigureAwait(false))
+                {
+                    SetLeaseStart(sentAt);
+                    nextDelay = interval - _time.GetElapsedTime(sentAt);
+                }
+                else
+                {
+                    MarkLost("the backend refused the renewal: someone else holds the lock or it expired");
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested || _lost.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // A failed renewal is retried until validity runs out: a short network blip must not cost the lock.
+                _logger.LogWarning(ex, "Renewing lock {LockName} on {Backend} failed; retrying while the lease is still valid", Name, _provider.BackendName);
+                nextDelay = retryDelay;
+            }
+        }
+    }
+
+    private void MarkLost(string reason)
+    {
+        // 0 = live, 1 = released, 2 = lost: a released hold never reports itself lost.
+        if (Interlocked.CompareExchange(ref _ended, 2, 0) != 0)
+            return;
+        _logger.LogWarning("Lock {LockName} on {Backend} lost: {Reason}", Name, _provider.BackendName, reason);
+        _provider.Metrics.Ended(lost: true, reason);
+        try
+        {
+            _lost.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            _logger.LogError(ex, "A callback registered on the Lost token of lock {LockName} threw", Name);
+        }
+    }
+
+    public async Task ReleaseAsync(CancellationToken cancellationToken = default)
+    {
+        var previous = Interlocked.CompareExchange(ref _ended, 1, 0);
+        if (previous == 1)
+            return;
+        _stop.Cancel();
+        await _backendLostRegistration.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _renewLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        try
+        {
+            // Even a lost hold is released by token: if the lease happens to still exist, this frees it sooner; if not, it changes nothing.
+            await _provider.ReleaseForHandleAsync(Name, HolderToken, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _provider.Forget(this);
+            if (previous == 0)
+                _provider.Metrics.Ended(lost: false, null);
+            Interlocked.Exchange(ref _ended, 1);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _ended) == 1)
+            return;
+        try
+        {
+            await ReleaseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Dispose must not mask the exception of the block it ends; the lease expires by itself.
+            _logger.LogWarning(ex, "Releasing lock {LockName} on {Backend} failed; it will expire after its TTL", Name, _provider.BackendName);
+        }
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    internal bool RenewalStoppedForTests => _renewalStoppedForTests;
+}

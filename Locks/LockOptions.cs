@@ -1,0 +1,37 @@
+namespace Coord.Locks;
+
+/// <summary>Settings every backend shares. Backend option types derive from this.</summary>
+public class LockOptions
+{
+    /// <summary>Longest lease a lock may ask for.</summary>
+    public static readonly TimeSpan MaximumTtl = TimeSpan.FromDays(1);
+
+    /// <summary>Lease length when an acquire call gives none. Default 15 s.</summary>
+    public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Extra time, on top of a caller's wait, that a backend may take to answer before the call fails
+    /// with <see cref="LockBackendException"/>. Default 5 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Fraction of the TTL assumed lost to clock rate differences between client and server; the
+    /// handle treats its hold as gone this much (plus 2 ms) before the server could expire it. Default 0.01.
+    /// </summary>
+    public double ClockDriftFactor { get; set; } = 0.01;
+
+    /// <summary>Time source; tests may inject a fake one.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the setting and what is allowed.</summary>
+    public virtual void Validate()
+    {
+        LockValidation.ValidateTtl(DefaultTtl, nameof(DefaultTtl));
+        if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > TimeSpan.FromMinutes(5))
+            throw new ArgumentException($"{nameof(ConnectTimeout)} must be more than 0 and at most 5 minutes; it was {ConnectTimeout}.", nameof(ConnectTimeout));
+        if (!(ClockDriftFactor >= 0 && ClockDriftFactor < 0.5))
+            throw new ArgumentException($"{nameof(ClockDriftFactor)} must be at least 0 and less than 0.5; it was {ClockDriftFactor}.", nameof(ClockDriftFactor));
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+}

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Coord.Locks;
+
+/// <summary>
+/// The shared half of every backend: validation, holder tokens, wait bounds, error wrapping,
+/// renewal, the lost signal and metrics. A backend supplies only the three calls that touch its
+/// server: acquire (including its own way of waiting), renew and release by holder token.
+/// </summary>
+public abstract class LockProvider : ILock
+{
+    private readonly ConcurrentDictionary<LockHandle, byte> _liveHandles = new();
+    private int _disposed;
+
+    protected LockProvider(LockOptions options, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        Time = options.TimeProvider;
+        Logger = logger ?? NullLogger.Instance;
+    }
+
+    protected LockOptions Options { get; }
+    protected TimeProvider Time { get; }
+    protected ILogger Logger { get; }
+
+    public abstract string Backend { get; }
+    public abstract string Endpoint { get; }
+    public virtual bool SupportsFencing => true;
+
+    /// <summary>Request counts and meters for this provider; backends count every request they send here.</summary>
+    public LockMetrics Metrics => _metrics ??= new LockMetrics(Backend);
+    private LockMetrics? _metrics;
+
+    /// <summary>
+    /// Gets the lock for <paramref name="request"/>, waiting (by notification, not polling) while
+    /// <see cref="LockRequest.WaitExpired"/> is false. Returns null when the wait ran out. If it throws
+    /// or is cancelled after sending anything, the provider calls <see cref="AbandonAcquireAsync"/>.
+    /// </summary>
+    protected abstract Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Extends the lease if <paramref name="holderToken"/> still holds it; false otherwise, changing nothing.</summary>
+    protected abstract Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>Releases if <paramref name="holderToken"/> holds the lock (and wakes the next waiter); false otherwise, changing nothing.</summary>
+    protected abstract Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Cleans up after an acquire that failed or was cancelled midway, so that no hold or queue
+    /// entry is left behind. The token is unique to that attempt, so releasing by it is always safe.
+    /// </summary>
+    protected virtual Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
+        => ReleaseCoreAsync(request.Name, request.HolderToken, cancellationToken);
+
+    /// <summary>Frees backend resources (connections, sessions) after live holds were released.</summary>
+    protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
+
+    public async Task<ILockHandle> AcquireAsync(string name, TimeSpan? wait = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        var validWait = LockValidation.ValidateWait(wait, nameof(wait));
+        var handle = await AcquireInternalAsync(name, validWait, ttl, cancellationToken).ConfigureAwait(false);
+        return handle ?? throw new LockTimeoutException(name, Backend, Endpoint, validWait ?? TimeSpan.Zero);
+    }
+
+    public Task<ILockHandle?> TryAcquireAsync(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+        => AcquireInternalAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken);
+
+    public ILockHandle Acquire(string name, TimeSpan? wait = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+        => AcquireAsync(name, wait, ttl, cancellationToken).GetAwaiter().GetResult();
+
+    public ILockHandle? TryAcquire(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+        => TryAcquireAsync(name, wait, ttl, cancellationToken).GetAwaiter().GetResult();
+
+    public async Task<bool> RenewAsync(string name, string holderToken, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        LockValidation.ValidateName(name);
+        LockValidation.ValidateHolderToken(holderToken);
+        var validTtl = LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, nameof(ttl));
+        ThrowIfDisposed();
+        return await CallBackendAsync(name, "renew", ct => RenewCoreAsync(name, holderToken, validTtl, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> ReleaseAsync(string name, string holderToken, CancellationToken cancellationToken = default)
+    {
+        LockValidation.ValidateName(name);
+        LockValidation.ValidateHolderToken(holderToken);
+        ThrowIfDisposed();
+        return await CallBackendAsync(name, "release", ct => ReleaseCoreAsync(name, holderToken, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ILockHandle?> AcquireInternalAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken)
+    {
+        LockValidation.ValidateName(name);
+        var validTtl = LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, nameof(ttl));
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var request = new LockRequest(name, NewHolderToken(), validTtl, wait, Time);
+        LockGrant? grant;
+        try
+        {
+            grant = await CallBackendAsync(name, "acquire", ct => AcquireCoreAsync(request, ct), cancellationToken, wait).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Metrics.NotAcquired("cancelled");
+            await AbandonQuietlyAsync(request).ConfigureAwait(false);
+            throw;
+        }
+        catch
+        {
+            Metrics.NotAcquired("error");
+            await AbandonQuietlyAsync(request).ConfigureAwait(false);
+            throw;
+        }
+
+        if (grant is null)
+        {
+            Metrics.NotAcquired("timeout");
+            return null;
+        }
+
+        Metrics.Acquired(request.Elapsed);
+        var handle = new LockHandle(this, request, grant, Options.ClockDriftFactor, Time, Logger);
+        _liveHandles[handle] = 0;
+        handle.Start();
+        return handle;
+    }
+
+    /// <summary>
+    /// Runs one backend call with a hard bound (the caller's wait plus the connect timeout) and turns
+    /// backend failures into <see cref="LockBackendException"/>s that name the lock, backend and endpoint.
+    /// </summary>
+    private async Task<T> CallBackendAsync<T>(string name, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
+    {
+        var bound = (wait ?? TimeSpan.Zero) + Options.ConnectTimeout;
+        var unbounded = operation == "acquire" && wait is null;
+        using var timeout = unbounded ? null : new CancellationTokenSource(bound, Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout?.Token ?? CancellationToken.None);
+        try
+        {
+            return await call(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout is { IsCancellationRequested: true })
+        {
+            throw new LockBackendException(
+                $"Lock '{name}': the {Backend} backend at {Endpoint} did not complete {operation} within {bound.TotalMilliseconds:0} ms.",
+                name, Backend, Endpoint, new TimeoutException());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not LockException and not ArgumentException and not NotSupportedException and not ObjectDisposedException)
+        {
+            throw new LockBackendException(
+                $"Lock '{name}': {operation} on the {Backend} backend at {Endpoint} failed: {ex.Message}",
+                name, Backend, Endpoint, ex);
+        }
+    }
+
+    private async Task AbandonQuietlyAsync(LockRequest request)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(Options.ConnectTimeout, Time);
+            await AbandonAcquireAsync(request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The lease still expires by itself within its TTL; nothing more can be done here.
+            Logger.LogDebug(ex, "Cleanup after an unfinished acquire of lock {LockName} on {Backend} failed", request.Name, Backend);
+        }
+    }
+
+    internal Task<bool> RenewForHandleAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+        => RenewCoreAsync(name, holderToken, ttl, cancellationToken);
+
+    internal async Task<bool> ReleaseForHandleAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => await CallBackendAsync(name, "release", ct => ReleaseCoreAsync(name, holderToken, ct), cancellationToken).ConfigureAwait(false);
+
+    internal void Forget(LockHandle handle) => _liveHandles.TryRemove(handle, out _);
+
+    internal string BackendName => Backend;
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private static string NewHolderToken() => RandomNumberGenerator.GetHexString(32, lowercase: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        foreach (var handle in _liveHandles.Keys)
+        {
+            try
+            {
+                await handle.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Logger.LogWarning(ex, "Releasing lock {LockName} while disposing the {Backend} provider failed", handle.Name, Backend);
+            }
+        }
+        await DisposeCoreAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,59 @@
+namespace Coord.Locks;
+
+/// <summary>One validated acquire call as a backend sees it.</summary>
+public sealed class LockRequest
+{
+    private readonly TimeProvider _time;
+
+    internal LockRequest(string name, string holderToken, TimeSpan ttl, TimeSpan? wait, TimeProvider time)
+    {
+        Name = name;
+        HolderToken = holderToken;
+        Ttl = ttl;
+        Wait = wait;
+        _time = time;
+        StartedTimestamp = time.GetTimestamp();
+    }
+
+    public string Name { get; }
+
+    /// <summary>Fresh 128-bit random secret for this acquisition (32 lowercase hex characters).</summary>
+    public string HolderToken { get; }
+
+    public TimeSpan Ttl { get; }
+
+    /// <summary>How long the caller is willing to wait; null waits until cancelled.</summary>
+    public TimeSpan? Wait { get; }
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the caller asked.</summary>
+    public long StartedTimestamp { get; }
+
+    public TimeSpan Elapsed => _time.GetElapsedTime(StartedTimestamp);
+
+    /// <summary>Time left to wait: <see cref="Timeout.InfiniteTimeSpan"/> when unbounded, never negative.</summary>
+    public TimeSpan RemainingWait
+    {
+        get
+        {
+            if (Wait is null)
+                return Timeout.InfiniteTimeSpan;
+            var left = Wait.Value - Elapsed;
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>True once a bounded wait has run out; a backend then makes no further attempt.</summary>
+    public bool WaitExpired => Wait is not null && Elapsed >= Wait.Value;
+
+    /// <summary>
+    /// The smaller of <paramref name="fallback"/> and the remaining wait: how long a waiter may sleep
+    /// before it must look again.
+    /// </summary>
+    public TimeSpan NextWakeUp(TimeSpan fallback)
+    {
+        if (fallback < TimeSpan.Zero)
+            fallback = TimeSpan.Zero;
+        var left = RemainingWait;
+        return left == Timeout.InfiniteTimeSpan || fallback < left ? fallback : left;
+    }
+}

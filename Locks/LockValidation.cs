@@ -1,0 +1,71 @@
+namespace Coord.Locks;
+
+/// <summary>The single place where lock names and durations are checked, so every backend rejects the same input the same way.</summary>
+internal static class LockValidation
+{
+    public const int MaximumNameLength = 256;
+    public const int MaximumHolderTokenLength = 128;
+
+    public static void ValidateName(string name, string parameter = "name")
+    {
+        if (name is null)
+            throw new ArgumentNullException(parameter, "A lock name is required: 1 to 256 characters.");
+        if (name.Length == 0 || name.Length > MaximumNameLength)
+            throw new ArgumentException($"A lock name must be 1 to {MaximumNameLength} characters; it had {name.Length}.", parameter);
+        foreach (var c in name)
+        {
+            // Control characters break key layouts (ZooKeeper paths, log lines) and are never meant.
+            if (char.IsControl(c))
+                throw new ArgumentException($"A lock name may not contain control characters (found U+{(int)c:X4}); letters, digits, punctuation, spaces and any non-ASCII text are allowed.", parameter);
+        }
+        if (!IsWellFormedUtf16(name))
+            throw new ArgumentException("A lock name must be valid text (it contains a lone surrogate).", parameter);
+    }
+
+    public static TimeSpan ValidateTtl(TimeSpan ttl, string parameter = "ttl")
+    {
+        if (ttl <= TimeSpan.Zero || ttl > LockOptions.MaximumTtl)
+            throw new ArgumentOutOfRangeException(parameter, ttl, $"A lock TTL must be more than 0 and at most {LockOptions.MaximumTtl.TotalDays:0} day; it was {ttl}.");
+        if (ttl < TimeSpan.FromMilliseconds(10))
+            throw new ArgumentOutOfRangeException(parameter, ttl, $"A lock TTL must be at least 10 ms so that it can be renewed in time; it was {ttl}.");
+        return ttl;
+    }
+
+    /// <summary>Null and <see cref="Timeout.InfiniteTimeSpan"/> both mean "wait until cancelled".</summary>
+    public static TimeSpan? ValidateWait(TimeSpan? wait, string parameter = "wait")
+    {
+        if (wait is null || wait == Timeout.InfiniteTimeSpan)
+            return null;
+        if (wait < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(parameter, wait, $"A wait must be zero or more (or null / Timeout.InfiniteTimeSpan to wait until cancelled); it was {wait}.");
+        if (wait > TimeSpan.FromDays(365))
+            throw new ArgumentOutOfRangeException(parameter, wait, $"A wait must be at most 365 days (or null to wait until cancelled); it was {wait}.");
+        return wait;
+    }
+
+    public static void ValidateHolderToken(string holderToken, string parameter = "holderToken")
+    {
+        if (string.IsNullOrEmpty(holderToken))
+            throw new ArgumentException("A holder token is required: the value returned when the lock was acquired.", parameter);
+        if (holderToken.Length > MaximumHolderTokenLength)
+            throw new ArgumentException($"A holder token is at most {MaximumHolderTokenLength} characters; it had {holderToken.Length}.", parameter);
+    }
+
+    private static bool IsWellFormedUtf16(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]))
+            {
+                if (i + 1 >= s.Length || !char.IsLowSurrogate(s[i + 1]))
+                    return false;
+                i++;
+            }
+            else if (char.IsLowSurrogate(s[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
