@@ -50,7 +50,7 @@ public abstract class LockProvider : ILock
     protected abstract Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Cleans up after an acquire that failed or was cancelled midway, so that no hold or queue
+    /// Cleans up after an acquire that timed out, failed or was cancelled, so that no hold or queue
     /// entry is left behind. The token is unique to that attempt, so releasing by it is always safe.
     /// </summary>
     protected virtual Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
@@ -121,6 +121,8 @@ public abstract class LockProvider : ILock
         if (grant is null)
         {
             Metrics.NotAcquired("timeout");
+            // A wait that ran out may still have a queue entry, or a hand-off that raced the timeout.
+            await AbandonQuietlyAsync(request).ConfigureAwait(false);
             return null;
         }
 

@@ -28,6 +28,9 @@ public sealed class LockRequest
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the caller asked.</summary>
     public long StartedTimestamp { get; }
 
+    /// <summary>Whatever the backend needs to remember about this attempt for its clean-up (e.g. that it joined a queue).</summary>
+    public object? BackendState { get; set; }
+
     public TimeSpan Elapsed => _time.GetElapsedTime(StartedTimestamp);
 
     /// <summary>Time left to wait: <see cref="Timeout.InfiniteTimeSpan"/> when unbounded, never negative.</summary>

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using Coord.Locks.Redis;
+using StackExchange.Redis;
+
+namespace Coord.Locks.Tests.Redis;
+
+/// <summary>What the Redis backend promises beyond the shared contract: its key layout, queue hygiene and clear failures.</summary>
+public sealed class RedisLockTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private readonly List<RedisLock> _clients = [];
+
+    private RedisLock Client(string prefix = "coord:", TimeSpan? waiterLease = null)
+    {
+        var client = new RedisLock(new RedisLockOptions
+        {
+            Configuration = redis.Server.ConnectionString,
+            KeyPrefix = prefix,
+            WaiterLease = waiterLease ?? TimeSpan.FromSeconds(6),
+        });
+        _clients.Add(client);
+        return client;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var c in _clients)
+            await c.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_lock_key_holds_the_holder_token_with_the_TTL_and_the_fence_key_the_token()
+    {
+        var name = $"layout/{Guid.NewGuid():N}";
+        var keys = new RedisLockKeys("coord:", name);
+        await using var held = await Client().AcquireAsync(name, ttl: TimeSpan.FromSeconds(20));
+
+        var db = redis.Raw.GetDatabase();
+        Assert.Equal(held.HolderToken, (string?)await db.StringGetAsync(keys.Lock));
+        var pttl = await db.KeyTimeToLiveAsync(keys.Lock);
+        Assert.InRange(pttl!.Value, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(20));
+        Assert.Equal(held.FencingToken, (long)await db.StringGetAsync(keys.Fence));
+    }
+
+    [Fact]
+    public async Task An_uncontended_acquire_and_release_cost_one_round_trip_each()
+    {
+        var client = Client();
+        var name = $"cost/{Guid.NewGuid():N}";
+        var before = await redis.CommandsProcessedAsync();
+        var held = await client.AcquireAsync(name, wait: TimeSpan.FromSeconds(5));
+        await held.ReleaseAsync();
+        var counts = client.Metrics.RequestCounts();
+
+        Assert.Equal(1, counts["acquire"]);
+        Assert.Equal(1, counts["release"]);
+        Assert.False(counts.ContainsKey("subscribe"));
+        // EVALSHA runs count their inner commands too; the point is that nothing polls.
+        var commands = await redis.CommandsProcessedAsync() - before;
+        Assert.InRange(commands, 2, 20);
+    }
+
+    [Fact]
+    public async Task Fencing_tokens_survive_the_lock_key_expiring()
+    {
+        var name = $"fence/{Guid.NewGuid():N}";
+        var a = Client();
+        var first = await a.AcquireAsync(name, ttl: TimeSpan.FromMilliseconds(300));
+        ((LockHandle)first).StopRenewingForTests();
+        await using var second = await Client().AcquireAsync(name, wait: TimeSpan.FromSeconds(10));
+        Assert.True(second.FencingToken > first.FencingToken);
+    }
+
+    [Fact]
+    public async Task A_dead_waiter_at_the_head_of_the_queue_drops_out_after_its_place_lease()
+    {
+        var name = $"deadwaiter/{Guid.NewGuid():N}";
+        var keys = new RedisLockKeys("coord:", name);
+        var holder = Client();
+        var held = await holder.AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+
+        // A waiter that queued and then vanished without leaving: written as its process would have left it.
+        var db = redis.Raw.GetDatabase();
+        var server = redis.Raw.GetServer(redis.Server.Endpoint);
+        var nowMs = (long)(await server.TimeAsync() - DateTime.UnixEpoch).TotalMilliseconds;
+        await db.SortedSetAddAsync(keys.Queue, "deadbeefdeadbeefdeadbeefdeadbeef", 1);
+        await db.HashSetAsync(keys.Waiters, "deadbeefdeadbeefdeadbeefdeadbeef", $"30000:{nowMs + 1500}");
+
+        var waiter = Client(waiterLease: TimeSpan.FromSeconds(1));
+        var waiting = waiter.AcquireAsync(name, wait: TimeSpan.FromSeconds(20));
+        await Task.Delay(2000);
+        await held.ReleaseAsync();
+
+        // The dead entry's lease ran out before the release, so the hand-off skips it.
+        await using var next = await waiting;
+        Assert.Equal(next.HolderToken, (string?)await db.StringGetAsync(keys.Lock));
+        Assert.False(await db.HashExistsAsync(keys.Waiters, "deadbeefdeadbeefdeadbeefdeadbeef"));
+    }
+
+    [Fact]
+    public async Task A_timed_out_waiter_leaves_no_queue_entry()
+    {
+        var name = $"timeoutclean/{Guid.NewGuid():N}";
+        var keys = new RedisLockKeys("coord:", name);
+        await using var held = await Client().AcquireAsync(name);
+        Assert.Null(await Client().TryAcquireAsync(name, wait: TimeSpan.FromMilliseconds(300)));
+
+        var db = redis.Raw.GetDatabase();
+        Assert.Equal(0, await db.SortedSetLengthAsync(keys.Queue));
+        Assert.Equal(0, await db.HashLengthAsync(keys.Waiters));
+    }
+
+    [Fact]
+    public async Task One_release_wakes_exactly_one_of_many_waiters()
+    {
+        var name = $"herd/{Guid.NewGuid():N}";
+        var holder = Client();
+        var held = await holder.AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+        // A long place lease means no waiter refreshes its place during the test, so any retry would be a wake-up.
+        var waiters = Enumerable.Range(0, 8).Select(_ => Client(waiterLease: TimeSpan.FromSeconds(60))).ToArray();
+        var tasks = waiters.Select(w => w.AcquireAsync(name, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(30))).ToArray();
+        await Task.Delay(1000);
+        var before = waiters.Sum(w => w.Metrics.RequestCount("acquire"));
+
+        await held.ReleaseAsync();
+        var first = await Task.WhenAny(tasks);
+        await Task.Delay(500);
+
+        // The hand-off is delivered to its one waiter; nobody else even retried.
+        Assert.Equal(1, tasks.Count(t => t.IsCompletedSuccessfully));
+        Assert.Equal(before, waiters.Sum(w => w.Metrics.RequestCount("acquire")));
+        await (await first).DisposeAsync();
+        foreach (var t in tasks)
+            await (await t).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_unreachable_server_fails_within_the_wait_plus_connect_timeout_naming_backend_and_endpoint()
+    {
+        var client = new RedisLock(new RedisLockOptions { Configuration = "127.0.0.1:1", ConnectTimeout = TimeSpan.FromSeconds(1) });
+        _clients.Add(client);
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<LockBackendException>(() => client.AcquireAsync("unreachable", wait: TimeSpan.FromSeconds(1)));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        Assert.Equal("redis", ex.Backend);
+        Assert.Equal("unreachable", ex.LockName);
+        Assert.Contains("127.0.0.1:1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_rejected_with_what_is_allowed()
+    {
+        var none = Assert.Throws<ArgumentException>(() => new RedisLock(new RedisLockOptions()));
+        Assert.Contains("Configuration", none.Message, StringComparison.Ordinal);
+        var lease = Assert.Throws<ArgumentException>(() => new RedisLock(new RedisLockOptions { Configuration = "x:1", WaiterLease = TimeSpan.FromMilliseconds(1) }));
+        Assert.Contains("between 300 ms and 10 minutes", lease.Message, StringComparison.Ordinal);
+        var ttl = Assert.ThrowsAny<ArgumentException>(() => new RedisLock(new RedisLockOptions { Configuration = "x:1", DefaultTtl = TimeSpan.Zero }));
+        Assert.Contains("at most 1 day", ttl.Message, StringComparison.Ordinal);
+    }
+}

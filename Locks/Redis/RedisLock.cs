@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Coord.Locks.Redis;
+
+/// <summary>
+/// Locks on one Redis server (or a primary with replicas). Acquire is one Lua script: <c>SET NX PX</c>
+/// plus <c>INCR</c> of a per-name fence counter. Waiters queue in arrival order; a release hands the
+/// lock straight to the first live waiter and publishes one message naming it, so a hand-off costs a
+/// single notification and a releaser that asks again at once goes to the back of the queue.
+/// </summary>
+/// <remarks>
+/// Key layout: see <see cref="RedisLockKeys"/>. Fencing tokens are safe as long as the fence keys
+/// survive: with persistence off, a Redis restart starts them again from 1.
+/// </remarks>
+public sealed class RedisLock : LockProvider
+{
+    private readonly RedisLockOptions _options;
+    private readonly SemaphoreSlim _connectGate = new(1, 1);
+    private IConnectionMultiplexer? _connection;
+    private RedisWakeUps? _wakeUps;
+    private readonly bool _ownsConnection;
+
+    public RedisLock(RedisLockOptions options, ILogger<RedisLock>? logger = null)
+        : base(options, logger)
+    {
+        _options = options;
+        _connection = options.Connection;
+        _ownsConnection = options.Connection is null;
+        Endpoint = options.Connection is not null
+            ? string.Join(",", options.Connection.GetEndPoints().Select(e => e.ToString()))
+            : string.Join(",", ConfigurationOptions.Parse(options.Configuration!).EndPoints.Select(e => e.ToString()));
+    }
+
+    public override string Backend => "redis";
+    public override string Endpoint { get; }
+
+    protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        var (db, wakeUps) = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var keys = new RedisLockKeys(_options.KeyPrefix, request.Name);
+        var ttlMs = (long)Math.Ceiling(request.Ttl.TotalMilliseconds);
+        var placeLease = _options.WaiterLease;
+        var refresh = Min(placeLease / 3, request.Ttl / 3);
+        var willWait = !request.WaitExpired && request.RemainingWait != TimeSpan.Zero;
+
+        // Uncontended path: one round trip, no subscription.
+        if (!willWait || !wakeUps.IsSubscribed(keys.WakeChannel))
+        {
+            var sent = Time.GetTimestamp();
+            var first = await TryAsync(db, keys, request.HolderToken, ttlMs, placeLease, enqueue: false).ConfigureAwait(false);
+            if (first.Held)
+                return new LockGrant(first.Fence, sent);
+            if (!willWait)
+                return null;
+        }
+
+        request.BackendState = QueuedMarker;
+        var waiter = new RedisWaiter(request.HolderToken);
+        await using var membership = await wakeUps.JoinAsync(keys.WakeChannel, waiter, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            // The last attempt that found the lock not ours was processed before any hand-off to us,
+            // so its send time is a safe start for the lease the hand-off began.
+            var sent = Time.GetTimestamp();
+            var attempt = await TryAsync(db, keys, request.HolderToken, ttlMs, placeLease, enqueue: true).ConfigureAwait(false);
+            if (attempt.Held)
+                return new LockGrant(attempt.Fence, sent);
+
+            var retryIn = Min(attempt.RetryIn, refresh);
+            while (true)
+            {
+                if (request.WaitExpired)
+                    return null; // the caller's abandon step takes our place out of the queue
+                await waiter.Signal.WaitAsync(request.NextWakeUp(retryIn), Time, cancellationToken).ConfigureAwait(false);
+                if (waiter.HandedOffFence is { } fence)
+                    return new LockGrant(fence, sent);
+                if (Time.GetElapsedTime(sent) >= retryIn || request.WaitExpired)
+                    break;
+            }
+        }
+    }
+
+    protected override async Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        // Only a waiter that queued (and so may have been handed the lock) has anything to undo.
+        if (!ReferenceEquals(request.BackendState, QueuedMarker))
+            return;
+        await ReleaseCoreAsync(request.Name, request.HolderToken, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var (db, _) = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var keys = new RedisLockKeys(_options.KeyPrefix, name);
+        Metrics.Request("renew");
+        var result = await db.ScriptEvaluateAsync(RedisLockScripts.Renew, [keys.Lock], [holderToken, (long)Math.Ceiling(ttl.TotalMilliseconds)])
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
+    {
+        var (db, _) = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var keys = new RedisLockKeys(_options.KeyPrefix, name);
+        Metrics.Request("release");
+        var result = await db.ScriptEvaluateAsync(RedisLockScripts.Release, keys.All, [holderToken, keys.WakeChannel])
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    private async Task<Attempt> TryAsync(IDatabase db, RedisLockKeys keys, string token, long ttlMs, TimeSpan placeLease, bool enqueue)
+    {
+        Metrics.Request("acquire");
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(
+            RedisLockScripts.Acquire, keys.All,
+            [token, ttlMs, (long)placeLease.TotalMilliseconds, enqueue ? 1 : 0]).ConfigureAwait(false))!;
+        return (long)result[0] == 1
+            ? new Attempt(true, (long)result[1], TimeSpan.Zero)
+            : new Attempt(false, 0, TimeSpan.FromMilliseconds(Math.Max(1, (long)result[1])));
+    }
+
+    private async ValueTask<(IDatabase Db, RedisWakeUps WakeUps)> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { } existing && _wakeUps is { } ready)
+            return (existing.GetDatabase(_options.Database), ready);
+
+        await _connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_connection is null)
+            {
+                var config = ConfigurationOptions.Parse(_options.Configuration!);
+                config.AbortOnConnectFail = false;
+                config.ConnectTimeout = (int)_options.ConnectTimeout.TotalMilliseconds;
+                config.AsyncTimeout = (int)_options.ConnectTimeout.TotalMilliseconds;
+                config.SyncTimeout = (int)_options.ConnectTimeout.TotalMilliseconds;
+                config.ClientName ??= "coord-lock";
+                Metrics.Request("connect");
+                _connection = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            _wakeUps ??= new RedisWakeUps(_connection.GetSubscriber(), Metrics, Time);
+            return (_connection.GetDatabase(_options.Database), _wakeUps);
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+
+    protected override async ValueTask DisposeCoreAsync()
+    {
+        if (_wakeUps is not null)
+            await _wakeUps.DisposeAsync().ConfigureAwait(false);
+        if (_ownsConnection && _connection is not null)
+            await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static readonly object QueuedMarker = new();
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private readonly record struct Attempt(bool Held, long Fence, TimeSpan RetryIn);
+}

@@ -1,0 +1,34 @@
+using StackExchange.Redis;
+
+namespace Coord.Locks.Redis;
+
+/// <summary>
+/// Where one lock lives in Redis. Every key starts with the prefix and a kind, then the name as
+/// given: <c>coord:lock:orders/42</c> holds the holder token (with the lease as its PX expiry),
+/// <c>coord:fence:orders/42</c> the fencing counter (never expires), <c>coord:queue:orders/42</c>
+/// the waiters in arrival order (sorted set), <c>coord:waiters:orders/42</c> each waiter's TTL and
+/// place lease (hash), and <c>coord:wake:orders/42</c> is the hand-off channel.
+/// </summary>
+/// <remarks>
+/// The kind comes before the name, not after it, so no name can reach another lock's keys:
+/// the lock <c>a:fence</c> is <c>coord:lock:a:fence</c>, while the fence of <c>a</c> is <c>coord:fence:a</c>.
+/// </remarks>
+public sealed class RedisLockKeys
+{
+    public RedisLockKeys(string prefix, string name)
+    {
+        Lock = prefix + "lock:" + name;
+        Fence = prefix + "fence:" + name;
+        Queue = prefix + "queue:" + name;
+        Waiters = prefix + "waiters:" + name;
+        WakeChannel = prefix + "wake:" + name;
+    }
+
+    public string Lock { get; }
+    public string Fence { get; }
+    public string Queue { get; }
+    public string Waiters { get; }
+    public string WakeChannel { get; }
+
+    internal RedisKey[] All => [Lock, Fence, Queue, Waiters];
+}
