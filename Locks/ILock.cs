@@ -40,6 +40,15 @@ public interface ILock : IAsyncDisposable
     ILockHandle? TryAcquire(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Takes the lock as a bare lease that nothing renews in this process (for holders elsewhere, such as
+    /// REST clients): it ends at its TTL unless renewed by token. Null when not had within <paramref name="wait"/>.
+    /// </summary>
+    Task<LockLease?> TryAcquireLeaseAsync(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the lock is held and its latest fencing token; never reveals the holder token.</summary>
+    Task<LockStatus> GetStatusAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Extends a hold identified by its holder token, for holders that have no handle in this
     /// process (the REST service). Returns false, changing nothing, when the token does not hold the lock.
     /// </summary>

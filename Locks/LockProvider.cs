@@ -56,6 +56,10 @@ public abstract class LockProvider : ILock
     protected virtual Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
         => ReleaseCoreAsync(request.Name, request.HolderToken, cancellationToken);
 
+    /// <summary>Reads whether <paramref name="name"/> is held. Backends that cannot tell throw <see cref="NotSupportedException"/>.</summary>
+    protected virtual Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
+        => throw new NotSupportedException($"The {Backend} backend does not report lock status.");
+
     /// <summary>Frees backend resources (connections, sessions) after live holds were released.</summary>
     protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
 
@@ -75,6 +79,24 @@ public abstract class LockProvider : ILock
     public ILockHandle? TryAcquire(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
         => TryAcquireAsync(name, wait, ttl, cancellationToken).GetAwaiter().GetResult();
 
+    public async Task<LockLease?> TryAcquireLeaseAsync(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        var result = await AcquireGrantAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken).ConfigureAwait(false);
+        if (result is not var (request, grant))
+            return null;
+        var margin = TimeSpan.FromTicks((long)(request.Ttl.Ticks * Options.ClockDriftFactor)) + TimeSpan.FromMilliseconds(2);
+        var validUntil = Time.GetUtcNow() - Time.GetElapsedTime(grant.LeaseStartedTimestamp) + request.Ttl - margin;
+        Metrics.Ended(lost: false, null); // a bare lease is not tracked as a live hold of this process
+        return new LockLease(name, request.HolderToken, grant.FencingToken, request.Ttl, validUntil);
+    }
+
+    public async Task<LockStatus> GetStatusAsync(string name, CancellationToken cancellationToken = default)
+    {
+        LockValidation.ValidateName(name);
+        ThrowIfDisposed();
+        return await CallBackendAsync(name, "status", ct => GetStatusCoreAsync(name, ct), cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<bool> RenewAsync(string name, string holderToken, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         LockValidation.ValidateName(name);
@@ -93,6 +115,16 @@ public abstract class LockProvider : ILock
     }
 
     private async Task<ILockHandle?> AcquireInternalAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken)
+    {
+        if (await AcquireGrantAsync(name, wait, ttl, cancellationToken).ConfigureAwait(false) is not var (request, grant))
+            return null;
+        var handle = new LockHandle(this, request, grant, Options.ClockDriftFactor, Time, Logger);
+        _liveHandles[handle] = 0;
+        handle.Start();
+        return handle;
+    }
+
+    private async Task<(LockRequest Request, LockGrant Grant)?> AcquireGrantAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken)
     {
         LockValidation.ValidateName(name);
         var validTtl = LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, nameof(ttl));
@@ -127,10 +159,7 @@ public abstract class LockProvider : ILock
         }
 
         Metrics.Acquired(request.Elapsed);
-        var handle = new LockHandle(this, request, grant, Options.ClockDriftFactor, Time, Logger);
-        _liveHandles[handle] = 0;
-        handle.Start();
-        return handle;
+        return (request, grant);
     }
 
     /// <summary>
@@ -153,7 +182,7 @@ public abstract class LockProvider : ILock
                 $"Lock '{name}': the {Backend} backend at {Endpoint} did not complete {operation} within {bound.TotalMilliseconds:0} ms.",
                 name, Backend, Endpoint, new TimeoutException());
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not LockException and not ArgumentException and not NotSupportedException and not ObjectDisposedException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not LockException and not ArgumentException and not NotSupportedException and not ObjectDisposedException and not LockException)
         {
             throw new LockBackendException(
                 $"Lock '{name}': {operation} on the {Backend} backend at {Endpoint} failed: {ex.Message}",

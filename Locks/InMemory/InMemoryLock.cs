@@ -33,6 +33,12 @@ public sealed class InMemoryLock : LockProvider
         return Task.FromResult(_store.Renew(name, holderToken, ttl));
     }
 
+    protected override Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
+    {
+        Metrics.Request("status");
+        return Task.FromResult(_store.Status(name));
+    }
+
     protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         Metrics.Request("release");

@@ -116,6 +116,19 @@ public sealed class InMemoryLockStore
         }
     }
 
+    internal LockStatus Status(string name)
+    {
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(name, out var entry))
+                return new LockStatus(name, false, null, null);
+            ExpireHolder(entry);
+            return entry.Holder is null
+                ? new LockStatus(name, false, null, entry.LastFence)
+                : new LockStatus(name, true, Remaining(entry.HolderExpiresAt), entry.LastFence);
+        }
+    }
+
     /// <summary>Drops the current holder as if its lease had run out (used to test the lost signal).</summary>
     internal bool ExpireNow(string name)
     {
@@ -164,7 +177,8 @@ public sealed class InMemoryLockStore
         var now = _time.GetTimestamp();
         entry.Holder = token;
         entry.HolderExpiresAt = now + ToTimestampTicks(ttl);
-        return new LockGrant(++_lastFence, now);
+        entry.LastFence = ++_lastFence;
+        return new LockGrant(entry.LastFence, now);
     }
 
     private void ForgetIfIdle(string name, Entry entry)
@@ -185,6 +199,7 @@ public sealed class InMemoryLockStore
     {
         public string? Holder;
         public long HolderExpiresAt;
+        public long? LastFence;
         public readonly LinkedList<Waiter> Waiters = new();
     }
 

@@ -109,6 +109,21 @@ public sealed class RedisLock : LockProvider
         return (long)result == 1;
     }
 
+    protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
+    {
+        var (db, _) = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var keys = new RedisLockKeys(_options.KeyPrefix, name);
+        Metrics.Request("status");
+        var batch = db.CreateBatch();
+        var ttl = batch.KeyTimeToLiveAsync(keys.Lock);
+        var fence = batch.StringGetAsync(keys.Fence);
+        batch.Execute();
+        await Task.WhenAll(ttl, fence).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var expiresIn = await ttl.ConfigureAwait(false);
+        var lastFence = await fence.ConfigureAwait(false);
+        return new LockStatus(name, expiresIn is not null, expiresIn, lastFence.IsNull ? null : (long)lastFence);
+    }
+
     private async Task<Attempt> TryAsync(IDatabase db, RedisLockKeys keys, string token, long ttlMs, TimeSpan placeLease, bool enqueue)
     {
         Metrics.Request("acquire");
