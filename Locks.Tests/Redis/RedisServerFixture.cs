@@ -12,7 +12,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Server = await RedisServer.StartAsync();
-        Raw = await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString);
+        Raw = await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString + ",allowAdmin=true");
     }
 
     public async Task DisposeAsync()
