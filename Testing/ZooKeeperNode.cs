@@ -79,10 +79,9 @@ public sealed class ZooKeeperNode : ServerNode
 
     protected override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
-        if (Members.Count == 0)
-            return await FourLetterWordAsync("ruok", cancellationToken).ConfigureAwait(false) == "imok";
-        // An ensemble member answers ruok before it has joined a quorum; srvr tells its mode only once it has.
-        return await ModeAsync(cancellationToken).ConfigureAwait(false) is "leader" or "follower";
+        // A server answers ruok before it serves requests; srvr tells its mode only once it does.
+        var mode = await ModeAsync(cancellationToken).ConfigureAwait(false);
+        return Members.Count == 0 ? mode == "standalone" : mode is "leader" or "follower";
     }
 
     /// <summary>leader, follower or standalone; null while the member serves no quorum.</summary>

@@ -7,27 +7,18 @@ namespace Coord.Locks.Tests.Redis;
 /// <summary>What the Redis backend promises beyond the shared contract: its key layout, queue hygiene and clear failures.</summary>
 public sealed class RedisLockTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
-    private readonly List<RedisLock> _clients = [];
+    private readonly OwnedClients<RedisLock> _clients = new();
 
-    private RedisLock Client(string prefix = "coord:", TimeSpan? waiterLease = null)
+    private RedisLock Client(string prefix = "coord:", TimeSpan? waiterLease = null) => _clients.Add(new RedisLock(new RedisLockOptions
     {
-        var client = new RedisLock(new RedisLockOptions
-        {
-            Configuration = redis.Server.ConnectionString,
-            KeyPrefix = prefix,
-            WaiterLease = waiterLease ?? TimeSpan.FromSeconds(6),
-        });
-        _clients.Add(client);
-        return client;
-    }
+        Configuration = redis.Server.ConnectionString,
+        KeyPrefix = prefix,
+        WaiterLease = waiterLease ?? TimeSpan.FromSeconds(6),
+    }));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var c in _clients)
-            await c.DisposeAsync();
-    }
+    public Task DisposeAsync() => _clients.DisposeAsync().AsTask();
 
     [Fact]
     public async Task The_lock_key_holds_the_holder_token_with_the_TTL_and_the_fence_key_the_token()

@@ -16,24 +16,17 @@ namespace Coord.Locks.Redis;
 public sealed class RedisLock : LockProvider
 {
     private readonly RedisLockOptions _options;
-    private readonly SemaphoreSlim _connectGate = new(1, 1);
-    private IConnectionMultiplexer? _connection;
-    private RedisWakeUps? _wakeUps;
-    private readonly bool _ownsConnection;
+    private readonly RedisConnection _server;
 
     public RedisLock(RedisLockOptions options, ILogger<RedisLock>? logger = null)
         : base(options, logger)
     {
         _options = options;
-        _connection = options.Connection;
-        _ownsConnection = options.Connection is null;
-        Endpoint = options.Connection is not null
-            ? string.Join(",", options.Connection.GetEndPoints().Select(e => e.ToString()))
-            : string.Join(",", ConfigurationOptions.Parse(options.Configuration!).EndPoints.Select(e => e.ToString()));
+        _server = new RedisConnection(options.Configuration, options.Connection, options.Database, options.ConnectTimeout, Metrics, Time);
     }
 
     public override string Backend => "redis";
-    public override string Endpoint { get; }
+    public override string Endpoint => _server.Endpoint;
 
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
@@ -135,41 +128,9 @@ public sealed class RedisLock : LockProvider
             : new Attempt(false, 0, TimeSpan.FromMilliseconds(Math.Max(1, (long)result[1])));
     }
 
-    private async ValueTask<(IDatabase Db, RedisWakeUps WakeUps)> ConnectAsync(CancellationToken cancellationToken)
-    {
-        if (_connection is { } existing && _wakeUps is { } ready)
-            return (existing.GetDatabase(_options.Database), ready);
+    private ValueTask<(IDatabase Db, RedisWakeUps WakeUps)> ConnectAsync(CancellationToken cancellationToken) => _server.ConnectAsync(cancellationToken);
 
-        await _connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_connection is null)
-            {
-                var config = ConfigurationOptions.Parse(_options.Configuration!);
-                config.AbortOnConnectFail = false;
-                config.ConnectTimeout = (int)_options.ConnectTimeout.TotalMilliseconds;
-                config.AsyncTimeout = (int)_options.ConnectTimeout.TotalMilliseconds;
-                config.SyncTimeout = (int)_options.ConnectTimeout.TotalMilliseconds;
-                config.ClientName ??= "coord-lock";
-                Metrics.Request("connect");
-                _connection = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            _wakeUps ??= new RedisWakeUps(_connection.GetSubscriber(), Metrics, Time);
-            return (_connection.GetDatabase(_options.Database), _wakeUps);
-        }
-        finally
-        {
-            _connectGate.Release();
-        }
-    }
-
-    protected override async ValueTask DisposeCoreAsync()
-    {
-        if (_wakeUps is not null)
-            await _wakeUps.DisposeAsync().ConfigureAwait(false);
-        if (_ownsConnection && _connection is not null)
-            await _connection.DisposeAsync().ConfigureAwait(false);
-    }
+    protected override ValueTask DisposeCoreAsync() => _server.DisposeAsync();
 
     private static readonly object QueuedMarker = new();
 

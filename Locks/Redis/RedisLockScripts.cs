@@ -9,7 +9,7 @@ internal static class RedisLockScripts
 {
     // Waiter entries are "ttlMs:placeExpiresAtMs". A head whose place lease ran out belongs to a dead
     // process and is dropped, so it cannot block the queue for longer than that lease.
-    private const string LiveHead = """
+    internal const string LiveHead = """
         local function now_ms()
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), t
@@ -28,6 +28,14 @@ internal static class RedisLockScripts
             redis.call('ZREM', KEYS[3], head)
             redis.call('HDEL', KEYS[4], head)
           end
+        end
+        -- A place in line: kept at its first score, with a lease the waiter must keep refreshing.
+        -- The queue itself vanishes once no live waiter refreshes it.
+        local function take_place(token, score, ttl, now, lease)
+          redis.call('ZADD', KEYS[3], 'NX', score, token)
+          redis.call('HSET', KEYS[4], token, ttl .. ':' .. (now + lease))
+          redis.call('PEXPIRE', KEYS[3], lease * 2)
+          redis.call('PEXPIRE', KEYS[4], lease * 2)
         end
         """;
 
@@ -58,13 +66,7 @@ internal static class RedisLockScripts
         end
         local lease = tonumber(ARGV[3])
         if ARGV[4] == '1' then
-          if not redis.call('ZSCORE', KEYS[3], token) then
-            redis.call('ZADD', KEYS[3], tonumber(t[1]) * 1000000 + tonumber(t[2]), token)
-          end
-          redis.call('HSET', KEYS[4], token, ARGV[2] .. ':' .. (now + lease))
-          -- The queue vanishes once no live waiter refreshes it.
-          redis.call('PEXPIRE', KEYS[3], lease * 2)
-          redis.call('PEXPIRE', KEYS[4], lease * 2)
+          take_place(token, tonumber(t[1]) * 1000000 + tonumber(t[2]), ARGV[2], now, lease)
         end
         local pttl = redis.call('PTTL', KEYS[1])
         if pttl < 0 then pttl = lease end
