@@ -540,7 +540,18 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             if (error != ZooKeeperErrorCode.Ok)
                 pending.Reply.TrySetException(new ZooKeeperException(error, $"{OpName(pending.OpCode)} {pending.Path}"));
             else
-                pending.Reply.TrySetResult(pending.Parse(reader));
+            {
+                try
+                {
+                    pending.Reply.TrySetResult(pending.Parse(reader));
+                }
+                catch (Exception ex)
+                {
+                    // A reply we cannot read leaves the stream out of step: fail this call, then the connection.
+                    pending.Reply.TrySetException(ex);
+                    throw;
+                }
+            }
         }
     }
 
