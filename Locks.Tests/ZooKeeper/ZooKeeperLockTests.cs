@@ -113,6 +113,9 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
         }
         await current.ReleaseAsync();
         Assert.Equal(waiterCount * 4, AcquireRequests());
+        var perWait = waiters.SelectMany(w => w.Metrics.RequestCounts()).GroupBy(kv => kv.Key).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)waiterCount:0.00}");
+        output.WriteLine($"requests per contended acquisition: {string.Join(", ", perWait)}");
     }
 
     [Fact]
@@ -195,6 +198,37 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
         Assert.NotNull(next);
         await held.DisposeAsync();
         Assert.False(next.IsLost);
+    }
+
+    [Fact]
+    public async Task Lost_fires_as_soon_as_the_client_learns_its_session_expired_long_before_the_TTL_runs_out()
+    {
+        var name = $"expired/{Guid.NewGuid():N}";
+        var a = NewClient();
+        var ttl = TimeSpan.FromSeconds(30);
+        var held = await a.AcquireAsync(name, ttl: ttl);
+        var lost = new TaskCompletionSource();
+        held.Lost.Register(() => lost.TrySetResult());
+        var session = a.SessionOfHold(held.HolderToken)!;
+
+        // Keep the holder from reconnecting for a moment, while another connection joins its session and closes it.
+        session.SuspendForTests(TimeSpan.FromSeconds(2));
+        var intruder = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions
+        {
+            ConnectString = zookeeper.Server.ConnectString,
+            SessionTimeout = ttl,
+            JoinSession = (session.SessionId, session.SessionPassword),
+        });
+        Assert.Equal(session.SessionId, intruder.SessionId);
+        await intruder.DisposeAsync();
+
+        // The handle's own clock would only give up after ~30 s; the expiry report ends it at once.
+        var started = DateTime.UtcNow;
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(DateTime.UtcNow - started < ttl / 2);
+        Assert.True(held.IsLost);
+        await using var next = await NewClient().TryAcquireAsync(name);
+        Assert.NotNull(next);
     }
 
     [Fact]

@@ -55,6 +55,8 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         _requestTimeout = options.RequestTimeout ?? options.SessionTimeout;
         _serverIndex = Random.Shared.Next(_servers.Count);
         SessionTimeout = options.SessionTimeout;
+        if (options.JoinSession is var (id, password))
+            (_sessionId, _password) = (id, password);
         _callbackPump = Task.Run(PumpCallbacksAsync);
     }
 
@@ -67,6 +69,8 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     public long SessionId => Interlocked.Read(ref _sessionId);
+
+    internal byte[] SessionPassword => _password;
 
     /// <summary>The timeout the server granted; the session ends this long after the server last heard from us.</summary>
     public TimeSpan SessionTimeout { get; private set; }
