@@ -232,6 +232,29 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
     }
 
     [Fact]
+    public async Task A_create_whose_reply_is_lost_is_found_again_by_its_guid_instead_of_queueing_twice()
+    {
+        var name = $"lost-create/{Guid.NewGuid():N}";
+        var holder = await NewClient().AcquireAsync(name);
+        var b = NewClient();
+        b.SessionOpenedForTests = session => session.LoseNextReplyForTests(); // the create's reply
+        var waiting = b.AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
+
+        // create (reply lost), look-up by guid (getChildren + exists), then getChildren and a watch.
+        for (var tries = 0; b.Metrics.RequestCount("acquire") < 5 && tries < 200; tries++)
+            await Task.Delay(50);
+        await Task.Delay(200);
+        Assert.Equal(5, b.Metrics.RequestCount("acquire"));
+        // A second node of b's would sit behind its first, owned by the same session, and wait on it for ever.
+        Assert.Equal(2, (await zookeeper.Raw.GetChildrenAsync(ParentOf(name))).Children.Count);
+        Assert.False(waiting.IsCompleted);
+
+        await holder.ReleaseAsync();
+        await using var held = await waiting;
+        Assert.Single((await zookeeper.Raw.GetChildrenAsync(ParentOf(name))).Children);
+    }
+
+    [Fact]
     public async Task A_TTL_longer_than_the_server_allows_for_a_session_is_refused_and_leaves_nothing()
     {
         var name = $"ttl/{Guid.NewGuid():N}";

@@ -78,6 +78,7 @@ public sealed class ZooKeeperLock : LockProvider
         }, cancellationToken).ConfigureAwait(false);
         var attempt = new Attempt(client);
         request.BackendState = attempt;
+        SessionOpenedForTests?.Invoke(client);
         client.StateChanged += state =>
         {
             if (state == ZooKeeperState.Expired)
@@ -383,6 +384,9 @@ public sealed class ZooKeeperLock : LockProvider
     }
 
     private static bool IsTransient(ZooKeeperException ex) => ex.Code is ZooKeeperErrorCode.ConnectionLoss or ZooKeeperErrorCode.OperationTimeout;
+
+    /// <summary>For tests: sees each hold's session as soon as it is open, before anything is sent on it.</summary>
+    internal Action<ZooKeeperClient>? SessionOpenedForTests { get; set; }
 
     /// <summary>For tests: the session behind a live hold, to pause its I/O like a stalled process.</summary>
     internal ZooKeeperClient? SessionOfHold(string holderToken) => _holds.TryGetValue(holderToken, out var hold) ? hold.Client : null;

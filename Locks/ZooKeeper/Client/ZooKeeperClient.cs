@@ -44,6 +44,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private long _suspendedUntilTimestamp;
     private long _requestsSent;
     private volatile bool _closing;
+    private volatile bool _loseNextReplyForTests;
     private int _disposed;
 
     private ZooKeeperClient(ZooKeeperClientOptions options)
@@ -243,6 +244,9 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// </summary>
     internal void SuspendForTests(TimeSpan duration)
         => Volatile.Write(ref _suspendedUntilTimestamp, _time.GetTimestamp() + (long)(duration.TotalSeconds * _time.TimestampFrequency));
+
+    /// <summary>For tests: drop the connection as the next reply arrives, so that request's outcome is unknown to the caller.</summary>
+    internal void LoseNextReplyForTests() => _loseNextReplyForTests = true;
 
     private Action<ZooKeeperErrorCode>? WatchRegistration(
         string path, Action<ZooKeeperWatchedEvent>? watcher,
@@ -532,6 +536,11 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                     reader.ReadInt(); // keeper state: always SyncConnected for node events
                     Dispatch(new ZooKeeperWatchedEvent(type, ZooKeeperState.SyncConnected, reader.ReadString()));
                     continue;
+            }
+            if (_loseNextReplyForTests)
+            {
+                _loseNextReplyForTests = false;
+                throw new IOException("reply dropped for a test");
             }
             if (zxid > 0)
                 Interlocked.Exchange(ref _lastZxid, Math.Max(zxid, Interlocked.Read(ref _lastZxid)));
