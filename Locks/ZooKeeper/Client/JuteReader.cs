@@ -8,13 +8,7 @@ internal sealed class JuteReader(byte[] frame)
 {
     private int _position;
 
-    public bool AtEnd => _position >= frame.Length;
-
-    public int ReadInt()
-    {
-        var value = BinaryPrimitives.ReadInt32BigEndian(Take(4));
-        return value;
-    }
+    public int ReadInt() => BinaryPrimitives.ReadInt32BigEndian(Take(4));
 
     public long ReadLong() => BinaryPrimitives.ReadInt64BigEndian(Take(8));
 
