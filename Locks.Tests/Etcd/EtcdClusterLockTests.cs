@@ -8,19 +8,10 @@ namespace Coord.Locks.Tests.Etcd;
 /// <summary>Locks on a 3-member cluster while its leader is killed: no two holders, and holds and acquisitions carry on once a new leader is elected.</summary>
 public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHelper output) : IClassFixture<EtcdClusterFixture>, IAsyncLifetime
 {
-    private readonly List<EtcdLock> _clients = [];
+    private readonly EtcdTestClients _clients = new(output);
 
     private EtcdLock Client(IEnumerable<EtcdNode>? members = null)
-    {
-        var client = new EtcdLock(new EtcdLockOptions
-        {
-            Endpoints = (members ?? etcd.Cluster.Nodes).Select(n => n.ClientUrl).ToList(),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        });
-        lock (_clients)
-            _clients.Add(client);
-        return client;
-    }
+        => _clients.Create((members ?? etcd.Cluster.Nodes).Select(n => n.ClientUrl), connectTimeout: TimeSpan.FromSeconds(10));
 
     public async Task InitializeAsync()
     {
@@ -30,11 +21,7 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
         await etcd.Cluster.FindLeaderAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var c in _clients)
-            await c.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _clients.DisposeAsync();
 
     [Fact]
     public async Task Killing_the_leader_under_contention_never_lets_two_hold_at_once_and_acquisitions_resume()

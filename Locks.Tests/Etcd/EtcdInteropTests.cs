@@ -9,22 +9,13 @@ namespace Coord.Locks.Tests.Etcd;
 public sealed class EtcdInteropTests(EtcdServerFixture etcd, ITestOutputHelper output) : IClassFixture<EtcdServerFixture>, IAsyncLifetime
 {
     private const string Etcdctl = "/usr/bin/etcdctl";
-    private readonly List<EtcdLock> _clients = [];
+    private readonly EtcdTestClients _clients = new(output);
 
-    private EtcdLock Client()
-    {
-        var client = etcd.NewClient();
-        _clients.Add(client);
-        return client;
-    }
+    private EtcdLock Client() => _clients.Create([etcd.Server.ClientUrl]);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var c in _clients)
-            await c.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _clients.DisposeAsync();
 
     /// <summary>Starts <c>etcdctl lock &lt;mutex&gt; &lt;command...&gt;</c>: it takes the lock, runs the command, then unlocks.</summary>
     private Process StartEtcdctlLock(string mutexName, params string[] command)

@@ -8,23 +8,13 @@ namespace Coord.Locks.Tests.Etcd;
 /// <summary>What the etcd backend promises beyond the shared contract: its key layout, queue order, single wake-ups and prompt loss.</summary>
 public sealed class EtcdLockTests(EtcdServerFixture etcd, ITestOutputHelper output) : IClassFixture<EtcdServerFixture>, IAsyncLifetime
 {
-    private readonly List<EtcdLock> _clients = [];
+    private readonly EtcdTestClients _clients = new(output);
 
-    private EtcdLock Client(string prefix = EtcdServerFixture.Prefix)
-    {
-        var client = etcd.NewClient(prefix);
-        lock (_clients)
-            _clients.Add(client);
-        return client;
-    }
+    private EtcdLock Client(string prefix = EtcdServerFixture.Prefix) => _clients.Create([etcd.Server.ClientUrl], prefix);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var c in _clients)
-            await c.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _clients.DisposeAsync();
 
     [Theory]
     [InlineData("orders-42", "orders-42")]
@@ -147,10 +137,11 @@ public sealed class EtcdLockTests(EtcdServerFixture etcd, ITestOutputHelper outp
         var perAcquisition = clients.Sum(c => c.Metrics.RequestCounts().Values.Sum()) / (double)waiterCount;
         output.WriteLine($"requests per contended acquisition, all kinds, incl. its release: {perAcquisition:0.00}; " +
             string.Join(", ", new[] { "acquire", "watch", "release", "renew", "keepalive" }.Select(op => $"{op} {Sum(op) / (double)waiterCount:0.00}")));
-        Assert.Equal(3.0, Sum("acquire") / (double)waiterCount);   // grant, enqueue transaction, one check after the wake-up
-        // One watch on the pre-key each; a holder's watch on its own key starts only if it holds long enough to need one.
+        // Grant, enqueue transaction, one check after the wake-up; a request resent after a slow answer (1 s) on a busy machine may add a few.
+        Assert.InRange(Sum("acquire") / (double)waiterCount, 3.0, 3.2);
+        // One watch on the pre-key each; a holder that releases at once may stop the watch on its own key before opening it.
         Assert.InRange(Sum("watch") / (double)waiterCount, 1.0, 2.0);
-        Assert.Equal(1.0, Sum("release") / (double)waiterCount);
+        Assert.InRange(Sum("release") / (double)waiterCount, 1.0, 1.1);
         for (var i = 1; i < acquired.Count; i++)
             Assert.True(acquired[i].FencingToken > acquired[i - 1].FencingToken);
     }
