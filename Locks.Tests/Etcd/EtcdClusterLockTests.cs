@@ -16,6 +16,8 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
     public async Task InitializeAsync()
     {
         // A previous test may have killed a member: bring it back so every test starts with three.
+        foreach (var node in etcd.Cluster.Nodes.Where(n => n.IsPaused))
+            node.Resume();
         foreach (var node in etcd.Cluster.Nodes.Where(n => !n.IsRunning))
             await node.StartAgainAsync();
         await etcd.Cluster.FindLeaderAsync();
@@ -118,5 +120,45 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
         await held.ReleaseAsync();
         await using var next = await other.AcquireAsync(name, wait: TimeSpan.FromSeconds(10));
         Assert.True(next.FencingToken > held.FencingToken);
+    }
+
+    [Fact]
+    public async Task Waiters_whose_member_is_paused_move_to_another_member_and_are_still_served_in_order()
+    {
+        var name = $"paused/{Guid.NewGuid():N}";
+        var leader = await etcd.Cluster.FindLeaderAsync();
+        var paused = etcd.Cluster.Nodes.First(n => n != leader);
+        var holder = await Client().AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+        var order = new List<int>();
+        var waiters = new List<Task>();
+        for (var i = 0; i < 4; i++)
+        {
+            var who = i;
+            waiters.Add(Task.Run(async () =>
+            {
+                await using var h = await Client().AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(30));
+                lock (order)
+                    order.Add(who);
+            }));
+            await EtcdLockTests.WaitUntilAsync(async () => (await QueueLengthAsync(name, leader)) == who + 2);
+        }
+        await Task.Delay(300); // every waiter has its watch open, some of them on the member about to stop
+
+        // A paused member keeps its connections open but answers nothing: only pings can tell.
+        paused.Pause();
+        var clock = Stopwatch.StartNew();
+        await holder.ReleaseAsync();
+        // With HTTP/2 pings at their defaults (30 s + 30 s) a watch on the paused member would stay silent past this bound.
+        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"all four waiters served {clock.ElapsedMilliseconds} ms after the release, with {paused} paused");
+        paused.Resume();
+
+        Assert.Equal([0, 1, 2, 3], order);
+    }
+
+    private async Task<int> QueueLengthAsync(string name, EtcdNode member)
+    {
+        using var raw = new dotnet_etcd.EtcdClient(member.ClientUrl);
+        return (await EtcdServerFixture.QueueAsync(raw, name)).Count;
     }
 }

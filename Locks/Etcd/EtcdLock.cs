@@ -3,6 +3,7 @@ using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Coord.Locks.Etcd;
@@ -49,8 +50,8 @@ public sealed class EtcdLock : LockProvider
         Endpoint = string.Join(",", options.Endpoints);
         var secure = options.Endpoints.Any(e => e.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
         _client = secure
-            ? new EtcdClient(Endpoint, options.ConfigureTls ?? (_ => { }))
-            : new EtcdClient(Endpoint);
+            ? new EtcdClient(Endpoint, options.ConfigureTls ?? (_ => { }), configureChannelOptions: DetectDeadMembers)
+            : new EtcdClient(Endpoint, configureChannelOptions: DetectDeadMembers);
         if (!string.IsNullOrEmpty(options.Username))
             _client.SetCredentials(options.Username, options.Password!);
         var connection = _client.GetConnection();
@@ -61,6 +62,22 @@ public sealed class EtcdLock : LockProvider
 
     public override string Backend => "etcd";
     public override string Endpoint { get; }
+
+    /// <summary>
+    /// A member that stops answering without closing its connections (paused, cut off) would leave a
+    /// watch on it silent forever; HTTP/2 pings find such a connection within about 10 s so the watch
+    /// moves to another member. 6 s between pings stays above etcd's default minimum (5 s), below
+    /// which it closes the connection; only connections with open calls are pinged.
+    /// </summary>
+    private static void DetectDeadMembers(GrpcChannelOptions channel)
+    {
+        if (channel.HttpHandler is SocketsHttpHandler handler)
+        {
+            handler.KeepAlivePingDelay = TimeSpan.FromSeconds(6);
+            handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(4);
+            handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
+        }
+    }
 
     /// <summary>The whole seconds an etcd lease gets for <paramref name="ttl"/>: rounded up, at least 1.</summary>
     internal static long LeaseSeconds(TimeSpan ttl) => Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds));
@@ -499,6 +516,5 @@ public sealed class EtcdLock : LockProvider
     {
         await _disposing.CancelAsync().ConfigureAwait(false);
         _client.Dispose();
-        _disposing.Dispose();
     }
 }
