@@ -190,16 +190,19 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     }
 
     // Waits are short (under a millisecond for a used-up sequence, at most MaxRollbackWait for a
-    // rollback), so the caller keeps its thread: spinning for the last millisecond, sleeping before it.
+    // rollback), so the caller keeps its thread: polling the clock for the last millisecond (a
+    // thousand tight reads first, since the millisecond usually turns within them, then yielding),
+    // sleeping before it.
     private void WaitUntil(long targetMs)
     {
         var spinner = new SpinWait();
+        var polls = 0;
         long now;
         while ((now = NowMs()) < targetMs)
         {
             if (targetMs - now > 1)
                 Thread.Sleep(1);
-            else
+            else if (++polls > 1000)
                 spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
