@@ -130,6 +130,24 @@ public sealed class PostgresLockTests(PostgresServerFixture postgres, ITestOutpu
     }
 
     [Fact]
+    public async Task A_role_that_may_not_create_anything_locks_with_tables_that_exist()
+    {
+        var schema = "lean_" + Guid.NewGuid().ToString("N")[..12];
+        var role = "app_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var owner = await Client(schema: schema).AcquireAsync("create-the-tables"))
+        {
+        }
+        await postgres.ExecuteAsync($"CREATE ROLE {role} LOGIN");
+        await postgres.ExecuteAsync($"GRANT USAGE ON SCHEMA {schema} TO {role}");
+        await postgres.ExecuteAsync($"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}");
+
+        var app = Client(b => b.Username = role, schema: schema);
+        await using var held = await app.AcquireAsync("lean/one", wait: TimeSpan.FromSeconds(10));
+        Assert.True(await app.RenewAsync(held.Name, held.HolderToken));
+        Assert.Equal(1, app.Metrics.RequestCount("schema"));
+    }
+
+    [Fact]
     public async Task The_listener_reconnects_by_itself_and_hand_offs_reach_waiters_again()
     {
         var name = $"relisten/{Guid.NewGuid():N}";
@@ -202,10 +220,11 @@ public sealed class PostgresLockTests(PostgresServerFixture postgres, ITestOutpu
         await Task.WhenAll(tasks.Select(async t => await (await t).DisposeAsync()));
     }
 
-    [Fact]
-    public async Task Contention_costs_one_acquire_statement_per_acquisition_plus_one_per_place_refresh()
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    public async Task Contention_costs_one_acquire_statement_per_acquisition_plus_one_per_place_refresh(int clientCount)
     {
-        const int clientCount = 24;
         var waiterLease = TimeSpan.FromSeconds(6);
         var refresh = waiterLease / 3;
         var name = $"contention/{Guid.NewGuid():N}";

@@ -221,10 +221,17 @@ public sealed class PostgresLock : LockProvider
         {
             if (_schemaReady)
                 return;
+            // Where the tables exist, nothing is created: CREATE SCHEMA IF NOT EXISTS would still need
+            // the CREATE privilege, which an application's role often lacks.
+            var exists = await ExecuteAsync("schema", _sql.TablesExist, async command =>
+                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true, cancellationToken).ConfigureAwait(false);
             // One batch = one implicit transaction, so the advisory lock covers every CREATE in it:
             // processes starting at once create the tables one after another instead of colliding.
-            await ExecuteAsync("schema", _sql.CreateSchema, async command =>
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            if (!exists)
+            {
+                await ExecuteAsync("schema", _sql.CreateSchema, async command =>
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            }
             _schemaReady = true;
         }
         finally
