@@ -262,12 +262,13 @@ public sealed class ZooKeeperClientTests(ZooKeeperServerFixture zookeeper) : ICl
         zookeeper.Server.Pause();
         try
         {
+            await WaitUntilStoppedAsync(zookeeper.Server.ProcessId);
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ExistsAsync(_base, cancellationToken: cancel.Token));
+
             var timedOut = await Assert.ThrowsAsync<ZooKeeperException>(() => client.GetDataAsync(_base));
             Assert.Equal(ZooKeeperErrorCode.OperationTimeout, timedOut.Code);
             Assert.Contains(_base, timedOut.Message, StringComparison.Ordinal);
-
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ExistsAsync(_base, cancellationToken: cancel.Token));
         }
         finally
         {
@@ -275,6 +276,21 @@ public sealed class ZooKeeperClientTests(ZooKeeperServerFixture zookeeper) : ICl
         }
         // The session survives the stall: the client moves back (here: to the same member) and carries on.
         Assert.NotNull(await client.ExistsAsync(_base));
+    }
+
+    /// <summary>SIGSTOP returns before every thread of the JVM has stopped; wait until all have.</summary>
+    private static async Task WaitUntilStoppedAsync(int? processId)
+    {
+        Assert.NotNull(processId);
+        static bool Stopped(string stat) => stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T');
+        for (var tries = 0; tries < 100; tries++)
+        {
+            var threads = Directory.GetDirectories($"/proc/{processId}/task");
+            if (threads.All(t => { try { return Stopped(File.ReadAllText(Path.Combine(t, "stat"))); } catch (IOException) { return true; } }))
+                return;
+            await Task.Delay(50);
+        }
+        Assert.Fail($"process {processId} did not stop after SIGSTOP");
     }
 
     [Fact]
