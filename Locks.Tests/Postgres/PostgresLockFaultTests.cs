@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Coord.Locks.Postgres;
+using Xunit.Abstractions;
 
 namespace Coord.Locks.Tests.Postgres;
 
 /// <summary>Server restarts and crashed holders. A class of its own: it stops and kills its server.</summary>
 [Collection(PostgresTestCollection.Name)]
-public sealed class PostgresLockFaultTests(PostgresServerFixture postgres) : IClassFixture<PostgresServerFixture>, IAsyncLifetime
+public sealed class PostgresLockFaultTests(PostgresServerFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresServerFixture>, IAsyncLifetime
 {
     private readonly PostgresClients _clients = new(postgres.Server);
 
@@ -85,6 +86,7 @@ public sealed class PostgresLockFaultTests(PostgresServerFixture postgres) : ICl
         var sinceKill = Stopwatch.StartNew();
         await using var next = await client.AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
         var took = sinceKill.Elapsed;
+        output.WriteLine($"holder process killed (TTL {ttl.TotalSeconds:0} s): another process held the lock {took.TotalMilliseconds:0} ms later");
 
         Assert.True(took <= ttl + TimeSpan.FromSeconds(1), $"acquired {took.TotalMilliseconds:0} ms after the holder was killed; TTL is {ttl.TotalMilliseconds:0} ms");
         Assert.True(next.FencingToken > holder.FencingToken);
