@@ -135,7 +135,8 @@ public sealed class RedLockLock : LockProvider
         var results = await FanOutAsync(
             db => db.ScriptEvaluateAsync(RedLockScripts.Release, keys.All, [token, keys.WakeChannel, keepPlace ? 1 : 0]),
             cancellationToken).ConfigureAwait(false);
-        return results.Any(r => r is { } v && (long)v == 1);
+        // Deleting a stale key of ours on a minority of masters is harmless but does not mean we held the lock.
+        return results.Count(r => r is { } v && (long)v == 1) >= _options.Quorum;
     }
 
     private async Task JoinWakeChannelsAsync(RedisLockKeys keys, RedisWaiter waiter, List<IAsyncDisposable> memberships, CancellationToken cancellationToken)
