@@ -58,8 +58,9 @@ public static class CoordServiceApp
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => LockBackendRegistry.FromConfiguration(
             configuration, LockBackendFactories.All, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IEnumerable<IReadinessCheck>>(sp =>
-            sp.GetRequiredService<LockBackendRegistry>().Backends.Select(b => (IReadinessCheck)new LockBackendReadinessCheck(b)).ToList());
+        services.AddSingleton(sp => IdServices.FromConfiguration(
+            configuration, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IEnumerable<IReadinessCheck>>(sp => ReadinessChecks(sp.GetRequiredService<LockBackendRegistry>(), sp.GetRequiredService<IdServices>()));
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = StatusProblemDefaults.Apply);
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -74,7 +75,8 @@ public static class CoordServiceApp
         var app = builder.Build();
         // Made now, so that a configuration mistake stops start-up with its message instead of failing the first request.
         var registry = app.Services.GetRequiredService<LockBackendRegistry>();
-        app.Logger.LogInformation("{Startup}", StartupLine(registry, addresses, apiKeys.Count));
+        var ids = app.Services.GetRequiredService<IdServices>();
+        app.Logger.LogInformation("{Startup}", StartupLine(registry, ids, addresses, apiKeys.Count));
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -94,14 +96,23 @@ public static class CoordServiceApp
         return app;
     }
 
-    private static string StartupLine(LockBackendRegistry registry, IReadOnlyList<string> addresses, int keyCount)
+    private static List<IReadinessCheck> ReadinessChecks(LockBackendRegistry registry, IdServices ids)
+    {
+        var checks = registry.Backends.Select(b => (IReadinessCheck)new LockBackendReadinessCheck(b)).ToList();
+        checks.Add(new SnowflakeReadinessCheck(ids));
+        if (ids.SegmentsFromPostgres)
+            checks.Add(new SegmentStoreReadinessCheck(ids));
+        return checks;
+    }
+
+    private static string StartupLine(LockBackendRegistry registry, IdServices ids, IReadOnlyList<string> addresses, int keyCount)
     {
         var where = string.Join(", ", addresses);
         var locks = string.Join(", ", registry.Backends.Select(b => b.Name == registry.DefaultName ? $"{b.Name} ({b.Type}, default)" : $"{b.Name} ({b.Type})"));
         var security = keyCount > 0 ? $"{keyCount} API key(s) required" : "no API keys (loopback only)";
         return registry.IsDevMode
-            ? $"Coord service in DEV MODE (nothing configured): in-memory locks, {IdServices.DevModeSummary}; listening on {where}; {security}. Configure Coord:Locks:Backends for real backends."
-            : $"Coord service: lock backends {locks}; {IdServices.Summary}; listening on {where}; {security}.";
+            ? $"Coord service in DEV MODE (nothing configured): in-memory locks; {ids.Summary}; listening on {where}; {security}. Configure Coord:Locks:Backends for real backends."
+            : $"Coord service: lock backends {locks}; ids: {ids.Summary}; listening on {where}; {security}.";
     }
 
     private static List<string> ReadApiKeys(IConfiguration configuration)

@@ -27,5 +27,5 @@ public static class MetricsExport
     }
 
     /// <summary>The Coord meters this service exports.</summary>
-    public static IReadOnlyList<string> CoordMeters { get; } = [LockMetrics.MeterName];
+    public static IReadOnlyList<string> CoordMeters { get; } = [LockMetrics.MeterName, Ids.IdMetrics.MeterName];
 }

@@ -10,5 +10,7 @@ public static class LockBackendFactories
         new InMemoryBackendFactory(),
         new RedisBackendFactory(),
         new RedLockBackendFactory(),
+        new EtcdBackendFactory(),
+        new PostgresBackendFactory(),
     ];
 }
