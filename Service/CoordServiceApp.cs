@@ -62,6 +62,8 @@ public static class CoordServiceApp
             configuration, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IEnumerable<IReadinessCheck>>(sp => ReadinessChecks(sp.GetRequiredService<LockBackendRegistry>(), sp.GetRequiredService<IdServices>()));
 
+        services.AddHostedService<BackendWarmUp>();
+
         services.AddProblemDetails(o => o.CustomizeProblemDetails = StatusProblemDefaults.Apply);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Bad JSON and wrong content types become exceptions, so they reach the same problem mapping as everything else.
@@ -74,8 +76,18 @@ public static class CoordServiceApp
 
         var app = builder.Build();
         // Made now, so that a configuration mistake stops start-up with its message instead of failing the first request.
-        var registry = app.Services.GetRequiredService<LockBackendRegistry>();
-        var ids = app.Services.GetRequiredService<IdServices>();
+        LockBackendRegistry registry;
+        IdServices ids;
+        try
+        {
+            registry = app.Services.GetRequiredService<LockBackendRegistry>();
+            ids = app.Services.GetRequiredService<IdServices>();
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
         app.Logger.LogInformation("{Startup}", StartupLine(registry, ids, addresses, apiKeys.Count));
 
         app.UseExceptionHandler();

@@ -60,7 +60,9 @@ public static partial class LockEndpoints
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
         var token = HolderToken(http);
-        var ttl = Ttl(body?.TtlMs, limits);
+        if (body?.TtlMs is null)
+            throw new ArgumentException("ttlMs is required in the renew body: the lease length from now, normally the ttlMs that acquire returned.");
+        var ttl = Ttl(body.TtlMs, limits);
         // Taken before sending, so the expiry we report can only be earlier than the server's.
         var sentAt = time.GetUtcNow();
         if (!await target.Lock.RenewAsync(name, token, ttl, cancellationToken))

@@ -1,0 +1,3 @@
+namespace Coord.Service.Tests.Backends;
+
+public sealed class PostgresLockTests(PostgresServiceFixture fixture) : SharedBackendLockTests(fixture), IClassFixture<PostgresServiceFixture>;
