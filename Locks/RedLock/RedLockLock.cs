@@ -117,6 +117,10 @@ public sealed class RedLockLock : LockProvider
         var results = await FanOutAsync(
             db => db.ScriptEvaluateAsync(RedLockScripts.Acquire, keys.All, [token, ttlMs, placeLeaseMs, enqueue ? 1 : 0, ticket]),
             cancellationToken).ConfigureAwait(false);
+        var answered = results.Count(r => r is not null);
+        if (answered < _options.Quorum)
+            throw new TimeoutException(
+                $"only {answered} of {_masters.Length} Redis masters answered in time; RedLock needs {_options.Quorum} to decide");
         var votes = 0;
         var retryMs = long.MaxValue;
         foreach (var result in results.OfType<RedisResult>())
