@@ -138,6 +138,28 @@ public abstract class BackendLockTests(BackendServiceFixture fixture)
     }
 
     [Fact]
+    public async Task A_waiting_client_that_hangs_up_leaves_the_queue_and_is_not_handed_the_lock()
+    {
+        var name = UniqueName("hang-up");
+        var holder = await A.HoldAsync(name, ttlMs: 30_000);
+        using (var quitter = Fixture.HostA.NewClient(ServiceHost.ApiKey))
+        using (var hangUp = new CancellationTokenSource())
+        {
+            var waiting = new LockApi(quitter, Fixture.BackendName).AcquireAsync(name, ttlMs: 30_000, waitMs: 25_000, hangUp.Token);
+            await Task.Delay(500);
+            await hangUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        }
+        // Give the service a moment to see the closed connection and take the waiter out of the queue.
+        await Task.Delay(1_000);
+        using (await A.ReleaseAsync(name, holder.HolderToken)) { }
+
+        // Had the lock been handed to the departed waiter, it would stay taken for its 30 s lease.
+        var next = await A.HoldAsync(name, ttlMs: 10_000, waitMs: 5_000);
+        using (await A.ReleaseAsync(name, next.HolderToken)) { }
+    }
+
+    [Fact]
     public async Task A_lock_whose_client_stops_renewing_is_free_again_after_its_ttl()
     {
         var name = UniqueName("abandoned");
