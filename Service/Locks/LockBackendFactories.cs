@@ -12,5 +12,6 @@ public static class LockBackendFactories
         new RedLockBackendFactory(),
         new EtcdBackendFactory(),
         new PostgresBackendFactory(),
+        new ZooKeeperBackendFactory(),
     ];
 }
