@@ -69,7 +69,7 @@ public static class CoordServiceApp
         // Bad JSON and wrong content types become exceptions, so they reach the same problem mapping as everything else.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
 
 
         MetricsExport.Start();

@@ -3,25 +3,15 @@ using Coord.Testing;
 namespace Coord.Service.Tests.Backends;
 
 /// <summary>One etcd member and two service instances over it.</summary>
-public sealed class EtcdServiceFixture : BackendServiceFixture
+public sealed class EtcdServiceFixture : ServerBackedFixture<EtcdNode>
 {
-    private EtcdNode? _node;
-
     public override string BackendName => "etcd";
 
-    protected override async Task<IReadOnlyDictionary<string, string>> StartBackendAsync()
-    {
-        _node = await EtcdNode.StartAsync();
-        return new Dictionary<string, string>
-        {
-            ["Coord:Locks:Backends:etcd:Type"] = "etcd",
-            ["Coord:Locks:Backends:etcd:Endpoints:0"] = _node.ClientUrl,
-        };
-    }
+    protected override Task<EtcdNode> StartServersAsync() => EtcdNode.StartAsync();
 
-    protected override async ValueTask StopBackendAsync()
+    protected override Task<Dictionary<string, string>> SettingsAsync(EtcdNode node) => Task.FromResult(new Dictionary<string, string>
     {
-        if (_node is not null)
-            await _node.DisposeAsync();
-    }
+        ["Coord:Locks:Backends:etcd:Type"] = "etcd",
+        ["Coord:Locks:Backends:etcd:Endpoints:0"] = node.ClientUrl,
+    });
 }

@@ -6,16 +6,15 @@ namespace Coord.Service.Tests.Backends;
 /// One PostgreSQL server holding everything: locks, Leaf segments and Snowflake worker-id leases, and
 /// two service instances over it (so they must lease different worker ids and draw disjoint segments).
 /// </summary>
-public sealed class PostgresServiceFixture : BackendServiceFixture
+public sealed class PostgresServiceFixture : ServerBackedFixture<PostgresServer>
 {
-    private PostgresServer? _server;
-
     public override string BackendName => "pg";
 
-    protected override async Task<IReadOnlyDictionary<string, string>> StartBackendAsync()
+    protected override Task<PostgresServer> StartServersAsync() => PostgresServer.StartAsync();
+
+    protected override async Task<Dictionary<string, string>> SettingsAsync(PostgresServer server)
     {
-        _server = await PostgresServer.StartAsync();
-        var database = await _server.CreateDatabaseAsync("coord_service");
+        var database = await server.CreateDatabaseAsync("coord_service");
         return new Dictionary<string, string>
         {
             ["Coord:Locks:Backends:pg:Type"] = "postgres",
@@ -24,11 +23,5 @@ public sealed class PostgresServiceFixture : BackendServiceFixture
             ["Coord:Ids:Segment:PostgresStore:ConnectionString"] = database,
             ["Coord:Ids:Segment:AutoCreateTags"] = "true",
         };
-    }
-
-    protected override async ValueTask StopBackendAsync()
-    {
-        if (_server is not null)
-            await _server.DisposeAsync();
     }
 }

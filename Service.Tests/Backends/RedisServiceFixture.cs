@@ -3,25 +3,15 @@ using Coord.Testing;
 namespace Coord.Service.Tests.Backends;
 
 /// <summary>One redis-server and two service instances over it.</summary>
-public sealed class RedisServiceFixture : BackendServiceFixture
+public sealed class RedisServiceFixture : ServerBackedFixture<RedisServer>
 {
-    private RedisServer? _server;
-
     public override string BackendName => "redis";
 
-    protected override async Task<IReadOnlyDictionary<string, string>> StartBackendAsync()
-    {
-        _server = await RedisServer.StartAsync();
-        return new Dictionary<string, string>
-        {
-            ["Coord:Locks:Backends:redis:Type"] = "redis",
-            ["Coord:Locks:Backends:redis:Configuration"] = _server.ConnectionString,
-        };
-    }
+    protected override Task<RedisServer> StartServersAsync() => RedisServer.StartAsync();
 
-    protected override async ValueTask StopBackendAsync()
+    protected override Task<Dictionary<string, string>> SettingsAsync(RedisServer server) => Task.FromResult(new Dictionary<string, string>
     {
-        if (_server is not null)
-            await _server.DisposeAsync();
-    }
+        ["Coord:Locks:Backends:redis:Type"] = "redis",
+        ["Coord:Locks:Backends:redis:Configuration"] = server.ConnectionString,
+    });
 }

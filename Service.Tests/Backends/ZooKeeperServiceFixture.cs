@@ -3,25 +3,15 @@ using Coord.Testing;
 namespace Coord.Service.Tests.Backends;
 
 /// <summary>One ZooKeeper server and two service instances over it.</summary>
-public sealed class ZooKeeperServiceFixture : BackendServiceFixture
+public sealed class ZooKeeperServiceFixture : ServerBackedFixture<ZooKeeperNode>
 {
-    private ZooKeeperNode? _node;
-
     public override string BackendName => "zk";
 
-    protected override async Task<IReadOnlyDictionary<string, string>> StartBackendAsync()
-    {
-        _node = await ZooKeeperNode.StartAsync();
-        return new Dictionary<string, string>
-        {
-            ["Coord:Locks:Backends:zk:Type"] = "zookeeper",
-            ["Coord:Locks:Backends:zk:ConnectString"] = _node.ConnectString,
-        };
-    }
+    protected override Task<ZooKeeperNode> StartServersAsync() => ZooKeeperNode.StartAsync();
 
-    protected override async ValueTask StopBackendAsync()
+    protected override Task<Dictionary<string, string>> SettingsAsync(ZooKeeperNode node) => Task.FromResult(new Dictionary<string, string>
     {
-        if (_node is not null)
-            await _node.DisposeAsync();
-    }
+        ["Coord:Locks:Backends:zk:Type"] = "zookeeper",
+        ["Coord:Locks:Backends:zk:ConnectString"] = node.ConnectString,
+    });
 }

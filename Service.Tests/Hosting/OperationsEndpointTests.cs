@@ -36,7 +36,9 @@ public sealed class OperationsEndpointTests(DevModeFixture fixture) : IClassFixt
     {
         using var response = await fixture.Host.Client.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var paths = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("paths");
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("scheme").GetString());
+        var paths = document.GetProperty("paths");
         var names = paths.EnumerateObject().Select(p => p.Name).ToList();
         Assert.Contains("/v1/locks/{name}", names);
         Assert.Contains("/v1/ids/snowflake", names);
