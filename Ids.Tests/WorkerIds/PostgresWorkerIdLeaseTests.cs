@@ -131,4 +131,24 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
         var error = Assert.Throws<InvalidOperationException>(() => generator.Next());
         Assert.Contains("lease on worker id 0 was lost", error.Message);
     }
+
+    [Fact]
+    public async Task The_provider_leases_a_new_worker_id_after_losing_one()
+    {
+        var connection = await postgres.NewDatabaseAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new SnowflakeOptions { WorkerIdLease = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "re-lease" } };
+        await using var provider = new SnowflakeGeneratorProvider(options, time);
+        var first = await provider.GetAsync();
+        Assert.Same(first, await provider.GetAsync());
+
+        await PostgresSegmentTests.ScalarAsync<int>(connection, $"UPDATE coord_worker_ids SET owner = gen_random_uuid() WHERE pool = 're-lease' AND worker_id = {first.WorkerId} RETURNING 1");
+        time.Advance(TimeSpan.FromSeconds(10));
+        await SegmentIdGeneratorTests.WaitUntilAsync(() => first.LeaseLost);
+
+        var second = await provider.GetAsync();
+        Assert.NotSame(first, second);
+        Assert.NotEqual(first.WorkerId, second.WorkerId); // the first id is now someone else's
+        Assert.Equal(second.WorkerId, second.Decode(second.Next()).WorkerId);
+    }
 }
