@@ -36,8 +36,8 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
     public async Task A_killed_owners_worker_id_is_reusable_once_its_lease_expires()
     {
         var connection = await postgres.NewDatabaseAsync();
-        var options = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "kill", LeaseDuration = TimeSpan.FromSeconds(4), CommandTimeout = TimeSpan.FromSeconds(2) };
-        using var owner = HelperProcess.Start("worker-lease", connection, "kill", "4", "1");
+        var options = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "kill", LeaseDuration = TimeSpan.FromSeconds(6), CommandTimeout = TimeSpan.FromSeconds(3) };
+        using var owner = HelperProcess.Start("worker-lease", connection, "kill", "6", "1");
         Assert.Equal("leased 0", await owner.ReadLineAsync(TimeSpan.FromSeconds(60)));
 
         await using var leaser = new PostgresWorkerIdLeaser(options);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Coord.Locks.Tests.Postgres;
+namespace Coord.Locks.Tests;
 
 /// <summary>
 /// A separate process (tools/Coord.LockHolder) that takes one lock and holds it until killed, for
@@ -48,6 +48,30 @@ public sealed class LockHolderProcess : IAsyncDisposable
             process.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The crash test both lock backends with a holder process share: a holder process renews past one
+    /// TTL, is killed with SIGKILL, and <paramref name="client"/> must get the lock within TTL + 1 s with a higher fence. Returns how long after the kill it got the lock.
+    /// </summary>
+    public static async Task<TimeSpan> AssertKilledHolderFreesTheLockWithinTtlAsync(LockProvider client, string backend, string connection)
+    {
+        var name = $"crash/{Guid.NewGuid():N}";
+        var ttl = TimeSpan.FromSeconds(3);
+        await using var holder = await StartAsync(backend, connection, name, ttl, TimeSpan.FromSeconds(60));
+        Assert.Null(await client.TryAcquireAsync(name));
+
+        // Outlive a renewal first, so the lease being waited out is one the dead process renewed.
+        await Task.Delay(ttl);
+        Assert.Null(await client.TryAcquireAsync(name));
+        holder.Kill();
+        var sinceKill = Stopwatch.StartNew();
+        await using var next = await client.AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
+        var took = sinceKill.Elapsed;
+
+        Assert.True(took <= ttl + TimeSpan.FromSeconds(1), $"acquired {took.TotalMilliseconds:0} ms after the holder was killed; TTL is {ttl.TotalMilliseconds:0} ms");
+        Assert.True(next.FencingToken > holder.FencingToken);
+        return took;
     }
 
     /// <summary>SIGKILL: the holder vanishes without releasing, as in a crash.</summary>
