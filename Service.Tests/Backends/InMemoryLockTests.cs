@@ -1,0 +1,3 @@
+namespace Coord.Service.Tests.Backends;
+
+public sealed class InMemoryLockTests(InMemoryServiceFixture fixture) : BackendLockTests(fixture), IClassFixture<InMemoryServiceFixture>;

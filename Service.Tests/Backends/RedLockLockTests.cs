@@ -1,0 +1,3 @@
+namespace Coord.Service.Tests.Backends;
+
+public sealed class RedLockLockTests(RedLockServiceFixture fixture) : BackendLockTests(fixture), IClassFixture<RedLockServiceFixture>;

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using Coord.Service.Errors;
+using Coord.Service.Hosting;
+
+namespace Coord.Service.Health;
+
+/// <summary><c>/healthz</c> (the process runs; open without a key) and <c>/readyz</c> (every configured dependency answers).</summary>
+public static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }))
+            .AllowAnonymous()
+            .WithTags("Health")
+            .WithSummary("Liveness: 200 while the process serves requests. Needs no API key.");
+        app.MapGet("/readyz", ReadyAsync)
+            .WithTags("Health")
+            .WithSummary("Readiness: 200 when every configured backend answers within Coord:Limits:ReadinessTimeout, else 503 naming the ones that did not.");
+        return app;
+    }
+
+    private static async Task<IResult> ReadyAsync(IEnumerable<IReadinessCheck> checks, ServiceLimits limits, CancellationToken cancellationToken)
+    {
+        var results = await Task.WhenAll(checks.Select(c => RunAsync(c, limits.ReadinessTimeout, cancellationToken)));
+        var failed = results.Where(r => r.Error is not null).ToList();
+        var report = results.Select(r => new { name = r.Name, ready = r.Error is null, ms = r.Milliseconds, error = r.Error }).ToList();
+        if (failed.Count == 0)
+            return TypedResults.Ok(new { status = "ready", checks = report });
+        var problem = Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.NotReady,
+            $"Not ready: {string.Join("; ", failed.Select(f => $"{f.Name}: {f.Error}"))}");
+        problem.Extensions["checks"] = report;
+        return TypedResults.Problem(problem);
+    }
+
+    private static async Task<(string Name, long Milliseconds, string? Error)> RunAsync(IReadinessCheck check, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            await check.CheckAsync(bounded.Token).WaitAsync(bounded.Token);
+            return (check.Name, watch.ElapsedMilliseconds, null);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (check.Name, watch.ElapsedMilliseconds, $"no answer within {timeout.TotalMilliseconds:0} ms");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return (check.Name, watch.ElapsedMilliseconds, ex.Message);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using Coord.Locks;
+using Coord.Locks.InMemory;
+
+namespace Coord.Service.Locks.Backends;
+
+/// <summary><c>Type: inmemory</c> — locks inside this one process, for dev mode and examples.</summary>
+public sealed class InMemoryBackendFactory : LockBackendFactory<InMemoryLockOptions>
+{
+    public override string Type => "inmemory";
+
+    // Each configured in-memory backend gets its own store, so two of them do not exclude each other by accident.
+    protected override ILock Create(InMemoryLockOptions options, ILoggerFactory loggers)
+    {
+        options.Store = new InMemoryLockStore(options.TimeProvider);
+        return new InMemoryLock(options, loggers.CreateLogger<InMemoryLock>());
+    }
+}

@@ -1,0 +1,13 @@
+using Coord.Locks;
+using Coord.Locks.Postgres;
+
+namespace Coord.Service.Locks.Backends;
+
+/// <summary><c>Type: postgres</c> — settings of <see cref="PostgresLockOptions"/> (<c>ConnectionString</c>, <c>Schema</c>, <c>TableName</c>, ...).</summary>
+public sealed class PostgresBackendFactory : LockBackendFactory<PostgresLockOptions>
+{
+    public override string Type => "postgres";
+
+    protected override ILock Create(PostgresLockOptions options, ILoggerFactory loggers)
+        => new PostgresLock(options, loggers.CreateLogger<PostgresLock>());
+}

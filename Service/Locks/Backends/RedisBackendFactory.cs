@@ -1,0 +1,13 @@
+using Coord.Locks;
+using Coord.Locks.Redis;
+
+namespace Coord.Service.Locks.Backends;
+
+/// <summary><c>Type: redis</c> — one Redis server (or a primary with replicas); settings of <see cref="RedisLockOptions"/>.</summary>
+public sealed class RedisBackendFactory : LockBackendFactory<RedisLockOptions>
+{
+    public override string Type => "redis";
+
+    protected override ILock Create(RedisLockOptions options, ILoggerFactory loggers)
+        => new RedisLock(options, loggers.CreateLogger<RedisLock>());
+}

@@ -1,0 +1,20 @@
+using Coord.Locks;
+
+namespace Coord.Service.Locks;
+
+/// <summary>
+/// Makes one kind of lock backend from its configuration section. Adding a backend to the service is
+/// one small class implementing this (usually via <see cref="LockBackendFactory{TOptions}"/>) plus one
+/// line in <see cref="LockBackendFactories.All"/>.
+/// </summary>
+public interface ILockBackendFactory
+{
+    /// <summary>The <c>Type</c> value that selects this factory, e.g. <c>redis</c>.</summary>
+    string Type { get; }
+
+    /// <summary>
+    /// Creates the provider. Must not connect: providers connect on first use, so the service starts
+    /// (and /readyz reports the problem) while a backend is down.
+    /// </summary>
+    ILock Create(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time);
+}

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Coord.Service.Errors;
+using Coord.Service.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Coord.Service.Locks;
+
+/// <summary>
+/// <c>/v1/locks/{name}</c>: POST acquires, PUT renews, DELETE releases, GET reads the status.
+/// A hold taken here is a bare lease (<see cref="Coord.Locks.ILock.TryAcquireLeaseAsync"/>): nothing in
+/// the service renews it, so when the client stops renewing, the lock frees itself after its TTL.
+/// </summary>
+public static partial class LockEndpoints
+{
+    public static IEndpointRouteBuilder MapLockEndpoints(this IEndpointRouteBuilder app)
+    {
+        var locks = app.MapGroup("").WithTags("Locks");
+        locks.MapPost(LockRoute.Pattern, AcquireAsync)
+            .WithName("AcquireLock")
+            .WithSummary("Acquire a lock: returns the holder token, fencing token and expiry; 409 when held elsewhere after the wait.");
+        locks.MapPut(LockRoute.Pattern, RenewAsync)
+            .WithName("RenewLock")
+            .WithSummary($"Renew a hold by its holder token (header {LockRoute.HolderTokenHeader}); 409 when the token does not hold the lock.");
+        locks.MapDelete(LockRoute.Pattern, ReleaseAsync)
+            .WithName("ReleaseLock")
+            .WithSummary($"Release a hold by its holder token (header {LockRoute.HolderTokenHeader}); 409 when the token does not hold the lock.");
+        locks.MapGet(LockRoute.Pattern, StatusAsync)
+            .WithName("GetLockStatus")
+            .WithSummary("Whether the lock is held, time left and latest fencing token; never the holder token.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<LockLeaseResponse>, ProblemHttpResult>> AcquireAsync(
+        HttpContext http, LockBackendRegistry registry, ServiceLimits limits,
+        [FromQuery] string? backend, [FromBody] AcquireLockBody? body, CancellationToken cancellationToken)
+    {
+        var name = LockRoute.LockName(http);
+        var target = registry.Resolve(backend);
+        var ttl = Ttl(body?.TtlMs, limits);
+        var wait = Wait(body?.WaitMs, limits);
+        var lease = await target.Lock.TryAcquireLeaseAsync(name, wait, ttl, cancellationToken);
+        if (lease is null)
+        {
+            return Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.LockHeld,
+                $"Lock '{name}' on backend '{target.Name}' is held by someone else" +
+                (wait > TimeSpan.Zero ? $" and was not freed within the {wait.TotalMilliseconds:0} ms waited." : ".") +
+                $" Retry later or ask to wait (waitMs, at most {limits.MaxWait.TotalMilliseconds:0}).");
+        }
+        return TypedResults.Ok(new LockLeaseResponse(
+            name, target.Name, lease.HolderToken, lease.FencingToken?.ToString(CultureInfo.InvariantCulture),
+            (long)lease.Ttl.TotalMilliseconds, lease.ValidUntil.ToUniversalTime()));
+    }
+
+    private static async Task<Results<Ok<LockRenewalResponse>, ProblemHttpResult>> RenewAsync(
+        HttpContext http, LockBackendRegistry registry, ServiceLimits limits, TimeProvider time,
+        [FromQuery] string? backend, [FromBody] RenewLockBody? body, CancellationToken cancellationToken)
+    {
+        var name = LockRoute.LockName(http);
+        var target = registry.Resolve(backend);
+        var token = HolderToken(http);
+        if (body?.TtlMs is null)
+            throw new ArgumentException("ttlMs is required in the renew body: the lease length from now, normally the ttlMs that acquire returned.");
+        var ttl = Ttl(body.TtlMs, limits);
+        // Taken before sending, so the expiry we report can only be earlier than the server's.
+        var sentAt = time.GetUtcNow();
+        if (!await target.Lock.RenewAsync(name, token, ttl, cancellationToken))
+            return NotHolder(name, target.Name, "renew");
+        var margin = TimeSpan.FromTicks(ttl.Ticks / 100) + TimeSpan.FromMilliseconds(2);
+        return TypedResults.Ok(new LockRenewalResponse(name, target.Name, (long)ttl.TotalMilliseconds, sentAt + ttl - margin));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> ReleaseAsync(
+        HttpContext http, LockBackendRegistry registry, [FromQuery] string? backend, CancellationToken cancellationToken)
+    {
+        var name = LockRoute.LockName(http);
+        var target = registry.Resolve(backend);
+        var token = HolderToken(http);
+        if (!await target.Lock.ReleaseAsync(name, token, cancellationToken))
+            return NotHolder(name, target.Name, "release");
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<LockStatusResponse>> StatusAsync(
+        HttpContext http, LockBackendRegistry registry, [FromQuery] string? backend, CancellationToken cancellationToken)
+    {
+        var name = LockRoute.LockName(http);
+        var target = registry.Resolve(backend);
+        var status = await target.Lock.GetStatusAsync(name, cancellationToken);
+        return TypedResults.Ok(new LockStatusResponse(
+            name, target.Name, status.Held,
+            status.ExpiresIn is { } left ? (long)Math.Ceiling(left.TotalMilliseconds) : null,
+            status.FencingToken?.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    // One answer whether the lock is free, held by someone else or the token never existed: telling
+    // them apart would let a caller probe for tokens.
+    private static ProblemHttpResult NotHolder(string name, string backend, string operation)
+        => Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.NotHolder,
+            $"Cannot {operation} lock '{name}' on backend '{backend}': the given holder token does not hold it (the hold was released, expired, or belongs to someone else). Nothing was changed.");
+
+    private static string HolderToken(HttpContext http)
+    {
+        var values = http.Request.Headers[LockRoute.HolderTokenHeader];
+        if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
+            throw new ArgumentException($"The {LockRoute.HolderTokenHeader} header is required: the holderToken returned when the lock was acquired.");
+        if (values.Count > 1)
+            throw new ArgumentException($"Send the {LockRoute.HolderTokenHeader} header once; it was sent {values.Count} times.");
+        var token = values[0]!;
+        if (!HolderTokenFormat().IsMatch(token))
+            throw new ArgumentException($"The {LockRoute.HolderTokenHeader} header must be the holderToken returned by acquire: 32 lowercase hexadecimal characters.");
+        return token;
+    }
+
+    private static TimeSpan Ttl(long? ttlMs, ServiceLimits limits)
+    {
+        if (ttlMs is not { } ms)
+            return limits.DefaultTtl;
+        var min = (long)limits.MinTtl.TotalMilliseconds;
+        var max = (long)limits.MaxTtl.TotalMilliseconds;
+        if (ms < min || ms > max)
+            throw new ArgumentException($"ttlMs must be between {min} and {max} milliseconds; it was {ms}.");
+        return TimeSpan.FromMilliseconds(ms);
+    }
+
+    private static TimeSpan Wait(long? waitMs, ServiceLimits limits)
+    {
+        if (waitMs is not { } ms)
+            return TimeSpan.Zero;
+        var max = (long)limits.MaxWait.TotalMilliseconds;
+        if (ms < 0 || ms > max)
+            throw new ArgumentException($"waitMs must be between 0 and {max} milliseconds; it was {ms}.");
+        return TimeSpan.FromMilliseconds(ms);
+    }
+
+    [GeneratedRegex("^[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex HolderTokenFormat();
+}

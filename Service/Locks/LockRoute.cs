@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Coord.Service.Locks;
+
+/// <summary>
+/// Where lock names come from: everything after <c>/v1/locks/</c> in the request target, percent-decoded
+/// exactly once. Names may contain '/', given raw (<c>/v1/locks/orders/42</c>) or as <c>%2F</c> — both
+/// name the same lock — and any other character percent-encoded. Reading the raw target (not the
+/// routing value, which Kestrel has already decoded except for <c>%2F</c>) keeps <c>%252F</c> meaning
+/// the three characters <c>%2F</c> rather than a slash.
+/// </summary>
+public static class LockRoute
+{
+    public const string Prefix = "/v1/locks/";
+
+    /// <summary>The route pattern: a catch-all, because names may contain '/'.</summary>
+    public const string Pattern = Prefix + "{**name}";
+
+    /// <summary>Name of the header that carries the holder token on renew and release.</summary>
+    public const string HolderTokenHeader = "Coord-Holder-Token";
+
+    public static string LockName(HttpContext http)
+    {
+        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw))
+            raw = http.Request.PathBase.Add(http.Request.Path).ToUriComponent();
+        var query = raw.IndexOfAny(['?', '#']);
+        if (query >= 0)
+            raw = raw[..query];
+        // Absolute-form targets (sent to proxies) carry scheme and authority in front of the path.
+        var start = raw.IndexOf(Prefix, StringComparison.OrdinalIgnoreCase);
+        if (start < 0)
+            throw new ArgumentException($"A lock URL is {Prefix}<name>.");
+        var encoded = raw[(start + Prefix.Length)..];
+        if (encoded.Length == 0)
+            throw new ArgumentException($"A lock name is required after {Prefix}: 1 to 256 characters ('/' allowed, other reserved characters percent-encoded).");
+        return Uri.UnescapeDataString(encoded);
+    }
+}
