@@ -69,8 +69,10 @@ public static class LockPlanBuilder
                 switch (fault)
                 {
                     case FaultMode.KillHolder when backend != "inmemory":
+                        // Long enough to see the dead holder's lease (and any queue place it left) run out a third of the way in.
                         var processes = Math.Max(2, Math.Min(o.Processes, clients));
-                        scenarios.Add(FaultScenario(backend, fault, faultLoad, processes, TimeSpan.FromMilliseconds(100), o.FaultTtl));
+                        var longer = faultLoad with { During = Max(faultLoad.During!.Value, TimeSpan.FromSeconds(10)) };
+                        scenarios.Add(FaultScenario(backend, fault, longer, processes, TimeSpan.FromMilliseconds(100), o.FaultTtl));
                         break;
                     case FaultMode.KillServer when ServerKillTargets.Contains(backend):
                         scenarios.Add(FaultScenario(backend, fault, faultLoad, 1, TimeSpan.FromMilliseconds(5), o.FaultTtl));
@@ -90,6 +92,8 @@ public static class LockPlanBuilder
             scenario.Validate();
         return scenarios;
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static LockScenario FaultScenario(string backend, FaultMode fault, LoadSimulation load, int processes, TimeSpan hold, TimeSpan ttl) => new()
     {

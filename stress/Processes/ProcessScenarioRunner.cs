@@ -73,7 +73,7 @@ public static class ProcessScenarioRunner
             {
                 await Task.Delay(during / 3, cancellationToken).ConfigureAwait(false);
                 if (scenario.Fault == FaultMode.KillHolder)
-                    (killed, killedHold, killedAt) = await KillAHolderAsync(workers, cancellationToken).ConfigureAwait(false);
+                    (killed, killedHold, killedAt) = await KillAHolderAsync(workers, scenario.Hold, cancellationToken).ConfigureAwait(false);
                 else if (serverKill is not null)
                     undo = await serverKill.Attach(new LockRunHooks()).InjectFault!(progress, cancellationToken).ConfigureAwait(false);
             }
@@ -132,15 +132,17 @@ public static class ProcessScenarioRunner
         }
     }
 
-    private static async Task<(Worker, (int, int, long, long)?, long)> KillAHolderAsync(List<Worker> workers, CancellationToken cancellationToken)
+    private static async Task<(Worker, (int, int, long, long)?, long)> KillAHolderAsync(List<Worker> workers, TimeSpan hold, CancellationToken cancellationToken)
     {
-        // Wait for a worker caught inside its critical section, then SIGKILL it there.
+        // Wait for a worker caught early in its critical section (so its release is not already on the
+        // way), then SIGKILL it there.
+        var fresh = Math.Max(1, (long)(hold.TotalSeconds / 2 * Stopwatch.Frequency));
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 10;
         while (Stopwatch.GetTimestamp() < deadline)
         {
             foreach (var worker in workers)
             {
-                if (worker.CurrentHold is { } hold)
+                if (worker.CurrentHold is { } current && Stopwatch.GetTimestamp() - current.At < fresh)
                 {
                     worker.Process.Kill(entireProcessTree: true);
                     var at = Stopwatch.GetTimestamp();
@@ -178,7 +180,8 @@ public static class ProcessScenarioRunner
             notes.Add($"worker {killed.Index} was killed while holding; its {killed.Assignment.Clients} client(s) are left out of the per-client counts");
         return LockScenarioStats.Describing(scenario, target) with
         {
-            ElapsedSeconds = elapsed.TotalSeconds,
+            // Each worker timed its own measured part; the parent's clock would add process shut-down.
+            ElapsedSeconds = parts.Count > 0 ? parts.Max(p => p.ElapsedSeconds) : elapsed.TotalSeconds,
             Acquisitions = parts.Sum(p => p.Acquisitions),
             AcquisitionsPerClient = parts.SelectMany(p => p.AcquisitionsPerClient).ToArray(),
             Steps = new()
