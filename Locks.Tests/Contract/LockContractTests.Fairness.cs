@@ -30,14 +30,17 @@ public abstract partial class LockContractTests
         var counts = new int[clientCount];
         var longestWaitTicks = new long[clientCount];
         var run = Stopwatch.StartNew();
+        // At least 4 s, and on a slow machine long enough for three full rounds, so "a share" means something.
         var duration = TimeSpan.FromSeconds(4);
+        var enough = clientCount * 3;
+        var total = 0;
         var inside = 0;
         var overlaps = 0;
 
         async Task Greedy(int index)
         {
             var client = clients[index];
-            while (run.Elapsed < duration)
+            while (run.Elapsed < duration || (Volatile.Read(ref total) < enough && run.Elapsed < NoHang))
             {
                 var asked = Stopwatch.GetTimestamp();
                 await using var held = await client.AcquireAsync(name, wait: NoHang, ttl: TimeSpan.FromSeconds(10));
@@ -47,6 +50,7 @@ public abstract partial class LockContractTests
                 if (Interlocked.Increment(ref inside) != 1)
                     Interlocked.Increment(ref overlaps);
                 counts[index]++;
+                Interlocked.Increment(ref total);
                 await Task.Delay(FairnessHold);
                 Interlocked.Decrement(ref inside);
             }

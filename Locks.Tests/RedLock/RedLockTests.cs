@@ -83,13 +83,17 @@ public sealed class RedLockTests(RedisMastersFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
-    public async Task With_two_of_three_masters_killed_acquire_fails_instead_of_granting_a_minority_hold()
+    public async Task With_two_of_three_masters_killed_acquire_fails_clearly_instead_of_granting_a_minority_hold()
     {
         var name = $"minority/{Guid.NewGuid():N}";
         redis.Masters.Nodes[0].Kill();
         redis.Masters.Nodes[1].Kill();
         var client = Client();
-        Assert.Null(await client.TryAcquireAsync(name, wait: TimeSpan.FromMilliseconds(500)));
+        var ex = await Assert.ThrowsAsync<LockBackendException>(() => client.TryAcquireAsync(name, wait: TimeSpan.FromMilliseconds(500)));
+        Assert.Equal("redlock", ex.Backend);
+        Assert.Contains("masters answered", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(redis.Masters.Nodes[2].Endpoint, ex.Message, StringComparison.Ordinal);
+        Assert.False(await redis.Raw[2].GetDatabase().KeyExistsAsync(new RedisLockKeys("coord:", name).Lock));
     }
 
     [Fact]

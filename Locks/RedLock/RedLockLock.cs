@@ -117,6 +117,10 @@ public sealed class RedLockLock : LockProvider
         var results = await FanOutAsync(
             db => db.ScriptEvaluateAsync(RedLockScripts.Acquire, keys.All, [token, ttlMs, placeLeaseMs, enqueue ? 1 : 0, ticket]),
             cancellationToken).ConfigureAwait(false);
+        var answered = results.Count(r => r is not null);
+        if (answered < _options.Quorum)
+            throw new TimeoutException(
+                $"only {answered} of {_masters.Length} Redis masters answered in time; RedLock needs {_options.Quorum} to decide");
         var votes = 0;
         var retryMs = long.MaxValue;
         foreach (var result in results.OfType<RedisResult>())
@@ -135,7 +139,8 @@ public sealed class RedLockLock : LockProvider
         var results = await FanOutAsync(
             db => db.ScriptEvaluateAsync(RedLockScripts.Release, keys.All, [token, keys.WakeChannel, keepPlace ? 1 : 0]),
             cancellationToken).ConfigureAwait(false);
-        return results.Any(r => r is { } v && (long)v == 1);
+        // Deleting a stale key of ours on a minority of masters is harmless but does not mean we held the lock.
+        return results.Count(r => r is { } v && (long)v == 1) >= _options.Quorum;
     }
 
     private async Task JoinWakeChannelsAsync(RedisLockKeys keys, RedisWaiter waiter, List<IAsyncDisposable> memberships, CancellationToken cancellationToken)

@@ -1,0 +1,237 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Coord.Ids.Segment;
+
+/// <summary>
+/// Meituan Leaf's segment mode: each tag holds two segments of its id range; once
+/// <see cref="SegmentIdOptions.PreloadThreshold"/> of the current one is used, the next is loaded in
+/// the background, so a draw waits on the store only when both are empty. The step adapts to the
+/// draw rate (doubling when a segment drains within 15 min, halving when it lasts over 30). Ids of a
+/// tag are unique across all generators sharing the store; a segment left unused at shutdown leaves
+/// a gap, never a repeat. Thread-safe.
+/// </summary>
+public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
+{
+    private readonly ISegmentStore _store;
+    private readonly SegmentIdOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, SegmentBuffer> _buffers = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposing = new();
+    private int _disposed;
+
+    public SegmentIdGenerator(ISegmentStore store, SegmentIdOptions? options = null, TimeProvider? timeProvider = null, ILogger<SegmentIdGenerator>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _options = options ?? new SegmentIdOptions();
+        _options.Validate();
+        _store = store;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    public ISegmentStore Store => _store;
+
+    public ValueTask<long> NextAsync(string tag, CancellationToken cancellationToken = default)
+    {
+        var buffer = BufferFor(tag);
+        lock (buffer.Gate)
+        {
+            if (TakeLocked(buffer, out var id))
+                return ValueTask.FromResult(id);
+        }
+        return new ValueTask<long>(WaitForSegmentAsync(buffer, cancellationToken));
+    }
+
+    public ValueTask NextAsync(string tag, Memory<long> destination, CancellationToken cancellationToken = default)
+    {
+        var buffer = BufferFor(tag);
+        var filled = TakeBuffered(buffer, destination.Span);
+        return filled == destination.Length ? ValueTask.CompletedTask : new ValueTask(FillSlowlyAsync(buffer, destination[filled..], cancellationToken));
+    }
+
+    /// <summary>
+    /// The ids of <paramref name="tag"/> this generator holds but has not issued: the rest of the current
+    /// segment and the loaded next one. They are lost (a gap) if the process stops now.
+    /// </summary>
+    public IReadOnlyList<(long Start, long End)> GetUnissuedRanges(string tag)
+    {
+        if (!_buffers.TryGetValue(tag, out var buffer))
+            return [];
+        lock (buffer.Gate)
+        {
+            var ranges = new List<(long Start, long End)>(2);
+            if (buffer.Position < buffer.End)
+                ranges.Add((buffer.Position, buffer.End));
+            if (buffer.Next is { } next)
+                ranges.Add((next.Start, next.MaxId));
+            return ranges;
+        }
+    }
+
+    /// <summary>The step the next load of <paramref name="tag"/> asks for (0 before the first load).</summary>
+    public int CurrentStep(string tag) => _buffers.TryGetValue(tag, out var buffer) ? Volatile.Read(ref buffer.Step) : 0;
+
+    /// <summary>Stops starting loads and waits for those in flight (each is bounded by the store's timeouts).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        var loads = new List<Task>();
+        foreach (var buffer in _buffers.Values)
+        {
+            lock (buffer.Gate)
+            {
+                if (buffer.Loading is { } loading)
+                    loads.Add(loading);
+            }
+        }
+        // A load already sent may have advanced max_id; letting it finish keeps its range accounted for.
+        await Task.WhenAll(loads).ConfigureAwait(false);
+        _disposing.Dispose();
+    }
+
+    private SegmentBuffer BufferFor(string tag)
+    {
+        if (_buffers.TryGetValue(tag, out var buffer))
+            return buffer;
+        SegmentIdOptions.ValidateTag(tag);
+        return _buffers.GetOrAdd(tag, static t => new SegmentBuffer(t));
+    }
+
+    private bool TakeLocked(SegmentBuffer buffer, out long id)
+    {
+        var end = buffer.End;
+        if (!buffer.TryTake(out id))
+            return false;
+        if (buffer.End != end)
+            buffer.PreloadAt = PreloadPoint(buffer.Position - 1, buffer.End);
+        if (id >= buffer.PreloadAt && buffer.Next is null && buffer.Loading is null && Volatile.Read(ref _disposed) == 0)
+            StartLoadLocked(buffer);
+        return true;
+    }
+
+    private long PreloadPoint(long start, long end)
+        => start + Math.Max(0, (long)Math.Ceiling((end - start) * _options.PreloadThreshold) - 1);
+
+    private Task<Exception?> StartLoadLocked(SegmentBuffer buffer)
+    {
+        buffer.LoadsStarted++;
+        // Task.Run: the store call must not start on the caller's thread while it holds the buffer lock.
+        var loading = Task.Run(() => LoadAsync(buffer));
+        buffer.Loading = loading;
+        return loading;
+    }
+
+    private async Task<long> WaitForSegmentAsync(SegmentBuffer buffer, CancellationToken cancellationToken)
+    {
+        long arrivedAt;
+        lock (buffer.Gate)
+            arrivedAt = buffer.LoadsStarted;
+        while (true)
+        {
+            Task<Exception?> loading;
+            long loadNumber;
+            lock (buffer.Gate)
+            {
+                if (TakeLocked(buffer, out var id))
+                    return id;
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                loading = buffer.Loading ?? StartLoadLocked(buffer);
+                loadNumber = buffer.LoadsStarted;
+            }
+            var failure = await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (failure is null)
+                continue;
+            if (failure is SegmentTagNotFoundException)
+                throw failure;
+            // A load begun before this call may have failed long ago; only a fresh failure is the answer.
+            if (loadNumber > arrivedAt)
+            {
+                lock (buffer.Gate)
+                {
+                    if (TakeLocked(buffer, out var id))
+                        return id;
+                }
+                throw new SegmentUnavailableException(buffer.Tag, _store.Description, failure);
+            }
+        }
+    }
+
+    private async Task FillSlowlyAsync(SegmentBuffer buffer, Memory<long> destination, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < destination.Length)
+        {
+            var id = await WaitForSegmentAsync(buffer, cancellationToken).ConfigureAwait(false);
+            destination.Span[filled++] = id;
+            filled += TakeBuffered(buffer, destination.Span[filled..]);
+        }
+    }
+
+    private int TakeBuffered(SegmentBuffer buffer, Span<long> destination)
+    {
+        var filled = 0;
+        lock (buffer.Gate)
+        {
+            while (filled < destination.Length && TakeLocked(buffer, out var id))
+                destination[filled++] = id;
+        }
+        return filled;
+    }
+
+    private async Task<Exception?> LoadAsync(SegmentBuffer buffer)
+    {
+        try
+        {
+            int? step;
+            lock (buffer.Gate)
+                step = buffer.Step == 0 ? null : NextStepLocked(buffer);
+            var allocation = await _store.AllocateAsync(buffer.Tag, step, CancellationToken.None).ConfigureAwait(false);
+            if (allocation is null)
+            {
+                if (!_options.AutoCreateTags)
+                    throw new SegmentTagNotFoundException(buffer.Tag, _store.Description);
+                await _store.CreateTagAsync(buffer.Tag, _options.InitialStep, "created by Coord on first use", CancellationToken.None).ConfigureAwait(false);
+                allocation = await _store.AllocateAsync(buffer.Tag, step, CancellationToken.None).ConfigureAwait(false)
+                    ?? throw new SegmentTagNotFoundException(buffer.Tag, _store.Description);
+            }
+            var segment = allocation.Value;
+            lock (buffer.Gate)
+            {
+                buffer.Next = segment;
+                buffer.StoredStep = segment.StoredStep;
+                buffer.Step = segment.Step;
+                buffer.LastLoadTimestamp = _time.GetTimestamp();
+                buffer.Loading = null;
+            }
+            _logger.LogDebug("Loaded segment [{Start}, {End}) of tag {Tag} from {Store}.", segment.Start, segment.MaxId, buffer.Tag, _store.Description);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            lock (buffer.Gate)
+                buffer.Loading = null;
+            if (ex is not SegmentTagNotFoundException)
+                _logger.LogWarning(ex, "Loading the next segment of tag {Tag} from {Store} failed; buffered ids are still served.", buffer.Tag, _store.Description);
+            return ex;
+        }
+    }
+
+    // Leaf's rule: how long the previous segment lasted sets the next step, bounded below by the
+    // tag's stored step and above by MaxStep.
+    private int NextStepLocked(SegmentBuffer buffer)
+    {
+        var lasted = _time.GetElapsedTime(buffer.LastLoadTimestamp);
+        var step = buffer.Step;
+        if (lasted < _options.GrowWhenDrainedWithin)
+            step = (int)Math.Min((long)step * 2, _options.MaxStep);
+        else if (lasted > _options.ShrinkWhenLastingOver)
+            step = Math.Max(step / 2, buffer.StoredStep);
+        Debug.Assert(step >= 1);
+        return Math.Max(step, 1);
+    }
+}

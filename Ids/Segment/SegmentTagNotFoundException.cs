@@ -1,0 +1,11 @@
+namespace Coord.Ids.Segment;
+
+/// <summary>The tag has no row in the segment table and auto-create is off.</summary>
+public sealed class SegmentTagNotFoundException : KeyNotFoundException
+{
+    public SegmentTagNotFoundException(string tag, string store)
+        : base($"Segment tag '{tag}' does not exist in {store}. Insert a row (biz_tag, max_id, step) for it, or switch on SegmentIdOptions.AutoCreateTags.")
+        => Tag = tag;
+
+    public string Tag { get; }
+}

@@ -1,0 +1,72 @@
+using Coord.Ids.WorkerIds;
+using Microsoft.Extensions.Logging;
+
+namespace Coord.Ids.Snowflake;
+
+/// <summary>
+/// Hands out the process's one <see cref="SnowflakeGenerator"/>, starting it on first use: with a
+/// static worker id at once, with a leased one after the lease is taken (hence async). Disposing it
+/// releases the lease.
+/// </summary>
+public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
+{
+    private readonly SnowflakeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory? _loggers;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private SnowflakeGenerator? _generator;
+    private PostgresWorkerIdLeaser? _leaser;
+
+    public SnowflakeGeneratorProvider(SnowflakeOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _loggers = loggers;
+        if (options.WorkerId is not null)
+            _generator = new SnowflakeGenerator(options, _time);
+    }
+
+    public SnowflakeOptions Options => _options;
+
+    /// <summary>The generator, leasing its worker id first when the options ask for a lease.</summary>
+    public ValueTask<SnowflakeGenerator> GetAsync(CancellationToken cancellationToken = default)
+        => Volatile.Read(ref _generator) is { } generator ? ValueTask.FromResult(generator) : new ValueTask<SnowflakeGenerator>(StartAsync(cancellationToken));
+
+    private async Task<SnowflakeGenerator> StartAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_generator is not null)
+                return _generator;
+            _leaser ??= new PostgresWorkerIdLeaser(_options.WorkerIdLease!, _time, _loggers?.CreateLogger<PostgresWorkerIdLeaser>());
+            var lease = await _leaser.AcquireAsync(_options.Layout.MaxWorkerId, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var generator = await SnowflakeGenerator.StartAsync(_options, lease, _time, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _generator, generator);
+                return generator;
+            }
+            catch
+            {
+                await lease.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_generator is { } generator)
+            await generator.DisposeAsync().ConfigureAwait(false);
+        if (_leaser is { } leaser)
+            await leaser.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+using Coord.Ids.WorkerIds;
+
+namespace Coord.Ids.Snowflake;
+
+/// <summary>Settings of a <see cref="SnowflakeGenerator"/>.</summary>
+public sealed class SnowflakeOptions
+{
+    /// <summary>2020-01-01T00:00:00Z; with 41 timestamp bits ids last until 2089.</summary>
+    public static readonly DateTimeOffset DefaultEpoch = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public SnowflakeLayout Layout { get; set; } = SnowflakeLayout.Default;
+
+    /// <summary>Time zero of the id's timestamp field. Must not be in the future.</summary>
+    public DateTimeOffset Epoch { get; set; } = DefaultEpoch;
+
+    /// <summary>A fixed worker id, unique across the fleet by configuration. Leave null to lease one (<see cref="WorkerIdLease"/>).</summary>
+    public int? WorkerId { get; set; }
+
+    /// <summary>Lease the worker id from PostgreSQL instead of configuring it.</summary>
+    public PostgresWorkerIdOptions? WorkerIdLease { get; set; }
+
+    /// <summary>A clock that moves back by at most this much is waited out (default 5 ms).</summary>
+    public TimeSpan MaxRollbackWait { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// At start-up with a leased worker id, a clock up to this far behind the last timestamp stored
+    /// for the worker is waited out (default 2 s); further behind, start-up is refused.
+    /// </summary>
+    public TimeSpan MaxStartupClockWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the setting that is out of range.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Layout);
+        if (WorkerId is null == WorkerIdLease is null)
+            throw new ArgumentException("Set exactly one of WorkerId (static) or WorkerIdLease (leased from PostgreSQL).");
+        if (WorkerId is { } id)
+            ValidateWorkerId(Layout, id);
+        WorkerIdLease?.Validate();
+        if (MaxRollbackWait < TimeSpan.Zero || MaxRollbackWait > TimeSpan.FromSeconds(1))
+            throw new ArgumentOutOfRangeException(nameof(MaxRollbackWait), MaxRollbackWait, "MaxRollbackWait must be between 0 and 1 s.");
+        if (MaxStartupClockWait < TimeSpan.Zero || MaxStartupClockWait > TimeSpan.FromMinutes(1))
+            throw new ArgumentOutOfRangeException(nameof(MaxStartupClockWait), MaxStartupClockWait, "MaxStartupClockWait must be between 0 and 1 min.");
+        if (Epoch.ToUnixTimeMilliseconds() < 0)
+            throw new ArgumentOutOfRangeException(nameof(Epoch), Epoch, "Epoch must be at or after 1970-01-01.");
+    }
+
+    internal static void ValidateWorkerId(SnowflakeLayout layout, int workerId)
+    {
+        if (workerId < 0 || workerId > layout.MaxWorkerId)
+            throw new ArgumentOutOfRangeException(nameof(workerId), workerId,
+                $"Worker id must be between 0 and {layout.MaxWorkerId} for the layout {layout}.");
+    }
+}

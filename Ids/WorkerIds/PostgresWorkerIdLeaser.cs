@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Coord.Ids.WorkerIds;
+
+/// <summary>
+/// Leases Snowflake worker ids from a PostgreSQL table with one row per (pool, worker id):
+/// <c>owner uuid, expires_at timestamptz, last_timestamp_ms bigint</c>. A lease is taken with one
+/// statement that picks the lowest free or expired row (<c>FOR UPDATE SKIP LOCKED</c>, so concurrent
+/// starters never pick the same row), expiry comes from the server's clock, and the lease is renewed
+/// every third of its duration. A dead owner stops renewing and its row frees itself.
+/// </summary>
+/// <remarks>
+/// <c>last_timestamp_ms</c> is what the next owner must not go below. While a lease lives it holds a
+/// reservation (the owner's clock plus the lease duration, since the owner may issue ids until its
+/// lease runs out); a clean release replaces it by the exact last timestamp issued.
+/// </remarks>
+public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
+{
+    private readonly PostgresWorkerIdOptions _options;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _table;
+
+    public PostgresWorkerIdLeaser(PostgresWorkerIdOptions options, TimeProvider? timeProvider = null, ILogger<PostgresWorkerIdLeaser>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _table = options.TableName;
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString)
+        {
+            CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds),
+        };
+        if (builder.Timeout > builder.CommandTimeout)
+            builder.Timeout = builder.CommandTimeout;
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        Endpoint = $"{builder.Host}:{builder.Port}";
+    }
+
+    /// <summary><c>host:port</c> of the database, for messages.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>
+    /// Leases the lowest free worker id in 0..<paramref name="maxWorkerId"/>. Throws
+    /// <see cref="InvalidOperationException"/> when every id is held by a live lease.
+    /// </summary>
+    public async Task<WorkerIdLease> AcquireAsync(int maxWorkerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxWorkerId);
+        await EnsureRowsAsync(maxWorkerId, cancellationToken).ConfigureAwait(false);
+        var owner = Guid.NewGuid();
+        var sent = _time.GetTimestamp();
+        var reserve = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_options.LeaseDuration.TotalMilliseconds;
+        await using var command = _dataSource.CreateCommand($"""
+            WITH pick AS (
+                SELECT worker_id, last_timestamp_ms FROM {_table}
+                WHERE pool = @pool AND worker_id <= @max AND (owner IS NULL OR expires_at <= clock_timestamp())
+                ORDER BY worker_id LIMIT 1
+                FOR UPDATE SKIP LOCKED)
+            UPDATE {_table} AS t
+               SET owner = @owner, expires_at = clock_timestamp() + @ttl,
+                   last_timestamp_ms = GREATEST(t.last_timestamp_ms, @reserve), updated_at = clock_timestamp()
+              FROM pick
+             WHERE t.pool = @pool AND t.worker_id = pick.worker_id
+            RETURNING t.worker_id, pick.last_timestamp_ms
+            """);
+        command.Parameters.AddWithValue("pool", _options.Pool);
+        command.Parameters.AddWithValue("max", maxWorkerId);
+        command.Parameters.AddWithValue("owner", owner);
+        command.Parameters.AddWithValue("ttl", _options.LeaseDuration);
+        command.Parameters.AddWithValue("reserve", reserve);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            throw new InvalidOperationException(
+                $"All {maxWorkerId + 1} worker ids of pool '{_options.Pool}' in table {_table} on {Endpoint} are leased by live generators; " +
+                "stop one, wait for a dead one's lease to expire, or use a layout with more worker bits.");
+        var workerId = reader.GetInt32(0);
+        var lastIssued = reader.GetInt64(1);
+        _logger.LogInformation("Leased Snowflake worker id {WorkerId} of pool {Pool} on {Endpoint}; last stored timestamp {LastTimestampMs}.",
+            workerId, _options.Pool, Endpoint, lastIssued);
+        return new PostgresWorkerIdLease(this, workerId, owner, lastIssued, sent);
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private async Task EnsureRowsAsync(int maxWorkerId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog; serialize it.
+        await using (var gate = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@name))", connection, transaction))
+        {
+            gate.Parameters.AddWithValue("name", "coord:" + _table);
+            await gate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await using (var create = new NpgsqlCommand($"""
+            CREATE TABLE IF NOT EXISTS {_table} (
+                pool text NOT NULL,
+                worker_id int NOT NULL,
+                owner uuid NULL,
+                expires_at timestamptz NULL,
+                last_timestamp_ms bigint NOT NULL DEFAULT 0,
+                updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                PRIMARY KEY (pool, worker_id));
+            INSERT INTO {_table} (pool, worker_id)
+            SELECT @pool, g FROM generate_series(0, @max) AS g
+            ON CONFLICT DO NOTHING;
+            """, connection, transaction))
+        {
+            create.Parameters.AddWithValue("pool", _options.Pool);
+            create.Parameters.AddWithValue("max", maxWorkerId);
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    internal TimeSpan LeaseDuration => _options.LeaseDuration;
+    internal TimeProvider Time => _time;
+    internal ILogger Logger => _logger;
+    internal string Pool => _options.Pool;
+
+    /// <summary>Extends the lease; false when the row is no longer ours.</summary>
+    internal async Task<bool> RenewAsync(int workerId, Guid owner, long reserveUnixMs, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand($"""
+            UPDATE {_table} SET expires_at = clock_timestamp() + @ttl,
+                   last_timestamp_ms = GREATEST(last_timestamp_ms, @reserve), updated_at = clock_timestamp()
+             WHERE pool = @pool AND worker_id = @worker AND owner = @owner AND expires_at > clock_timestamp()
+            """);
+        command.Parameters.AddWithValue("ttl", _options.LeaseDuration);
+        command.Parameters.AddWithValue("reserve", reserveUnixMs);
+        command.Parameters.AddWithValue("pool", _options.Pool);
+        command.Parameters.AddWithValue("worker", workerId);
+        command.Parameters.AddWithValue("owner", owner);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Frees the row; stores the exact last issued timestamp when it is known.</summary>
+    internal async Task ReleaseAsync(int workerId, Guid owner, long? lastIssuedUnixMs, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand($"""
+            UPDATE {_table} SET owner = NULL, expires_at = NULL,
+                   last_timestamp_ms = COALESCE(@last, last_timestamp_ms), updated_at = clock_timestamp()
+             WHERE pool = @pool AND worker_id = @worker AND owner = @owner
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long?>("last", NpgsqlTypes.NpgsqlDbType.Bigint) { TypedValue = lastIssuedUnixMs });
+        command.Parameters.AddWithValue("pool", _options.Pool);
+        command.Parameters.AddWithValue("worker", workerId);
+        command.Parameters.AddWithValue("owner", owner);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

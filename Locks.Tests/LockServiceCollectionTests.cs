@@ -1,0 +1,44 @@
+using Coord.Locks.InMemory;
+using Coord.Locks.Redis;
+using Coord.Locks.RedLock;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Coord.Locks.Tests;
+
+public sealed class LockServiceCollectionTests
+{
+    [Fact]
+    public async Task A_registered_lock_is_one_singleton_that_locks()
+    {
+        var services = new ServiceCollection().AddInMemoryLock(o => o.Store = new InMemoryLockStore(TimeProvider.System));
+        await using var provider = services.BuildServiceProvider();
+        var locks = provider.GetRequiredService<ILock>();
+        Assert.Same(locks, provider.GetRequiredService<ILock>());
+        Assert.Equal("inmemory", locks.Backend);
+        await using var held = await locks.AcquireAsync("di/one");
+        Assert.Null(await locks.TryAcquireAsync("di/one"));
+    }
+
+    [Fact]
+    public async Task Named_registrations_give_several_backends_side_by_side()
+    {
+        var services = new ServiceCollection()
+            .AddInMemoryLock(name: "local")
+            .AddRedisLock(o => o.Configuration = "127.0.0.1:1", name: "cache")
+            .AddRedLock(o => o.Masters = ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"], name: "quorum");
+        await using var provider = services.BuildServiceProvider();
+        Assert.Equal("inmemory", provider.GetRequiredKeyedService<ILock>("local").Backend);
+        Assert.Equal("redis", provider.GetRequiredKeyedService<ILock>("cache").Backend);
+        Assert.Equal("redlock", provider.GetRequiredKeyedService<ILock>("quorum").Backend);
+        Assert.Null(provider.GetService<ILock>());
+    }
+
+    [Fact]
+    public void Bad_options_fail_at_registration_saying_what_is_allowed()
+    {
+        var services = new ServiceCollection();
+        var ex = Assert.ThrowsAny<ArgumentException>(() => services.AddRedisLock(o => o.DefaultTtl = TimeSpan.FromDays(3)));
+        Assert.Contains("at most 1 day", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(services);
+    }
+}

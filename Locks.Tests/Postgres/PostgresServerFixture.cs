@@ -1,0 +1,41 @@
+using Coord.Testing;
+using Npgsql;
+
+namespace Coord.Locks.Tests.Postgres;
+
+/// <summary>One throwaway PostgreSQL server per test class, plus a raw data source for reaching behind a holder's back.</summary>
+public sealed class PostgresServerFixture : IAsyncLifetime
+{
+    public PostgresServer Server { get; private set; } = null!;
+    public NpgsqlDataSource Raw { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await PostgresServer.StartAsync();
+        Raw = NpgsqlDataSource.Create(Server.ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Raw.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+
+    /// <summary>Runs <paramref name="sql"/> with positional parameters and returns the rows affected.</summary>
+    public async Task<int> ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var command = Raw.CreateCommand(sql);
+        foreach (var p in parameters)
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Runs <paramref name="sql"/> and returns the first column of the first row.</summary>
+    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var command = Raw.CreateCommand(sql);
+        foreach (var p in parameters)
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+using Google.Protobuf;
+
+namespace Coord.Locks.Etcd;
+
+/// <summary>
+/// Where one lock lives in etcd: the layout of etcd's own <c>clientv3/concurrency</c> Mutex. Every
+/// holder and waiter owns one key <c>&lt;prefix&gt;&lt;encoded name&gt;/&lt;lease id in lowercase hex&gt;</c>
+/// bound to its lease; the key created first holds the lock.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The name is encoded so that it contains no <c>/</c>: <c>%</c> becomes <c>%25</c> and <c>/</c>
+/// becomes <c>%2F</c>; every other character stays as it is (UTF-8). Without this, the range read of
+/// lock <c>a</c> (everything under <c>coord/lock/a/</c>) would also cover the keys of lock <c>a/b</c>
+/// (<c>coord/lock/a/b/…</c>) and the two locks would exclude each other, or worse, one would take
+/// the other's key for its holder.
+/// </para>
+/// <para>
+/// Names without <c>/</c> and <c>%</c> map to themselves, so with the default prefix
+/// <c>etcdctl lock coord/lock/orders-42</c> (or a Go <c>concurrency.NewMutex(session, "coord/lock/orders-42")</c>)
+/// excludes the Coord lock <c>orders-42</c> and the other way round. For the Coord lock
+/// <c>orders/42</c> the etcd mutex name is <c>coord/lock/orders%2F42</c>.
+/// </para>
+/// </remarks>
+public sealed class EtcdLockKeys
+{
+    public EtcdLockKeys(string prefix, string name)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(name);
+        MutexName = prefix + EncodeName(name);
+        KeyPrefix = MutexName + "/";
+        KeyPrefixBytes = ByteString.CopyFromUtf8(KeyPrefix);
+        RangeEnd = PrefixEnd(KeyPrefixBytes);
+    }
+
+    /// <summary>The name etcd's own mutex (<c>etcdctl lock</c>) would use for this lock.</summary>
+    public string MutexName { get; }
+
+    /// <summary><c>MutexName + "/"</c>: every holder and waiter key of this lock starts with it, and no other lock's key does.</summary>
+    public string KeyPrefix { get; }
+
+    internal ByteString KeyPrefixBytes { get; }
+
+    /// <summary>The exclusive end of the range that holds exactly the keys starting with <see cref="KeyPrefix"/>.</summary>
+    internal ByteString RangeEnd { get; }
+
+    /// <summary>The key of the holder or waiter whose lease is <paramref name="leaseId"/>, as etcd's mutex forms it (<c>%x</c>).</summary>
+    public string KeyFor(long leaseId) => KeyPrefix + leaseId.ToString("x", CultureInfo.InvariantCulture);
+
+    /// <summary>Escapes <c>%</c> as <c>%25</c> and <c>/</c> as <c>%2F</c>, leaving everything else unchanged.</summary>
+    public static string EncodeName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.AsSpan().IndexOfAny('/', '%') < 0)
+            return name;
+        var encoded = new StringBuilder(name.Length + 8);
+        foreach (var c in name)
+        {
+            encoded.Append(c switch
+            {
+                '%' => "%25",
+                '/' => "%2F",
+                _ => c.ToString(),
+            });
+        }
+        return encoded.ToString();
+    }
+
+    private static ByteString PrefixEnd(ByteString prefix)
+    {
+        // The prefix always ends in '/', so incrementing its last byte never overflows.
+        var bytes = prefix.ToByteArray();
+        bytes[^1]++;
+        return ByteString.CopyFrom(bytes);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net.Security;
+
+namespace Coord.Locks.Etcd;
+
+/// <summary>Options for <see cref="EtcdLock"/>.</summary>
+/// <remarks>
+/// etcd lease TTLs are whole seconds: a hold's lease is granted for the TTL rounded up to the next
+/// second, and etcd itself raises TTLs below its minimum (1.5 election timeouts, 2 s with default
+/// server settings). The client still counts validity from the TTL that was asked for, so rounding
+/// only ever makes the server keep a hold longer than the client relies on it, never shorter.
+/// </remarks>
+public sealed class EtcdLockOptions : LockOptions
+{
+    /// <summary>
+    /// Client URLs of the cluster members, e.g. <c>http://10.0.0.1:2379</c>. Requests are spread over
+    /// all of them and move to the others when one fails. At least one is required.
+    /// </summary>
+    public IList<string> Endpoints { get; set; } = [];
+
+    /// <summary>
+    /// Put before the encoded lock name; see <see cref="EtcdLockKeys"/> for the layout. Default
+    /// <c>coord/lock/</c>. Empty makes a Coord lock <c>x</c> the same as <c>etcdctl lock x</c>.
+    /// </summary>
+    public string Prefix { get; set; } = "coord/lock/";
+
+    /// <summary>etcd user for authentication, or null when the cluster has auth off.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Password of <see cref="Username"/>.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// TLS settings (CA, client certificate) for <c>https://</c> endpoints, as dotnet-etcd takes them.
+    /// Null with <c>http://</c> endpoints.
+    /// </summary>
+    public Action<SslClientAuthenticationOptions>? ConfigureTls { get; set; }
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (Endpoints is null || Endpoints.Count == 0)
+            throw new ArgumentException($"{nameof(Endpoints)} must list at least one etcd client URL such as \"http://127.0.0.1:2379\".", nameof(Endpoints));
+        foreach (var endpoint in Endpoints)
+        {
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                throw new ArgumentException($"Each of {nameof(Endpoints)} must be an http:// or https:// URL, such as \"http://127.0.0.1:2379\"; '{endpoint}' is not.", nameof(Endpoints));
+        }
+        var secure = Endpoints.Select(e => e.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).Distinct().ToArray();
+        if (secure.Length > 1)
+            throw new ArgumentException($"{nameof(Endpoints)} must be all http:// or all https://.", nameof(Endpoints));
+        if (Prefix is null || Prefix.Length > 256)
+            throw new ArgumentException($"{nameof(Prefix)} must be a string of at most 256 characters (empty is allowed).", nameof(Prefix));
+        if (string.IsNullOrEmpty(Username) != string.IsNullOrEmpty(Password))
+            throw new ArgumentException($"Set both {nameof(Username)} and {nameof(Password)}, or neither.", nameof(Username));
+    }
+}
