@@ -72,7 +72,7 @@ public static class LockPlanBuilder
                         // Long enough to see the dead holder's lease (and any queue place it left) run out a third of the way in.
                         var processes = Math.Max(2, Math.Min(o.Processes, clients));
                         var longer = faultLoad with { During = Max(faultLoad.During!.Value, TimeSpan.FromSeconds(10)) };
-                        scenarios.Add(FaultScenario(backend, fault, longer, processes, TimeSpan.FromMilliseconds(100), o.FaultTtl));
+                        scenarios.Add(FaultScenario(backend, fault, longer, processes, TimeSpan.FromMilliseconds(300), o.FaultTtl));
                         break;
                     case FaultMode.KillServer when ServerKillTargets.Contains(backend):
                         scenarios.Add(FaultScenario(backend, fault, faultLoad, 1, TimeSpan.FromMilliseconds(5), o.FaultTtl));

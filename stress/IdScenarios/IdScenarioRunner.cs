@@ -15,6 +15,11 @@ public static class IdScenarioRunner
             throw new ArgumentException($"Threads must be between 1 and 256; it was {threads}.", nameof(threads));
         if (duration <= TimeSpan.Zero)
             throw new ArgumentException($"Duration must be more than 0; it was {duration}.", nameof(duration));
+        // Warm-up: let the JIT reach its optimised code (and a segment generator load its first segments) before timing.
+        var warmUp = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(warmUp) < TimeSpan.FromMilliseconds(200))
+            source.Next();
+
         var perThread = (int)Math.Min(int.MaxValue / 32, Math.Max(1, maxKept / threads));
         var kept = new UInt128[threads][];
         var keptCount = new int[threads];

@@ -236,11 +236,19 @@ public static class ProcessScenarioRunner
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            // Under "dotnet Coord.Stress.dll" the process is the dotnet host; the entry assembly must come first then.
-            var self = Environment.ProcessPath ?? "dotnet";
-            info.FileName = self;
-            if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-                info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+            // Re-launch this program: its own executable when it is the entry point, else (under
+            // "dotnet Coord.Stress.dll", or in-process from a test host) the dotnet host with its assembly.
+            var self = Environment.ProcessPath;
+            var stress = typeof(WorkerCommand).Assembly;
+            if (self is not null && Assembly.GetEntryAssembly() == stress && Path.GetFileNameWithoutExtension(self) != "dotnet")
+            {
+                info.FileName = self;
+            }
+            else
+            {
+                info.FileName = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+                info.ArgumentList.Add(stress.Location);
+            }
             info.ArgumentList.Add("worker");
             info.ArgumentList.Add("--assignment");
             info.ArgumentList.Add(assignmentPath);

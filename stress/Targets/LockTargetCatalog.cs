@@ -1,4 +1,6 @@
+using Coord.Locks.Etcd;
 using Coord.Locks.InMemory;
+using Coord.Locks.Postgres;
 using Coord.Locks.Redis;
 using Coord.Locks.RedLock;
 using Coord.Stress.Servers;
@@ -34,6 +36,16 @@ public static class LockTargetCatalog
         {
             var masters = await servers.RedisMastersAsync(ct).ConfigureAwait(false);
             return new CoordLockTarget("redlock", () => new RedLockLock(new RedLockOptions { Masters = masters.ToList(), KeyPrefix = s.KeyPrefix }), masters.Select(m => (IServerCounter)new RedisCommandCounter(m)).ToArray());
+        }),
+        new("etcd", false, "Coord EtcdLock on one etcd node", async (servers, s, ct) =>
+        {
+            var etcd = await servers.EtcdAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("etcd", () => new EtcdLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }), [new EtcdMessageCounter(etcd[0])]);
+        }),
+        new("postgres", false, "Coord PostgresLock (row per name) on one PostgreSQL server", async (servers, s, ct) =>
+        {
+            var (locks, admin) = await servers.PostgresAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("postgres", () => new PostgresLock(new PostgresLockOptions { ConnectionString = locks }), [new PostgresCommitCounter(admin, StressServers.PostgresDatabase)]);
         }),
         new("dlock-redis", true, "DistributedLock.Redis RedisDistributedLock on the same Redis server", async (servers, s, ct) =>
         {
