@@ -73,24 +73,14 @@ public sealed class PostgresSegmentStore : ISegmentStore, IAsyncDisposable
         {
             if (_schemaReady)
                 return;
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            // Two processes creating the table at once can collide in the catalog; serialize them.
-            await using (var gate = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@name))", connection, transaction))
-            {
-                gate.Parameters.AddWithValue("name", "coord:" + _table);
-                await gate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            await using (var create = new NpgsqlCommand($"""
+            await SqlSchema.RunSerializedAsync(_dataSource, _table, $"""
                 CREATE TABLE IF NOT EXISTS {_table} (
                     biz_tag varchar(128) NOT NULL PRIMARY KEY,
                     max_id bigint NOT NULL DEFAULT 1,
                     step int NOT NULL,
                     description varchar(256) NULL,
                     update_time timestamp NOT NULL DEFAULT LOCALTIMESTAMP)
-                """, connection, transaction))
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                """, null, cancellationToken).ConfigureAwait(false);
             _schemaReady = true;
         }
         finally

@@ -26,6 +26,9 @@ internal sealed class SegmentBuffer(string tag)
 
     public long LastLoadTimestamp;
 
+    /// <summary>After a failed background load, the next one waits until this timestamp, so an outage is not hammered.</summary>
+    public long RetryBackgroundLoadAt;
+
     /// <summary>Takes one id from the current segment, or moves to the next segment when the current one is used up.</summary>
     public bool TryTake(out long id)
     {

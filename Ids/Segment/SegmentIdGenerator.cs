@@ -15,6 +15,7 @@ namespace Coord.Ids.Segment;
 /// </summary>
 public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
 {
+    private static readonly TimeSpan BackgroundRetryDelay = TimeSpan.FromSeconds(1);
     private readonly ISegmentStore _store;
     private readonly SegmentIdOptions _options;
     private readonly TimeProvider _time;
@@ -75,6 +76,15 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
     /// <summary>The step the next load of <paramref name="tag"/> asks for (0 before the first load).</summary>
     public int CurrentStep(string tag) => _buffers.TryGetValue(tag, out var buffer) ? Volatile.Read(ref buffer.Step) : 0;
 
+    /// <summary>How many loads this generator has started for <paramref name="tag"/>.</summary>
+    internal long LoadsStarted(string tag)
+    {
+        if (!_buffers.TryGetValue(tag, out var buffer))
+            return 0;
+        lock (buffer.Gate)
+            return buffer.LoadsStarted;
+    }
+
     /// <summary>Stops starting loads and waits for those in flight (each is bounded by the store's timeouts).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -109,7 +119,8 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
             return false;
         if (buffer.End != end)
             buffer.PreloadAt = PreloadPoint(buffer.Position - 1, buffer.End);
-        if (id >= buffer.PreloadAt && buffer.Next is null && buffer.Loading is null && Volatile.Read(ref _disposed) == 0)
+        if (id >= buffer.PreloadAt && buffer.Next is null && buffer.Loading is null && Volatile.Read(ref _disposed) == 0
+            && (buffer.RetryBackgroundLoadAt == 0 || _time.GetTimestamp() >= buffer.RetryBackgroundLoadAt))
             StartLoadLocked(buffer);
         return true;
     }
@@ -207,6 +218,7 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
                 buffer.Step = segment.Step;
                 buffer.LastLoadTimestamp = _time.GetTimestamp();
                 buffer.Loading = null;
+                buffer.RetryBackgroundLoadAt = 0;
             }
             _logger.LogDebug("Loaded segment [{Start}, {End}) of tag {Tag} from {Store}.", segment.Start, segment.MaxId, buffer.Tag, _store.Description);
             return null;
@@ -214,7 +226,10 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
         catch (Exception ex)
         {
             lock (buffer.Gate)
+            {
                 buffer.Loading = null;
+                buffer.RetryBackgroundLoadAt = _time.GetTimestamp() + (long)(BackgroundRetryDelay.TotalSeconds * _time.TimestampFrequency);
+            }
             if (ex is not SegmentTagNotFoundException)
                 _logger.LogWarning(ex, "Loading the next segment of tag {Tag} from {Store} failed; buffered ids are still served.", buffer.Tag, _store.Description);
             return ex;

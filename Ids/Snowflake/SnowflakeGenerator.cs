@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Coord.Ids.WorkerIds;
 
 namespace Coord.Ids.Snowflake;
@@ -14,6 +15,7 @@ namespace Coord.Ids.Snowflake;
 /// </remarks>
 public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
 {
+    private static readonly TimeSpan MaxPolling = TimeSpan.FromMilliseconds(2);
     private readonly Lock _gate = new();
     private readonly SnowflakeLayout _layout;
     private readonly TimeProvider _time;
@@ -190,16 +192,25 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     }
 
     // Waits are short (under a millisecond for a used-up sequence, at most MaxRollbackWait for a
-    // rollback), so the caller keeps its thread: spinning for the last millisecond, sleeping before it.
+    // rollback), so the caller keeps its thread: sleeping while more than a millisecond remains, then
+    // polling the clock. Polling does not yield, because on a busy host a yielded thread can lose the
+    // CPU for longer than the millisecond it waits for; only a clock that stays put for over 2 ms of
+    // real time (a test's fake clock) makes it yield.
     private void WaitUntil(long targetMs)
     {
         var spinner = new SpinWait();
+        var pollingSince = 0L;
         long now;
         while ((now = NowMs()) < targetMs)
         {
             if (targetMs - now > 1)
+            {
                 Thread.Sleep(1);
-            else
+                continue;
+            }
+            if (pollingSince == 0)
+                pollingSince = Stopwatch.GetTimestamp();
+            else if (Stopwatch.GetElapsedTime(pollingSince) > MaxPolling)
                 spinner.SpinOnce(sleep1Threshold: -1);
         }
     }

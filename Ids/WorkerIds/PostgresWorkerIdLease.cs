@@ -36,7 +36,8 @@ internal sealed class PostgresWorkerIdLease : WorkerIdLease
             try
             {
                 using var timeout = new CancellationTokenSource(_leaser.LeaseDuration);
-                await _leaser.ReleaseAsync(WorkerId, _owner, CurrentLastIssuedUnixMs, timeout.Token).ConfigureAwait(false);
+                // Nothing tracked means nothing was issued: put back what the store held before our reservation.
+                await _leaser.ReleaseAsync(WorkerId, _owner, CurrentLastIssuedUnixMs ?? LastIssuedUnixMs, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -36,8 +36,6 @@ public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
         {
             CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds),
         };
-        if (builder.Timeout > builder.CommandTimeout)
-            builder.Timeout = builder.CommandTimeout;
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         Endpoint = $"{builder.Host}:{builder.Port}";
     }
@@ -88,17 +86,8 @@ public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private async Task EnsureRowsAsync(int maxWorkerId, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // Concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog; serialize it.
-        await using (var gate = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@name))", connection, transaction))
-        {
-            gate.Parameters.AddWithValue("name", "coord:" + _table);
-            await gate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await using (var create = new NpgsqlCommand($"""
+    private Task EnsureRowsAsync(int maxWorkerId, CancellationToken cancellationToken)
+        => SqlSchema.RunSerializedAsync(_dataSource, _table, $"""
             CREATE TABLE IF NOT EXISTS {_table} (
                 pool text NOT NULL,
                 worker_id int NOT NULL,
@@ -110,14 +99,11 @@ public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
             INSERT INTO {_table} (pool, worker_id)
             SELECT @pool, g FROM generate_series(0, @max) AS g
             ON CONFLICT DO NOTHING;
-            """, connection, transaction))
-        {
-            create.Parameters.AddWithValue("pool", _options.Pool);
-            create.Parameters.AddWithValue("max", maxWorkerId);
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+            """, p =>
+            {
+                p.AddWithValue("pool", _options.Pool);
+                p.AddWithValue("max", maxWorkerId);
+            }, cancellationToken);
 
     internal TimeSpan LeaseDuration => _options.LeaseDuration;
     internal TimeProvider Time => _time;
@@ -140,15 +126,15 @@ public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>Frees the row; stores the exact last issued timestamp when it is known.</summary>
-    internal async Task ReleaseAsync(int workerId, Guid owner, long? lastIssuedUnixMs, CancellationToken cancellationToken)
+    /// <summary>Frees the row, replacing the reservation by the exact last issued timestamp.</summary>
+    internal async Task ReleaseAsync(int workerId, Guid owner, long lastIssuedUnixMs, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand($"""
             UPDATE {_table} SET owner = NULL, expires_at = NULL,
-                   last_timestamp_ms = COALESCE(@last, last_timestamp_ms), updated_at = clock_timestamp()
+                   last_timestamp_ms = @last, updated_at = clock_timestamp()
              WHERE pool = @pool AND worker_id = @worker AND owner = @owner
             """);
-        command.Parameters.Add(new NpgsqlParameter<long?>("last", NpgsqlTypes.NpgsqlDbType.Bigint) { TypedValue = lastIssuedUnixMs });
+        command.Parameters.AddWithValue("last", lastIssuedUnixMs);
         command.Parameters.AddWithValue("pool", _options.Pool);
         command.Parameters.AddWithValue("worker", workerId);
         command.Parameters.AddWithValue("owner", owner);

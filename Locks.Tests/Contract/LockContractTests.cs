@@ -32,6 +32,13 @@ public abstract partial class LockContractTests : IAsyncLifetime
 
     protected virtual bool SupportsFencing => true;
 
+    /// <summary>
+    /// Whether a holder token renews from any client. False only where the hold is bound to the
+    /// acquiring client's session (ZooKeeper ephemeral nodes); such a backend must throw a
+    /// <see cref="LockException"/> for a renewal from elsewhere instead of pretending.
+    /// </summary>
+    protected virtual bool CanRenewFromAnotherClient => true;
+
     protected async Task<LockProvider> CreateClientAsync()
     {
         var client = await CreateClientCoreAsync();

@@ -7,7 +7,4 @@ public sealed class EtcdLockContractTests(EtcdServerFixture etcd) : LockContract
     protected override Task<LockProvider> CreateClientCoreAsync() => Task.FromResult<LockProvider>(etcd.NewClient());
 
     protected override Task TakeAwayAsync(string name) => EtcdServerFixture.RevokeHolderAsync(etcd.Raw, name);
-
-    // Grant + enqueue transaction, then one check per pre-key deletion.
-    protected override int MaxAcquireRequestsPerWait => 3;
 }

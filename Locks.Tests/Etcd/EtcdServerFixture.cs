@@ -26,7 +26,7 @@ public sealed class EtcdServerFixture : IAsyncLifetime
         await Server.DisposeAsync();
     }
 
-    public EtcdLock NewClient(string prefix = Prefix) => new(new EtcdLockOptions { Endpoints = [Server.ClientUrl], Prefix = prefix });
+    public EtcdLock NewClient() => new(new EtcdLockOptions { Endpoints = [Server.ClientUrl], Prefix = Prefix });
 
     /// <summary>Every key queued for <paramref name="name"/>, oldest first.</summary>
     public Task<IReadOnlyList<Mvccpb.KeyValue>> QueueAsync(string name, string prefix = Prefix) => QueueAsync(Raw, name, prefix);

@@ -83,7 +83,7 @@ internal sealed class EtcdDeleteWatch : IAsyncDisposable
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (_stop.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
             _outcome.TrySetCanceled(_stop.Token);
         }

@@ -3,6 +3,7 @@ using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Coord.Locks.Etcd;
@@ -49,8 +50,8 @@ public sealed class EtcdLock : LockProvider
         Endpoint = string.Join(",", options.Endpoints);
         var secure = options.Endpoints.Any(e => e.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
         _client = secure
-            ? new EtcdClient(Endpoint, options.ConfigureTls ?? (_ => { }))
-            : new EtcdClient(Endpoint);
+            ? new EtcdClient(Endpoint, options.ConfigureTls ?? (_ => { }), configureChannelOptions: DetectDeadMembers)
+            : new EtcdClient(Endpoint, configureChannelOptions: DetectDeadMembers);
         if (!string.IsNullOrEmpty(options.Username))
             _client.SetCredentials(options.Username, options.Password!);
         var connection = _client.GetConnection();
@@ -61,6 +62,22 @@ public sealed class EtcdLock : LockProvider
 
     public override string Backend => "etcd";
     public override string Endpoint { get; }
+
+    /// <summary>
+    /// A member that stops answering without closing its connections (paused, cut off) would leave a
+    /// watch on it silent forever; HTTP/2 pings find such a connection within about 10 s so the watch
+    /// moves to another member. 6 s between pings stays above etcd's default minimum (5 s), below
+    /// which it closes the connection; only connections with open calls are pinged.
+    /// </summary>
+    private static void DetectDeadMembers(GrpcChannelOptions channel)
+    {
+        if (channel.HttpHandler is SocketsHttpHandler handler)
+        {
+            handler.KeepAlivePingDelay = TimeSpan.FromSeconds(6);
+            handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(4);
+            handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
+        }
+    }
 
     /// <summary>The whole seconds an etcd lease gets for <paramref name="ttl"/>: rounded up, at least 1.</summary>
     internal static long LeaseSeconds(TimeSpan ttl) => Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds));
@@ -98,13 +115,26 @@ public sealed class EtcdLock : LockProvider
     /// <summary>Grants a lease and puts (or finds) our key in one transaction, learning whether we are first.</summary>
     private async Task<(EtcdHold Hold, ByteString? PreKey, long Revision, bool Owner)> EnqueueAsync(LockRequest request, EtcdLockKeys keys, CancellationToken cancellationToken)
     {
+        // We pick the lease id, so a grant that is sent again after a lost answer cannot leave a second lease behind.
+        var leaseId = Random.Shared.NextInt64(1, long.MaxValue);
+        var ttlSeconds = LeaseSeconds(request.Ttl);
+        var attempts = 0;
         var sent = Time.GetTimestamp();
-        Metrics.Request("acquire");
-        var lease = await _leases.LeaseGrantAsync(new LeaseGrantRequest { TTL = LeaseSeconds(request.Ttl) }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!string.IsNullOrEmpty(lease.Error))
-            throw new InvalidOperationException($"etcd refused to grant a lease: {lease.Error}");
+        var grantedTtl = await SendAsync("acquire", async ct =>
+        {
+            try
+            {
+                attempts++;
+                var granted = await _leases.LeaseGrantAsync(new LeaseGrantRequest { ID = leaseId, TTL = ttlSeconds }, cancellationToken: ct).ConfigureAwait(false);
+                return string.IsNullOrEmpty(granted.Error) ? granted.TTL : throw new InvalidOperationException($"etcd refused to grant a lease: {granted.Error}");
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition && attempts > 1)
+            {
+                return ttlSeconds; // "lease already exists": an earlier attempt whose answer was lost granted it
+            }
+        }, cancellationToken).ConfigureAwait(false);
 
-        var hold = new EtcdHold(request.Name, request.HolderToken, keys.KeyFor(lease.ID), lease.ID, lease.TTL, sent);
+        var hold = new EtcdHold(request.Name, request.HolderToken, keys.KeyFor(leaseId), leaseId, grantedTtl, sent);
         request.BackendState = hold;
         _holds[request.HolderToken] = hold;
 
@@ -116,7 +146,7 @@ public sealed class EtcdLock : LockProvider
             Result = Compare.Types.CompareResult.Equal,
             CreateRevision = 0,
         });
-        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = hold.Key, Value = ByteString.CopyFromUtf8(request.HolderToken), Lease = lease.ID } });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = hold.Key, Value = ByteString.CopyFromUtf8(request.HolderToken), Lease = leaseId } });
         txn.Success.Add(new RequestOp { RequestRange = FirstCreated(keys) });
         // Within this transaction our key is the newest, so the two newest keys are ours and the pre-key.
         txn.Success.Add(new RequestOp { RequestRange = NewestCreated(keys, limit: 2, maxCreateRevision: 0) });
@@ -124,8 +154,8 @@ public sealed class EtcdLock : LockProvider
         txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = hold.Key } });
         txn.Failure.Add(new RequestOp { RequestRange = FirstCreated(keys) });
 
-        Metrics.Request("acquire");
-        var response = await _kv.TxnAsync(txn, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Sending it again is safe: a second try finds our key already there and reads it instead.
+        var response = await SendAsync("acquire", ct => _kv.TxnAsync(txn, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
         ByteString? preKey = null;
         if (response.Succeeded)
         {
@@ -136,7 +166,7 @@ public sealed class EtcdLock : LockProvider
         {
             var mine = response.Responses[0].ResponseRange.Kvs;
             if (mine.Count == 0)
-                throw new InvalidOperationException($"etcd key {keys.KeyFor(lease.ID)} vanished while it was being queued.");
+                throw new InvalidOperationException($"etcd key {keys.KeyFor(leaseId)} vanished while it was being queued.");
             hold.CreateRevision = mine[0].CreateRevision;
         }
         var first = response.Responses[1].ResponseRange.Kvs.FirstOrDefault();
@@ -166,8 +196,7 @@ public sealed class EtcdLock : LockProvider
                 var check = new TxnRequest();
                 check.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = hold.Key, KeysOnly = true } });
                 check.Success.Add(new RequestOp { RequestRange = NewestCreated(keys, limit: 1, maxCreateRevision: hold.CreateRevision - 1) });
-                Metrics.Request("acquire");
-                var response = await _kv.TxnAsync(check, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var response = await SendAsync("acquire", ct => _kv.TxnAsync(check, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
                 if (response.Responses[0].ResponseRange.Kvs.Count == 0)
                     return (Turn.QueuePlaceLost, 0);
                 revision = response.Header.Revision;
@@ -213,13 +242,12 @@ public sealed class EtcdLock : LockProvider
         var sent = Time.GetTimestamp();
         try
         {
-            Metrics.Request("keepalive");
-            if (await KeepAliveOnceAsync(hold.LeaseId, cancellationToken).ConfigureAwait(false) <= 0)
+            if (await SendAsync("keepalive", ct => KeepAliveOnceAsync(hold.LeaseId, ct), cancellationToken).ConfigureAwait(false) <= 0)
                 return false;
             hold.LeaseRefreshedTimestamp = sent;
             return true;
         }
-        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is RpcException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             if (Time.GetElapsedTime(hold.LeaseRefreshedTimestamp) >= hold.GrantedTtl)
                 return false;
@@ -232,13 +260,21 @@ public sealed class EtcdLock : LockProvider
     /// <summary>Sends one keep-alive; returns the lease's TTL in seconds after it, or 0 when the lease no longer exists.</summary>
     private async Task<long> KeepAliveOnceAsync(long leaseId, CancellationToken cancellationToken)
     {
-        using var call = _leases.LeaseKeepAlive(cancellationToken: cancellationToken);
-        await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = leaseId }, cancellationToken).ConfigureAwait(false);
-        if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
-            throw new RpcException(new Status(StatusCode.Unavailable, "etcd closed the keep-alive stream without answering."));
-        var ttl = call.ResponseStream.Current.TTL;
-        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-        return ttl;
+        try
+        {
+            using var call = _leases.LeaseKeepAlive(cancellationToken: cancellationToken);
+            await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = leaseId }, cancellationToken).ConfigureAwait(false);
+            if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                throw new RpcException(new Status(StatusCode.Unavailable, "etcd closed the keep-alive stream without answering."));
+            var ttl = call.ResponseStream.Current.TTL;
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            return ttl;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            // Streaming calls report the caller's cancellation as an RpcException; callers expect the usual exception.
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+        }
     }
 
     private LockGrant Grant(EtcdHold hold, long revision)
@@ -289,11 +325,10 @@ public sealed class EtcdLock : LockProvider
         {
             try
             {
-                Metrics.Request("monitor");
-                var response = await _kv.RangeAsync(new RangeRequest { Key = hold.Key, KeysOnly = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var response = await SendAsync("monitor", ct => _kv.RangeAsync(new RangeRequest { Key = hold.Key, KeysOnly = true }, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
                 return response.Kvs.Count == 1 && response.Kvs[0].CreateRevision == hold.CreateRevision ? response.Header.Revision : null;
             }
-            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is RpcException or TimeoutException && !cancellationToken.IsCancellationRequested)
             {
                 Logger.LogDebug(ex, "Reading the etcd key of lock {LockName} failed; retrying", hold.Name);
                 await Task.Delay(TimeSpan.FromMilliseconds(200), Time, cancellationToken).ConfigureAwait(false);
@@ -307,7 +342,6 @@ public sealed class EtcdLock : LockProvider
             return; // nothing was granted, so nothing is left behind
         await hold.StopMonitor.CancelAsync().ConfigureAwait(false);
         _holds.TryRemove(new KeyValuePair<string, EtcdHold>(hold.HolderToken, hold));
-        Metrics.Request("release");
         await RevokeAsync(hold.LeaseId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -318,8 +352,7 @@ public sealed class EtcdLock : LockProvider
         if (leaseId is not { } id)
             return false;
         var sent = Time.GetTimestamp();
-        Metrics.Request("renew");
-        var left = await KeepAliveOnceAsync(id, cancellationToken).ConfigureAwait(false);
+        var left = await SendAsync("renew", ct => KeepAliveOnceAsync(id, ct), cancellationToken).ConfigureAwait(false);
         if (left <= 0)
             return false;
         if (local is not null)
@@ -341,7 +374,6 @@ public sealed class EtcdLock : LockProvider
             return false;
         if (local is not null)
             await local.StopMonitor.CancelAsync().ConfigureAwait(false);
-        Metrics.Request("release");
         var released = await RevokeAsync(id, cancellationToken).ConfigureAwait(false);
         if (local is not null)
             _holds.TryRemove(new KeyValuePair<string, EtcdHold>(holderToken, local));
@@ -351,15 +383,13 @@ public sealed class EtcdLock : LockProvider
     protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
     {
         var keys = new EtcdLockKeys(_options.Prefix, name);
-        Metrics.Request("status");
-        var response = await _kv.RangeAsync(FirstCreated(keys), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync("status", ct => _kv.RangeAsync(FirstCreated(keys), cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
         if (response.Kvs.FirstOrDefault() is not { } owner)
             return new LockStatus(name, false, null, null);
         TimeSpan? expiresIn = null;
         if (owner.Lease != 0)
         {
-            Metrics.Request("status");
-            var lease = await _leases.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = owner.Lease }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var lease = await SendAsync("status", ct => _leases.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = owner.Lease }, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
             if (lease.TTL > 0)
                 expiresIn = TimeSpan.FromSeconds(lease.TTL);
         }
@@ -374,33 +404,84 @@ public sealed class EtcdLock : LockProvider
     {
         var keys = new EtcdLockKeys(_options.Prefix, name);
         var token = ByteString.CopyFromUtf8(holderToken);
-        Metrics.Request(operation);
-        var response = await _kv.RangeAsync(new RangeRequest { Key = keys.KeyPrefixBytes, RangeEnd = keys.RangeEnd }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(operation, ct => _kv.RangeAsync(new RangeRequest { Key = keys.KeyPrefixBytes, RangeEnd = keys.RangeEnd }, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return response.Kvs.FirstOrDefault(kv => kv.Lease != 0 && kv.Value.Equals(token))?.Lease;
     }
 
     /// <summary>Revokes a lease (deleting its key); false when etcd no longer knows it.</summary>
-    private async Task<bool> RevokeAsync(long leaseId, CancellationToken cancellationToken)
+    private Task<bool> RevokeAsync(long leaseId, CancellationToken cancellationToken)
     {
-        try
+        var attempts = 0;
+        return SendAsync("release", async ct =>
         {
-            await _leases.LeaseRevokeAsync(new LeaseRevokeRequest { ID = leaseId }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            try
+            {
+                attempts++;
+                await _leases.LeaseRevokeAsync(new LeaseRevokeRequest { ID = leaseId }, cancellationToken: ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            {
+                // On a second try, an earlier attempt whose answer was lost most likely revoked it.
+                return attempts > 1;
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends one request, and sends it again when a member does not answer within the attempt timeout
+    /// or is unavailable, until <see cref="LockOptions.ConnectTimeout"/> has passed. Every request sent
+    /// this way is idempotent. A member whose leader died holds a request for etcd's own request
+    /// timeout (about 7 s) before failing it; sent again, it reaches a member with a new leader.
+    /// </summary>
+    private async Task<T> SendAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var started = Time.GetTimestamp();
+        var attemptTimeout = _options.AttemptTimeout;
+        while (true)
         {
-            return false;
+            var left = _options.ConnectTimeout - Time.GetElapsedTime(started);
+            using var timeout = new CancellationTokenSource(left > TimeSpan.Zero && left < attemptTimeout ? left : attemptTimeout, Time);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            Metrics.Request(operation);
+            try
+            {
+                return await call(attempt.Token).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsWorthAnotherTry(ex, timeout.IsCancellationRequested))
+            {
+                if (Time.GetElapsedTime(started) >= _options.ConnectTimeout)
+                {
+                    throw timeout.IsCancellationRequested
+                        ? new TimeoutException($"etcd did not answer {operation} within {_options.ConnectTimeout.TotalMilliseconds:0} ms.", ex)
+                        : ex;
+                }
+                Logger.LogDebug(ex, "etcd {Operation} attempt failed; sending it again", operation);
+                attemptTimeout = TimeSpan.FromTicks(Math.Min(attemptTimeout.Ticks * 2, TimeSpan.FromSeconds(8).Ticks));
+                if (!timeout.IsCancellationRequested)
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), Time, cancellationToken).ConfigureAwait(false); // a fast failure: no hot loop
+            }
         }
     }
+
+    private static bool IsWorthAnotherTry(Exception ex, bool attemptTimedOut) => ex switch
+    {
+        RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded } => true,
+        RpcException { StatusCode: StatusCode.Cancelled } or OperationCanceledException => attemptTimedOut,
+        _ => false,
+    };
 
     private async Task RevokeQuietlyAsync(long leaseId, CancellationToken cancellationToken)
     {
         try
         {
-            Metrics.Request("release");
             await RevokeAsync(leaseId, cancellationToken).ConfigureAwait(false);
         }
-        catch (RpcException ex)
+        catch (Exception ex) when (ex is RpcException or TimeoutException)
         {
             Logger.LogDebug(ex, "Revoking the old etcd lease {LeaseId} failed; it expires by itself", leaseId);
         }
@@ -435,6 +516,5 @@ public sealed class EtcdLock : LockProvider
     {
         await _disposing.CancelAsync().ConfigureAwait(false);
         _client.Dispose();
-        _disposing.Dispose();
     }
 }

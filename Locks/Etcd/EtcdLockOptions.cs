@@ -35,6 +35,14 @@ public sealed class EtcdLockOptions : LockOptions
     /// </summary>
     public Action<SslClientAuthenticationOptions>? ConfigureTls { get; set; }
 
+    /// <summary>
+    /// How long one request may go unanswered before it is sent again (each retry waits twice as
+    /// long, all within <see cref="LockOptions.ConnectTimeout"/>). An etcd member whose leader has just
+    /// died can hold a request for etcd's own request timeout (about 7 s) before failing it; sent
+    /// again, the request reaches the new leader within an election. Default 1 s.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     public override void Validate()
     {
         base.Validate();
@@ -50,6 +58,8 @@ public sealed class EtcdLockOptions : LockOptions
             throw new ArgumentException($"{nameof(Endpoints)} must be all http:// or all https://.", nameof(Endpoints));
         if (Prefix is null || Prefix.Length > 256)
             throw new ArgumentException($"{nameof(Prefix)} must be a string of at most 256 characters (empty is allowed).", nameof(Prefix));
+        if (AttemptTimeout < TimeSpan.FromMilliseconds(50) || AttemptTimeout > TimeSpan.FromMinutes(1))
+            throw new ArgumentException($"{nameof(AttemptTimeout)} must be between 50 ms and 1 minute; it was {AttemptTimeout}.", nameof(AttemptTimeout));
         if (string.IsNullOrEmpty(Username) != string.IsNullOrEmpty(Password))
             throw new ArgumentException($"Set both {nameof(Username)} and {nameof(Password)}, or neither.", nameof(Username));
     }

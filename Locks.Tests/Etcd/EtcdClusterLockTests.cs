@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using Coord.Locks.Etcd;
+using Coord.Testing;
+using Xunit.Abstractions;
+
+namespace Coord.Locks.Tests.Etcd;
+
+/// <summary>Locks on a 3-member cluster while its leader is killed: no two holders, and holds and acquisitions carry on once a new leader is elected.</summary>
+public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHelper output) : IClassFixture<EtcdClusterFixture>, IAsyncLifetime
+{
+    private readonly EtcdTestClients _clients = new(output);
+
+    private EtcdLock Client(IEnumerable<EtcdNode>? members = null)
+        => _clients.Create((members ?? etcd.Cluster.Nodes).Select(n => n.ClientUrl), connectTimeout: TimeSpan.FromSeconds(10));
+
+    public async Task InitializeAsync()
+    {
+        // A previous test may have killed a member: bring it back so every test starts with three.
+        foreach (var node in etcd.Cluster.Nodes.Where(n => n.IsPaused))
+            node.Resume();
+        foreach (var node in etcd.Cluster.Nodes.Where(n => !n.IsRunning))
+            await node.StartAgainAsync();
+        await etcd.Cluster.FindLeaderAsync();
+    }
+
+    public async Task DisposeAsync() => await _clients.DisposeAsync();
+
+    [Fact]
+    public async Task Killing_the_leader_under_contention_never_lets_two_hold_at_once_and_acquisitions_resume()
+    {
+        const int clientCount = 6;
+        var name = $"failover/{Guid.NewGuid():N}";
+        var clients = Enumerable.Range(0, clientCount).Select(_ => Client()).ToArray();
+        var inside = 0;
+        var overlaps = 0;
+        var errors = 0;
+        var entries = new List<(long Fence, long At)>();
+        using var stop = new CancellationTokenSource();
+
+        async Task Work(EtcdLock client)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await using var held = await client.AcquireAsync(name, wait: TimeSpan.FromSeconds(20), ttl: TimeSpan.FromSeconds(3), cancellationToken: stop.Token);
+                    if (Interlocked.Increment(ref inside) != 1)
+                        Interlocked.Increment(ref overlaps);
+                    lock (entries)
+                        entries.Add((held.FencingToken, Stopwatch.GetTimestamp()));
+                    await Task.Delay(20, CancellationToken.None);
+                    Interlocked.Decrement(ref inside);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                }
+                catch (LockException ex)
+                {
+                    // Expected around the kill: a request that was on the dead member, or waited out the election.
+                    Interlocked.Increment(ref errors);
+                    output.WriteLine($"{ex.GetType().Name}: {ex.Message}");
+                    await Task.Delay(50, CancellationToken.None);
+                }
+            }
+        }
+
+        var workers = clients.Select(c => Task.Run(() => Work(c))).ToArray();
+        await EtcdLockTests.WaitUntilAsync(() => Task.FromResult(Count() >= 20));
+        var leader = await etcd.Cluster.FindLeaderAsync();
+        var killedAt = Stopwatch.GetTimestamp();
+        leader.Kill();
+        var countAtKill = Count();
+
+        await EtcdLockTests.WaitUntilAsync(() => Task.FromResult(Count() >= countAtKill + 20), TimeSpan.FromSeconds(40));
+        await stop.CancelAsync();
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(40));
+
+        (long Fence, long At)[] all;
+        lock (entries)
+            all = [.. entries];
+        var firstAfterKill = all.Where(e => e.At > killedAt).Min(e => e.At);
+        var resumedAfter = Stopwatch.GetElapsedTime(killedAt, firstAfterKill);
+        var newLeader = await etcd.Cluster.FindLeaderAsync();
+        output.WriteLine($"killed leader {leader}; new leader {newLeader}; first acquisition after the kill {resumedAfter.TotalMilliseconds:0} ms later; " +
+            $"{all.Length} acquisitions, {all.Count(e => e.At > killedAt)} after the kill, {errors} failed acquire calls");
+
+        Assert.Equal(0, overlaps);
+        Assert.NotEqual(leader, newLeader);
+        for (var i = 1; i < all.Length; i++)
+            Assert.True(all[i].Fence > all[i - 1].Fence, $"fencing token {all[i].Fence} at entry {i} is not above {all[i - 1].Fence}");
+
+        int Count()
+        {
+            lock (entries)
+                return entries.Count;
+        }
+    }
+
+    [Fact]
+    public async Task A_holder_keeps_its_lock_through_the_loss_of_the_leader_while_a_quorum_remains()
+    {
+        var name = $"survive/{Guid.NewGuid():N}";
+        var leader = await etcd.Cluster.FindLeaderAsync();
+        var survivors = etcd.Cluster.Nodes.Where(n => n != leader).ToArray();
+        // The holder's client lists the leader first; its connections and renewals include the member that dies.
+        var holderClient = Client([leader, .. survivors]);
+        var ttl = TimeSpan.FromSeconds(3);
+        var held = await holderClient.AcquireAsync(name, ttl: ttl);
+        var renewalsBefore = holderClient.Metrics.RequestCount("renew");
+
+        leader.Kill();
+        await Task.Delay(ttl * 2.5);
+
+        Assert.False(held.IsLost, "the holder lost its lock although two of three members kept a quorum");
+        Assert.True(held.ValidUntil > DateTimeOffset.UtcNow);
+        Assert.True(holderClient.Metrics.RequestCount("renew") - renewalsBefore >= 4, "the holder did not keep renewing after the kill");
+        var other = Client(survivors);
+        Assert.Null(await other.TryAcquireAsync(name));
+
+        await held.ReleaseAsync();
+        await using var next = await other.AcquireAsync(name, wait: TimeSpan.FromSeconds(10));
+        Assert.True(next.FencingToken > held.FencingToken);
+    }
+
+    [Fact]
+    public async Task Waiters_whose_member_is_paused_move_to_another_member_and_are_still_served_in_order()
+    {
+        var name = $"paused/{Guid.NewGuid():N}";
+        var leader = await etcd.Cluster.FindLeaderAsync();
+        var paused = etcd.Cluster.Nodes.First(n => n != leader);
+        var holder = await Client().AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+        var order = new List<int>();
+        var waiters = new List<Task>();
+        for (var i = 0; i < 4; i++)
+        {
+            var who = i;
+            waiters.Add(Task.Run(async () =>
+            {
+                await using var h = await Client().AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(30));
+                lock (order)
+                    order.Add(who);
+            }));
+            await EtcdLockTests.WaitUntilAsync(async () => (await QueueLengthAsync(name, leader)) == who + 2);
+        }
+        await Task.Delay(300); // every waiter has its watch open, some of them on the member about to stop
+
+        // A paused member keeps its connections open but answers nothing: only pings can tell.
+        paused.Pause();
+        var clock = Stopwatch.StartNew();
+        await holder.ReleaseAsync();
+        // With HTTP/2 pings at their defaults (30 s + 30 s) a watch on the paused member would stay silent past this bound.
+        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"all four waiters served {clock.ElapsedMilliseconds} ms after the release, with {paused} paused");
+        paused.Resume();
+
+        Assert.Equal([0, 1, 2, 3], order);
+    }
+
+    private async Task<int> QueueLengthAsync(string name, EtcdNode member)
+    {
+        using var raw = new dotnet_etcd.EtcdClient(member.ClientUrl);
+        return (await EtcdServerFixture.QueueAsync(raw, name)).Count;
+    }
+}

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using Coord.Locks.ZooKeeper;
+using Coord.Locks.ZooKeeper.Client;
+using Coord.Testing;
+using Xunit.Abstractions;
+
+namespace Coord.Locks.Tests.ZooKeeper;
+
+/// <summary>Faults on a 3-member ensemble: a member dies under a session, the leader dies under contention, a holder stalls.</summary>
+public sealed class ZooKeeperEnsembleTests(ZooKeeperEnsembleFixture fixture, ITestOutputHelper output) : IClassFixture<ZooKeeperEnsembleFixture>, IAsyncLifetime
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var owned in _owned)
+            await owned.DisposeAsync();
+        await fixture.RestartStoppedMembersAsync();
+    }
+
+    private async Task<ZooKeeperClient> ConnectAsync(string connectString, TimeSpan sessionTimeout)
+    {
+        var client = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = connectString, SessionTimeout = sessionTimeout, ConnectTimeout = TimeSpan.FromSeconds(20) });
+        _owned.Add(client);
+        return client;
+    }
+
+    private ZooKeeperLock NewLock(TimeSpan? connectTimeout = null)
+    {
+        var client = new ZooKeeperLock(new ZooKeeperLockOptions
+        {
+            ConnectString = fixture.Ensemble.ConnectString,
+            Root = "/coord/ensemble",
+            ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(10),
+        });
+        _owned.Add(client);
+        return client;
+    }
+
+    [Fact]
+    public async Task Losing_its_member_moves_the_session_to_another_one_with_its_ephemeral_nodes_and_watches()
+    {
+        var client = await ConnectAsync(fixture.Ensemble.ConnectString, TimeSpan.FromSeconds(15));
+        var path = $"/moved-{Guid.NewGuid():N}";
+        await client.CreateAsync(path, mode: ZooKeeperCreateMode.Ephemeral);
+        var watched = new TaskCompletionSource<ZooKeeperWatchedEvent>();
+        Assert.Null(await client.ExistsAsync(path + "-later", e => watched.TrySetResult(e)));
+        var states = new List<ZooKeeperState>();
+        var reconnected = new TaskCompletionSource();
+        client.StateChanged += s =>
+        {
+            lock (states)
+                states.Add(s);
+            if (s == ZooKeeperState.SyncConnected)
+                reconnected.TrySetResult();
+        };
+        var sessionId = client.SessionId;
+        var first = client.ConnectedServer;
+        var member = fixture.Ensemble.Nodes.Single(n => n.ConnectString == first);
+
+        member.Kill();
+
+        await reconnected.Task.WaitAsync(TimeSpan.FromSeconds(40));
+        Assert.Equal(new[] { ZooKeeperState.Disconnected, ZooKeeperState.SyncConnected }, states.Distinct());
+        Assert.NotEqual(first, client.ConnectedServer);
+        Assert.Equal(sessionId, client.SessionId);
+        var stat = await client.ExistsAsync(path);
+        Assert.NotNull(stat);
+        Assert.Equal(sessionId, stat.EphemeralOwner);
+
+        // The watch set before the move was re-registered on the new member.
+        var survivor = fixture.Ensemble.Nodes.First(n => n.IsRunning && n.ConnectString != client.ConnectedServer);
+        var other = await ConnectAsync(survivor.ConnectString, TimeSpan.FromSeconds(15));
+        await other.CreateAsync(path + "-later");
+        Assert.Equal(new ZooKeeperWatchedEvent(ZooKeeperEventType.NodeCreated, ZooKeeperState.SyncConnected, path + "-later"), await watched.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public async Task Killing_the_leader_under_contention_never_lets_two_hold_and_acquisitions_resume()
+    {
+        var name = $"leader-kill/{Guid.NewGuid():N}";
+        var clients = Enumerable.Range(0, 4).Select(_ => NewLock()).ToArray();
+        var inside = 0;
+        var overlaps = 0;
+        long before = 0, after = 0;
+        var killed = false;
+        var errors = 0;
+        var fences = new List<long>();
+        using var stop = new CancellationTokenSource();
+
+        async Task Work(LockProvider client)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await using var held = await client.AcquireAsync(name, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(8), cancellationToken: stop.Token);
+                    if (Interlocked.Increment(ref inside) != 1)
+                        Interlocked.Increment(ref overlaps);
+                    lock (fences)
+                        fences.Add(held.FencingToken);
+                    await Task.Delay(5);
+                    Interlocked.Decrement(ref inside);
+                    if (Volatile.Read(ref killed))
+                        Interlocked.Increment(ref after);
+                    else
+                        Interlocked.Increment(ref before);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (LockException)
+                {
+                    // The ensemble is electing a leader: try again.
+                    Interlocked.Increment(ref errors);
+                    await Task.Delay(50);
+                }
+            }
+        }
+
+        var workers = Enumerable.Range(0, 8).Select(i => Task.Run(() => Work(clients[i % clients.Length]))).ToArray();
+        for (var tries = 0; Interlocked.Read(ref before) < 20 && tries < 200; tries++)
+            await Task.Delay(100);
+        var leader = await fixture.Ensemble.FindLeaderAsync();
+        leader.Kill();
+        Volatile.Write(ref killed, true);
+        for (var tries = 0; Interlocked.Read(ref after) < 20 && tries < 600; tries++)
+            await Task.Delay(100);
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        output.WriteLine($"before kill {before}, after {after}, errors {errors}");
+        Assert.Equal(0, overlaps);
+        Assert.True(before >= 20, $"only {before} acquisitions before the kill");
+        Assert.True(after >= 20, $"only {after} acquisitions after killing the leader ({errors} errors)");
+        lock (fences)
+            Assert.Equal(fences.Count, fences.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_holder_whose_client_stalls_past_its_TTL_is_told_Lost_before_anyone_else_acquires()
+    {
+        var name = $"stall/{Guid.NewGuid():N}";
+        var a = NewLock();
+        var b = NewLock();
+        var ttl = TimeSpan.FromSeconds(2);
+        var held = await a.AcquireAsync(name, ttl: ttl);
+        long lostAt = 0;
+        held.Lost.Register(() => Volatile.Write(ref lostAt, Stopwatch.GetTimestamp()));
+        var waiting = b.AcquireAsync(name, wait: TimeSpan.FromSeconds(40), ttl: ttl);
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted);
+
+        // Like a process stopped by a long GC pause or SIGSTOP: its session sends and handles nothing.
+        a.SessionOfHold(held.HolderToken)!.SuspendForTests(ttl * 3);
+
+        await using var next = await waiting;
+        var acquiredAt = Stopwatch.GetTimestamp();
+        Assert.True(held.IsLost, "the stalled holder was not told it lost the lock");
+        Assert.True(Volatile.Read(ref lostAt) < acquiredAt, "Lost fired only after another client held the lock");
+        output.WriteLine($"Lost fired {Stopwatch.GetElapsedTime(Volatile.Read(ref lostAt), acquiredAt).TotalMilliseconds:0} ms before the next holder got the lock");
+        Assert.True(next.FencingToken > held.FencingToken);
+        await held.DisposeAsync();
+        Assert.False(next.IsLost);
+    }
+}

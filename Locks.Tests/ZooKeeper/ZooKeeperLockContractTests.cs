@@ -1,0 +1,28 @@
+using Coord.Locks.Tests.Contract;
+using Coord.Locks.ZooKeeper;
+using Coord.Locks.ZooKeeper.Client;
+
+namespace Coord.Locks.Tests.ZooKeeper;
+
+public sealed class ZooKeeperLockContractTests(ZooKeeperServerFixture zookeeper) : LockContractTests, IClassFixture<ZooKeeperServerFixture>
+{
+    internal const string Root = "/coord/contract";
+
+    protected override Task<LockProvider> CreateClientCoreAsync()
+        => Task.FromResult<LockProvider>(new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zookeeper.Server.ConnectString, Root = Root }));
+
+    /// <summary>Deletes the holder's node with another session, as an operator (or a Curator client's bug) could.</summary>
+    protected override async Task TakeAwayAsync(string name)
+    {
+        var parent = $"{Root}/{ZooKeeperLockPaths.EncodeName(name)}";
+        var queue = ZooKeeperLockPaths.InQueueOrder((await zookeeper.Raw.GetChildrenAsync(parent)).Children);
+        Assert.True(queue.Count > 0, $"nobody held '{name}'");
+        await zookeeper.Raw.DeleteAsync($"{parent}/{queue[0]}");
+    }
+
+    /// <summary>A bare lease can only be renewed through the session that owns its ephemeral node.</summary>
+    protected override bool CanRenewFromAnotherClient => false;
+
+    // create + getChildren, a watch on the predecessor, and one more getChildren once it fires.
+    protected override int MaxAcquireRequestsPerWait => 4;
+}
