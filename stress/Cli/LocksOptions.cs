@@ -10,7 +10,8 @@ public sealed record LocksOptions
     public IReadOnlyList<int> Clients { get; init; } = [1, 32];
     public int Names { get; init; } = 1;
     public TimeSpan Hold { get; init; } = TimeSpan.Zero;
-    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Lease TTL; 10 s fits every backend (the throwaway ZooKeeper grants sessions of at most 10 s).</summary>
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan Wait { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
     public long? Iterations { get; init; }

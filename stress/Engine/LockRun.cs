@@ -31,7 +31,9 @@ public static class LockRun
     public static async Task<LockScenarioStats> RunScenarioAsync(LockRunPlan plan, LockScenario scenario, StressServers servers, LockTargetCatalog.Settings settings,
         ScenarioProgress progress, CancellationToken cancellationToken)
     {
-        await using var target = await LockTargetCatalog.CreateAsync(scenario.Target, servers, settings, cancellationToken).ConfigureAwait(false);
+        // The kill-the-leader fault needs a cluster; etcd and ZooKeeper then run on a 3-member one.
+        var clustered = scenario.Fault == FaultMode.KillServer && scenario.Target is "etcd" or "zookeeper" && plan.Endpoints.Etcd is null && plan.Endpoints.ZooKeeper is null;
+        await using var target = await LockTargetCatalog.CreateAsync(scenario.Target, servers, settings with { Clustered = clustered }, cancellationToken).ConfigureAwait(false);
         if (scenario.Fault == FaultMode.PauseHolder)
         {
             if (target is not CoordLockTarget coord)
@@ -70,6 +72,10 @@ public static class LockRun
     {
         "redlock" or "redlock-net" when servers.OwnedMasters is { } masters
             => new ServerKillFault(_ => Task.FromResult<ServerNode>(masters.Nodes[0]), "killed 1 of 3 RedLock masters"),
+        "etcd" when servers.OwnedEtcdCluster is { } cluster
+            => new ServerKillFault(async ct => await cluster.FindLeaderAsync(cancellationToken: ct).ConfigureAwait(false), "killed the etcd leader of 3 members"),
+        "zookeeper" when servers.OwnedZooKeeperEnsemble is { } ensemble
+            => new ServerKillFault(async ct => await ensemble.FindLeaderAsync(cancellationToken: ct).ConfigureAwait(false), "killed the ZooKeeper leader of 3 members"),
         _ => null,
     };
 

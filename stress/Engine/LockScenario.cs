@@ -20,7 +20,7 @@ public sealed record LockScenario
     /// <summary>Time spent inside the critical section.</summary>
     public TimeSpan Hold { get; init; } = TimeSpan.Zero;
 
-    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Longest one acquire may wait before it counts as a timeout error.</summary>
     public TimeSpan Wait { get; init; } = TimeSpan.FromSeconds(30);

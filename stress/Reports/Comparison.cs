@@ -39,6 +39,8 @@ public static class Comparison
                 ContendedRequestsPerAcquisition = contended?.RequestsPerAcquisition,
                 ContendedRedisCommandsPerAcquisition = contended?.ServerPerAcquisition(RedisCommands),
                 ContendedPostgresCommitsPerAcquisition = contended?.ServerPerAcquisition(PostgresCommits),
+                ContendedOtherServerPerAcquisition = contended is null ? "" : string.Join(", ", contended.ServerRequests.Keys.Where(k => k != RedisCommands)
+                    .Select(k => $"{k} {Numbers.Per(contended.ServerPerAcquisition(k))}")),
                 Violations = group.Sum(s => s.Violations),
                 Errors = group.Sum(s => s.ErrorCount),
             });

@@ -16,6 +16,9 @@ public sealed record ComparisonRow
     public double? ContendedRequestsPerAcquisition { get; init; }
     public double? ContendedRedisCommandsPerAcquisition { get; init; }
     public double? ContendedPostgresCommitsPerAcquisition { get; init; }
+
+    /// <summary>Server-side counts per acquisition other than Redis commands (PostgreSQL commits, etcd gRPC messages, ZooKeeper packets).</summary>
+    public string ContendedOtherServerPerAcquisition { get; init; } = "";
     public double? UncontendedRequestsPerAcquisition { get; init; }
     public double? UncontendedRedisCommandsPerAcquisition { get; init; }
     public long Violations { get; init; }

@@ -11,12 +11,12 @@ public static class ConsoleReport
         if (rows.Count > 0)
         {
             var table = new Table().Title("Side by side (1 name)").Border(TableBorder.Rounded);
-            foreach (var column in new[] { "target", "library", "uncontended ops/s", "contended acq/s", "clients", "wait p99.9 ms", "wait max ms", "Jain", "req/acq", "Redis cmds/acq", "PG commits/acq", "violations", "errors" })
+            foreach (var column in new[] { "target", "library", "uncontended ops/s", "contended acq/s", "clients", "wait p99.9 ms", "wait max ms", "Jain", "req/acq", "Redis cmds/acq", "other server/acq", "violations", "errors" })
                 table.AddColumn(new TableColumn(column).RightAligned());
             foreach (var r in rows)
                 table.AddRow(Markup.Escape(r.Target), Markup.Escape(r.Library), Numbers.Rate(r.UncontendedOpsPerSecond), Numbers.Rate(r.ContendedAcquisitionsPerSecond), r.ContendedClients.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     Numbers.Ms(r.ContendedWaitP999Ms), Numbers.Ms(r.ContendedWaitMaxMs), Numbers.Index(r.ContendedJain), Numbers.Per(r.ContendedRequestsPerAcquisition),
-                    Numbers.Per(r.ContendedRedisCommandsPerAcquisition), Numbers.Per(r.ContendedPostgresCommitsPerAcquisition),
+                    Numbers.Per(r.ContendedRedisCommandsPerAcquisition), Markup.Escape(r.ContendedOtherServerPerAcquisition),
                     r.Violations == 0 ? "0" : $"[red]{r.Violations}[/]", r.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
             foreach (var (label, u, c, w) in Comparison.Ratios(rows))

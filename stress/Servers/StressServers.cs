@@ -114,11 +114,49 @@ public sealed class StressServers(StressEndpoints endpoints) : IAsyncDisposable
         ZooKeeper = _zooKeeper,
     };
 
-    /// <summary>Starts a throwaway 3-member etcd cluster for a leader-kill fault; the caller disposes it.</summary>
-    public static Task<EtcdCluster> StartEtcdClusterAsync(CancellationToken cancellationToken) => EtcdCluster.StartAsync(3, cancellationToken);
+    /// <summary>A throwaway 3-member etcd cluster for the kill-the-leader fault, started on first use.</summary>
+    public EtcdCluster? OwnedEtcdCluster { get; private set; }
 
-    /// <summary>Starts a throwaway 3-member ZooKeeper ensemble for a leader-kill fault; the caller disposes it.</summary>
-    public static Task<ZooKeeperEnsemble> StartZooKeeperEnsembleAsync(CancellationToken cancellationToken) => ZooKeeperEnsemble.StartAsync(3, cancellationToken);
+    /// <summary>A throwaway 3-member ZooKeeper ensemble for the kill-the-leader fault, started on first use.</summary>
+    public ZooKeeperEnsemble? OwnedZooKeeperEnsemble { get; private set; }
+
+    public async Task<EtcdCluster> EtcdClusterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (OwnedEtcdCluster is null)
+            {
+                OwnedEtcdCluster = await EtcdCluster.StartAsync(3, cancellationToken).ConfigureAwait(false);
+                _owned.Add(OwnedEtcdCluster);
+                Started.Add("etcd cluster " + OwnedEtcdCluster.ClientEndpoints);
+            }
+            return OwnedEtcdCluster;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<ZooKeeperEnsemble> ZooKeeperEnsembleAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (OwnedZooKeeperEnsemble is null)
+            {
+                OwnedZooKeeperEnsemble = await ZooKeeperEnsemble.StartAsync(3, cancellationToken).ConfigureAwait(false);
+                _owned.Add(OwnedZooKeeperEnsemble);
+                Started.Add("zookeeper ensemble " + OwnedZooKeeperEnsemble.ConnectString);
+            }
+            return OwnedZooKeeperEnsemble;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     private async Task<T> OnceAsync<T>(Func<T?> read, Func<Task<T>> start, Action<T> store, T? given) where T : class
     {

@@ -3,6 +3,7 @@ using Coord.Locks.InMemory;
 using Coord.Locks.Postgres;
 using Coord.Locks.Redis;
 using Coord.Locks.RedLock;
+using Coord.Locks.ZooKeeper;
 using Coord.Stress.Servers;
 
 namespace Coord.Stress.Targets;
@@ -16,7 +17,8 @@ public static class LockTargetCatalog
     /// <summary>What a factory needs besides servers.</summary>
     /// <param name="KeyPrefix">Prefix for keys, unique per run so runs on shared servers stay apart.</param>
     /// <param name="PeerRetry">RedLock.net's retry interval while waiting.</param>
-    public sealed record Settings(string KeyPrefix, TimeSpan PeerRetry);
+    /// <param name="Clustered">Use a 3-member cluster where the backend has one (etcd, ZooKeeper), for the kill-the-leader fault.</param>
+    public sealed record Settings(string KeyPrefix, TimeSpan PeerRetry, bool Clustered = false);
 
     private sealed record Entry(string Name, bool IsPeer, string Description, Func<StressServers, Settings, CancellationToken, Task<LockTarget>> Create);
 
@@ -39,8 +41,18 @@ public static class LockTargetCatalog
         }),
         new("etcd", false, "Coord EtcdLock on one etcd node", async (servers, s, ct) =>
         {
-            var etcd = await servers.EtcdAsync(ct).ConfigureAwait(false);
-            return new CoordLockTarget("etcd", () => new EtcdLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }), [new EtcdMessageCounter(etcd[0])]);
+            var etcd = s.Clustered
+                ? (await servers.EtcdClusterAsync(ct).ConfigureAwait(false)).Nodes.Select(n => n.ClientUrl).ToArray()
+                : await servers.EtcdAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("etcd", () => new EtcdLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }), etcd.Select(u => (IServerCounter)new EtcdMessageCounter(u)).ToArray());
+        }),
+        new("zookeeper", false, "Coord ZooKeeperLock (ephemeral sequential nodes, one session per hold) on one ZooKeeper node", async (servers, s, ct) =>
+        {
+            var zooKeeper = s.Clustered
+                ? (await servers.ZooKeeperEnsembleAsync(ct).ConfigureAwait(false)).ConnectString
+                : await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
+            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal);
+            return new CoordLockTarget("zookeeper", () => new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zooKeeper, Root = root }), [new ZooKeeperPacketCounter(zooKeeper)]);
         }),
         new("postgres", false, "Coord PostgresLock (row per name) on one PostgreSQL server", async (servers, s, ct) =>
         {
