@@ -144,6 +144,36 @@ public abstract class ServerNode : IAsyncDisposable
         var process = _process ?? throw new InvalidOperationException($"{Name} is not running.");
         Signal(process.Id, "STOP");
         IsPaused = true;
+        WaitUntilEveryThreadStopped(process.Id);
+    }
+
+    /// <summary>
+    /// SIGSTOP reaches the threads of a process one by one; until all have stopped, a JVM can still
+    /// answer a request sent right after <see cref="Pause"/>. Waits (briefly) until /proc shows every thread stopped.
+    /// </summary>
+    private static void WaitUntilEveryThreadStopped(int pid)
+    {
+        var deadline = Environment.TickCount64 + 5_000;
+        while (Environment.TickCount64 < deadline)
+        {
+            try
+            {
+                var allStopped = Directory.EnumerateDirectories($"/proc/{pid}/task").All(task =>
+                {
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    // The state letter follows the parenthesised command name, which may itself hold spaces.
+                    var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+                    return state is 'T' or 't' or 'Z' or 'X';
+                });
+                if (allStopped)
+                    return;
+            }
+            catch (IOException)
+            {
+                return; // the process or a thread is gone
+            }
+            Thread.Sleep(5);
+        }
     }
 
     /// <summary>SIGCONT after <see cref="Pause"/>.</summary>

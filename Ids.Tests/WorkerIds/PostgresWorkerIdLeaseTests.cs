@@ -36,8 +36,8 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
     public async Task A_killed_owners_worker_id_is_reusable_once_its_lease_expires()
     {
         var connection = await postgres.NewDatabaseAsync();
-        var options = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "kill", LeaseDuration = TimeSpan.FromSeconds(4), CommandTimeout = TimeSpan.FromSeconds(2) };
-        using var owner = HelperProcess.Start("worker-lease", connection, "kill", "4", "1");
+        var options = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "kill", LeaseDuration = TimeSpan.FromSeconds(6), CommandTimeout = TimeSpan.FromSeconds(3) };
+        using var owner = HelperProcess.Start("worker-lease", connection, "kill", "6", "1");
         Assert.Equal("leased 0", await owner.ReadLineAsync(TimeSpan.FromSeconds(60)));
 
         await using var leaser = new PostgresWorkerIdLeaser(options);
@@ -130,5 +130,25 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
         await SegmentIdGeneratorTests.WaitUntilAsync(() => lease.Lost.IsCancellationRequested);
         var error = Assert.Throws<InvalidOperationException>(() => generator.Next());
         Assert.Contains("lease on worker id 0 was lost", error.Message);
+    }
+
+    [Fact]
+    public async Task The_provider_leases_a_new_worker_id_after_losing_one()
+    {
+        var connection = await postgres.NewDatabaseAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new SnowflakeOptions { WorkerIdLease = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "re-lease" } };
+        await using var provider = new SnowflakeGeneratorProvider(options, time);
+        var first = await provider.GetAsync();
+        Assert.Same(first, await provider.GetAsync());
+
+        await PostgresSegmentTests.ScalarAsync<int>(connection, $"UPDATE coord_worker_ids SET owner = gen_random_uuid() WHERE pool = 're-lease' AND worker_id = {first.WorkerId} RETURNING 1");
+        time.Advance(TimeSpan.FromSeconds(10));
+        await SegmentIdGeneratorTests.WaitUntilAsync(() => first.LeaseLost);
+
+        var second = await provider.GetAsync();
+        Assert.NotSame(first, second);
+        Assert.NotEqual(first.WorkerId, second.WorkerId); // the first id is now someone else's
+        Assert.Equal(second.WorkerId, second.Decode(second.Next()).WorkerId);
     }
 }

@@ -21,7 +21,6 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SegmentBuffer> _buffers = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
 
     public SegmentIdGenerator(ISegmentStore store, SegmentIdOptions? options = null, TimeProvider? timeProvider = null, ILogger<SegmentIdGenerator>? logger = null)
@@ -101,7 +100,6 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
         }
         // A load already sent may have advanced max_id; letting it finish keeps its range accounted for.
         await Task.WhenAll(loads).ConfigureAwait(false);
-        _disposing.Dispose();
     }
 
     private SegmentBuffer BufferFor(string tag)
@@ -158,7 +156,7 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
             if (failure is null)
                 continue;
             if (failure is SegmentTagNotFoundException)
-                throw failure;
+                throw new SegmentTagNotFoundException(buffer.Tag, _store.Description);
             // A load begun before this call may have failed long ago; only a fresh failure is the answer.
             if (loadNumber > arrivedAt)
             {

@@ -90,6 +90,9 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     public DateTimeOffset Epoch { get; }
     public int WorkerId { get; }
 
+    /// <summary>True once the lease on a leased worker id is lost: the generator then refuses to issue ids.</summary>
+    public bool LeaseLost => _leaseLost.IsCancellationRequested;
+
     /// <summary>Unix milliseconds of the newest timestamp issued so far (what a lease store persists).</summary>
     public long LastIssuedUnixMs => Interlocked.Read(ref _lastIssuedUnixMs);
 

@@ -30,17 +30,24 @@ public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
 
     public SnowflakeOptions Options => _options;
 
-    /// <summary>The generator, leasing its worker id first when the options ask for a lease.</summary>
+    /// <summary>
+    /// The generator, leasing its worker id first when the options ask for a lease. If the lease was
+    /// lost, a new generator on a newly leased worker id replaces the old one.
+    /// </summary>
     public ValueTask<SnowflakeGenerator> GetAsync(CancellationToken cancellationToken = default)
-        => Volatile.Read(ref _generator) is { } generator ? ValueTask.FromResult(generator) : new ValueTask<SnowflakeGenerator>(StartAsync(cancellationToken));
+        => Volatile.Read(ref _generator) is { LeaseLost: false } generator
+            ? ValueTask.FromResult(generator)
+            : new ValueTask<SnowflakeGenerator>(StartAsync(cancellationToken));
 
     private async Task<SnowflakeGenerator> StartAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_generator is not null)
-                return _generator;
+            if (_generator is { LeaseLost: false } current)
+                return current;
+            if (_generator is { } lost)
+                await lost.DisposeAsync().ConfigureAwait(false); // nothing to release; stops its renewal
             _leaser ??= new PostgresWorkerIdLeaser(_options.WorkerIdLease!, _time, _loggers?.CreateLogger<PostgresWorkerIdLeaser>());
             var lease = await _leaser.AcquireAsync(_options.Layout.MaxWorkerId, cancellationToken).ConfigureAwait(false);
             try

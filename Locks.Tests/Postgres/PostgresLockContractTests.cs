@@ -3,6 +3,7 @@ using Coord.Locks.Tests.Contract;
 
 namespace Coord.Locks.Tests.Postgres;
 
+[Collection(PostgresTestCollection.Name)]
 public sealed class PostgresLockContractTests(PostgresServerFixture postgres) : LockContractTests, IClassFixture<PostgresServerFixture>
 {
     protected override Task<LockProvider> CreateClientCoreAsync()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Coord.Testing;
 using Npgsql;
 
@@ -12,7 +13,8 @@ public sealed class PostgresServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Server = await PostgresServer.StartAsync();
-        Raw = NpgsqlDataSource.Create(Server.ConnectionString);
+        // Unpooled, so it keeps working after a test restarts the server.
+        Raw = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Server.ConnectionString) { Pooling = false }.ConnectionString);
     }
 
     public async Task DisposeAsync()
@@ -37,5 +39,19 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         foreach (var p in parameters)
             command.Parameters.Add(new NpgsqlParameter { Value = p });
         return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Waits (up to 30 s) until <paramref name="count"/> waiters of <paramref name="name"/> are queued in the default table.</summary>
+    public Task WaitForQueuedAsync(string name, long count)
+        => WaitUntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM public.coord_locks_waiters WHERE name = $1", name) == count, $"{count} queued waiters of '{name}'");
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"timed out waiting for {what}");
+            await Task.Delay(50);
+        }
     }
 }

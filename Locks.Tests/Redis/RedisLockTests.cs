@@ -130,6 +130,10 @@ public sealed class RedisLockTests(RedisServerFixture redis) : IClassFixture<Red
     }
 
     [Fact]
+    public Task A_holder_process_killed_with_SIGKILL_frees_the_lock_within_its_TTL_plus_one_second()
+        => LockHolderProcess.AssertKilledHolderFreesTheLockWithinTtlAsync(Client(), "redis", redis.Server.ConnectionString);
+
+    [Fact]
     public async Task An_unreachable_server_fails_within_the_wait_plus_connect_timeout_naming_backend_and_endpoint()
     {
         var client = new RedisLock(new RedisLockOptions { Configuration = "127.0.0.1:1", ConnectTimeout = TimeSpan.FromSeconds(1) });

@@ -250,6 +250,50 @@ public sealed class ZooKeeperClientTests(ZooKeeperServerFixture zookeeper) : ICl
     }
 
     [Fact]
+    public async Task A_call_to_a_stalled_server_ends_at_its_timeout_or_when_cancelled()
+    {
+        var client = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions
+        {
+            ConnectString = zookeeper.Server.ConnectString,
+            SessionTimeout = TimeSpan.FromSeconds(10),
+            RequestTimeout = TimeSpan.FromSeconds(1),
+        });
+        _clients.Add(client);
+        zookeeper.Server.Pause();
+        try
+        {
+            await WaitUntilStoppedAsync(zookeeper.Server.ProcessId);
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ExistsAsync(_base, cancellationToken: cancel.Token));
+
+            var timedOut = await Assert.ThrowsAsync<ZooKeeperException>(() => client.GetDataAsync(_base));
+            Assert.Equal(ZooKeeperErrorCode.OperationTimeout, timedOut.Code);
+            Assert.Contains(_base, timedOut.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            zookeeper.Server.Resume();
+        }
+        // The session survives the stall: the client moves back (here: to the same member) and carries on.
+        Assert.NotNull(await client.ExistsAsync(_base));
+    }
+
+    /// <summary>SIGSTOP returns before every thread of the JVM has stopped; wait until all have.</summary>
+    private static async Task WaitUntilStoppedAsync(int? processId)
+    {
+        Assert.NotNull(processId);
+        static bool Stopped(string stat) => stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T');
+        for (var tries = 0; tries < 100; tries++)
+        {
+            var threads = Directory.GetDirectories($"/proc/{processId}/task");
+            if (threads.All(t => { try { return Stopped(File.ReadAllText(Path.Combine(t, "stat"))); } catch (IOException) { return true; } }))
+                return;
+            await Task.Delay(50);
+        }
+        Assert.Fail($"process {processId} did not stop after SIGSTOP");
+    }
+
+    [Fact]
     public async Task Calls_honour_cancellation_and_an_unreachable_server_fails_within_the_connect_timeout()
     {
         var client = await ConnectAsync();

@@ -30,6 +30,7 @@ internal sealed class EtcdDeleteWatch : IAsyncDisposable
     private readonly Watch.WatchClient _client;
     private readonly ByteString _key;
     private readonly long _fromRevision;
+    private readonly TimeSpan _createTimeout;
     private readonly LockMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -37,11 +38,12 @@ internal sealed class EtcdDeleteWatch : IAsyncDisposable
     private readonly TaskCompletionSource<EtcdWatchOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _run = Task.CompletedTask;
 
-    private EtcdDeleteWatch(Watch.WatchClient client, ByteString key, long fromRevision, LockMetrics metrics, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    private EtcdDeleteWatch(Watch.WatchClient client, ByteString key, long fromRevision, TimeSpan createTimeout, LockMetrics metrics, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
         _client = client;
         _key = key;
         _fromRevision = fromRevision;
+        _createTimeout = createTimeout;
         _metrics = metrics;
         _logger = logger;
         _time = time;
@@ -51,10 +53,14 @@ internal sealed class EtcdDeleteWatch : IAsyncDisposable
     /// <summary>Completes when the key is deleted or must be read again; cancelled when the watch is stopped first.</summary>
     public Task<EtcdWatchOutcome> Outcome => _outcome.Task;
 
-    /// <summary>Starts watching <paramref name="key"/> for a DELETE at or after <paramref name="fromRevision"/>.</summary>
-    public static EtcdDeleteWatch Start(Watch.WatchClient client, ByteString key, long fromRevision, LockMetrics metrics, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts watching <paramref name="key"/> for a DELETE at or after <paramref name="fromRevision"/>.
+    /// A stream whose member does not confirm the watch within <paramref name="createTimeout"/> is
+    /// given up and opened again, most likely on another member.
+    /// </summary>
+    public static EtcdDeleteWatch Start(Watch.WatchClient client, ByteString key, long fromRevision, TimeSpan createTimeout, LockMetrics metrics, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
-        var watch = new EtcdDeleteWatch(client, key, fromRevision, metrics, logger, time, cancellationToken);
+        var watch = new EtcdDeleteWatch(client, key, fromRevision, createTimeout, metrics, logger, time, cancellationToken);
         watch._run = Task.Run(watch.RunAsync, CancellationToken.None);
         return watch;
     }
@@ -75,8 +81,10 @@ internal sealed class EtcdDeleteWatch : IAsyncDisposable
                         return;
                     }
                 }
-                catch (RpcException ex) when (!_stop.IsCancellationRequested)
+                catch (Exception ex) when (!_stop.IsCancellationRequested)
                 {
+                    // However the stream broke (RpcException, or a cancellation from inside the gRPC client
+                    // when a dead connection is torn down), only our own stop ends the watch.
                     _logger.LogDebug(ex, "Watch on etcd key {Key} broke; opening it again from revision {Revision}", _key.ToStringUtf8(), _fromRevision);
                 }
                 await Task.Delay(backoff, _time, _stop.Token).ConfigureAwait(false);
@@ -96,14 +104,20 @@ internal sealed class EtcdDeleteWatch : IAsyncDisposable
     /// <summary>One watch stream: the outcome, or null when the stream ended without one.</summary>
     private async Task<EtcdWatchOutcome?> WatchOnceAsync()
     {
-        using var call = _client.Watch(RequireLeader, cancellationToken: _stop.Token);
+        // A member that accepts connections but does not answer (paused) would hold a new stream
+        // forever; until the watch is confirmed, a timer ends the attempt.
+        using var unconfirmed = new CancellationTokenSource(_createTimeout, _time);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, unconfirmed.Token);
+        using var call = _client.Watch(RequireLeader, cancellationToken: attempt.Token);
         _metrics.Request("watch");
         var create = new WatchCreateRequest { Key = _key, StartRevision = _fromRevision };
         create.Filters.Add(WatchCreateRequest.Types.FilterType.Noput);
-        await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, _stop.Token).ConfigureAwait(false);
-        while (await call.ResponseStream.MoveNext(_stop.Token).ConfigureAwait(false))
+        await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, attempt.Token).ConfigureAwait(false);
+        while (await call.ResponseStream.MoveNext(attempt.Token).ConfigureAwait(false))
         {
             var response = call.ResponseStream.Current;
+            if (response.Created)
+                unconfirmed.CancelAfter(Timeout.InfiniteTimeSpan);
             if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
                 return EtcdWatchOutcome.Deleted;
             if (response.Canceled || response.CompactRevision != 0)

@@ -206,7 +206,7 @@ public sealed class EtcdLock : LockProvider
                 preKey = before.Key;
             }
 
-            await using (var watch = EtcdDeleteWatch.Start(_watches, preKey, revision + 1, Metrics, Logger, Time, cancellationToken))
+            await using (var watch = EtcdDeleteWatch.Start(_watches, preKey, revision + 1, _options.AttemptTimeout * 2, Metrics, Logger, Time, cancellationToken))
             {
                 while (true)
                 {
@@ -292,7 +292,7 @@ public sealed class EtcdLock : LockProvider
             while (true)
             {
                 EtcdWatchOutcome outcome;
-                await using (var watch = EtcdDeleteWatch.Start(_watches, hold.Key, revision + 1, Metrics, Logger, Time, stop.Token))
+                await using (var watch = EtcdDeleteWatch.Start(_watches, hold.Key, revision + 1, _options.AttemptTimeout * 2, Metrics, Logger, Time, stop.Token))
                     outcome = await watch.Outcome.ConfigureAwait(false);
                 if (outcome == EtcdWatchOutcome.Deleted)
                     break;
@@ -452,7 +452,7 @@ public sealed class EtcdLock : LockProvider
             {
                 throw new OperationCanceledException(ex.Message, ex, cancellationToken);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsWorthAnotherTry(ex, timeout.IsCancellationRequested))
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsWorthAnotherTry(ex))
             {
                 if (Time.GetElapsedTime(started) >= _options.ConnectTimeout)
                 {
@@ -468,10 +468,15 @@ public sealed class EtcdLock : LockProvider
         }
     }
 
-    private static bool IsWorthAnotherTry(Exception ex, bool attemptTimedOut) => ex switch
+    /// <summary>
+    /// Whether a failure (the caller did not cancel) is about the transport or the member rather than
+    /// the request: the attempt timed out, the connection died (gRPC reports that as Unavailable,
+    /// Internal, or even as a cancellation of the stream) or the member was between leaders.
+    /// </summary>
+    private static bool IsWorthAnotherTry(Exception ex) => ex switch
     {
-        RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded } => true,
-        RpcException { StatusCode: StatusCode.Cancelled } or OperationCanceledException => attemptTimedOut,
+        RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Cancelled } => true,
+        OperationCanceledException => true,
         _ => false,
     };
 

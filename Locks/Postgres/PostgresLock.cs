@@ -33,7 +33,7 @@ public sealed class PostgresLock : LockProvider
     {
         _options = options;
         _ownsDataSource = options.DataSource is null;
-        _dataSource = options.DataSource ?? NpgsqlDataSource.Create(options.ConnectionString!);
+        _dataSource = options.DataSource ?? CreateDataSource(options.ConnectionString!);
         _sql = new PostgresLockStatements(options.Schema, options.TableName);
         _schemaReady = !options.CreateSchema;
         var builder = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
@@ -78,23 +78,38 @@ public sealed class PostgresLock : LockProvider
         request.BackendState = QueuedMarker;
         var waiter = new PostgresWaiter(channel, request.Name, request.HolderToken);
         using var membership = _listener.Join(waiter);
+        long? lastSent = null;
+        var outageBackoff = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             // The last attempt that found the lock not ours ran before any hand-off to us, so its send
             // time is a safe start for the lease the hand-off began (the releaser's clock_timestamp() is later).
-            var attempt = await TryAsync(request, placeLease, enqueue: true, cancellationToken).ConfigureAwait(false);
-            if (attempt.Fence is { } fence)
-                return new LockGrant(fence, attempt.Sent);
+            TimeSpan retryIn;
+            try
+            {
+                var attempt = await TryAsync(request, placeLease, enqueue: true, cancellationToken).ConfigureAwait(false);
+                if (attempt.Fence is { } fence)
+                    return new LockGrant(fence, attempt.Sent);
+                lastSent = attempt.Sent;
+                outageBackoff = TimeSpan.FromMilliseconds(100);
+                // Sleep until a hand-off, a "free" message or a reconnect wakes us, or until the holder's
+                // lease ends (the fallback), refreshing our place in the queue at least every third of its lease.
+                retryIn = attempt.RetryIn is { } untilExpiry ? Min(untilExpiry + TimeSpan.FromMilliseconds(1), refresh) : refresh;
+            }
+            catch (NpgsqlException ex) when (lastSent is not null && IsConnectionLost(ex) && !request.WaitExpired)
+            {
+                // A waiter already in line rides out a server restart until its wait runs out; the
+                // listener's reconnect wakes it as soon as the server is back.
+                Logger.LogDebug(ex, "Waiting for lock {LockName}: PostgreSQL unreachable, trying again in {Backoff} ms", request.Name, outageBackoff.TotalMilliseconds);
+                retryIn = outageBackoff;
+                outageBackoff = Min(outageBackoff * 2, TimeSpan.FromSeconds(2));
+            }
 
             if (request.WaitExpired)
                 return null; // the caller's abandon step takes our place out of the queue
-
-            // Sleep until a hand-off, a "free" message or a reconnect wakes us, or until the holder's
-            // lease ends (the fallback), refreshing our place in the queue at least every third of its lease.
-            var retryIn = attempt.RetryIn is { } untilExpiry ? Min(untilExpiry + TimeSpan.FromMilliseconds(1), refresh) : refresh;
             await waiter.Signal.WaitAsync(request.NextWakeUp(retryIn), Time, cancellationToken).ConfigureAwait(false);
             if (waiter.HandedOffFence is { } handedOff)
-                return new LockGrant(handedOff, attempt.Sent);
+                return new LockGrant(handedOff, lastSent ?? request.StartedTimestamp);
             if (request.WaitExpired)
                 return null;
         }
@@ -206,16 +221,37 @@ public sealed class PostgresLock : LockProvider
         {
             if (_schemaReady)
                 return;
+            // Where the tables exist, nothing is created: CREATE SCHEMA IF NOT EXISTS would still need
+            // the CREATE privilege, which an application's role often lacks.
+            var exists = await ExecuteAsync("schema", _sql.TablesExist, async command =>
+                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true, cancellationToken).ConfigureAwait(false);
             // One batch = one implicit transaction, so the advisory lock covers every CREATE in it:
             // processes starting at once create the tables one after another instead of colliding.
-            await ExecuteAsync("schema", _sql.CreateSchema, async command =>
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            if (!exists)
+            {
+                await ExecuteAsync("schema", _sql.CreateSchema, async command =>
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            }
             _schemaReady = true;
         }
         finally
         {
             _schemaGate.Release();
         }
+    }
+
+    private static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        // Every statement here leaves no session state behind, so the DISCARD ALL that Npgsql would
+        // otherwise run before each reuse of a pooled connection is pure overhead (a second statement).
+        // The same five statements run over and over: prepared on each connection, they skip parse and plan.
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 8;
+            builder.AutoPrepareMinUsages = 2;
+        }
+        return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
     private static void Bind(NpgsqlCommand command, string name, string holderToken)

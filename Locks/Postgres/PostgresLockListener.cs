@@ -140,6 +140,28 @@ internal sealed class PostgresLockListener
     private async Task ListenUntilBrokenAsync(CancellationToken stop, Action connected)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(stop).ConfigureAwait(false);
+        try
+        {
+            await ListenOnAsync(connection, stop, connected).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Going back to the pool: leave no LISTEN or name behind, even where the pool does not reset sessions.
+            try
+            {
+                using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await ExecuteAsync(connection, "UNLISTEN *; RESET application_name", cleanup.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
+            {
+                // A broken connection is dropped by the pool anyway.
+            }
+            throw;
+        }
+    }
+
+    private async Task ListenOnAsync(NpgsqlConnection connection, CancellationToken stop, Action connected)
+    {
         connection.Notification += OnNotification;
         await ExecuteAsync(connection, $"SET application_name = '{ApplicationName}'", stop).ConfigureAwait(false);
         var reconnect = Interlocked.Increment(ref _connects) > 1;

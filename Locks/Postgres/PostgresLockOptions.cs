@@ -15,7 +15,9 @@ public sealed partial class PostgresLockOptions : LockOptions
     /// <summary>
     /// An existing data source to share; the provider does not dispose it. Statements borrow a pooled
     /// connection only for their one round trip, and waiters of every provider on this data source
-    /// share one LISTEN connection.
+    /// share one LISTEN connection. Build it with <c>No Reset On Close=true</c> where the application
+    /// allows, or Npgsql runs a <c>DISCARD ALL</c> before each statement on a reused connection
+    /// (a provider that creates its own data source from <see cref="ConnectionString"/> sets it).
     /// </summary>
     public NpgsqlDataSource? DataSource { get; set; }
 

@@ -20,6 +20,8 @@ internal sealed class PostgresLockStatements
         Channel = $"{schema}.{table}";
         ListenChannel = $"LISTEN \"{Channel}\"";
 
+        TablesExist = $"SELECT to_regclass('{locks}') IS NOT NULL AND to_regclass('{waiters}') IS NOT NULL";
+
         CreateSchema = $"""
             SELECT pg_advisory_xact_lock({SchemaLockKey});
             CREATE SCHEMA IF NOT EXISTS "{schema}";
@@ -124,6 +126,7 @@ internal sealed class PostgresLockStatements
     public string Channel { get; }
 
     public string ListenChannel { get; }
+    public string TablesExist { get; }
     public string CreateSchema { get; }
     public string Acquire { get; }
     public string Release { get; }

@@ -283,14 +283,14 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         Connection? sentOn = null;
         try
         {
-            var connection = await WaitConnectedAsync(linked.Token).ConfigureAwait(false);
             var pending = new Pending(opCode, path, r => parse(r), onReply);
+            var connection = await WaitConnectedAsync(linked.Token).ConfigureAwait(false);
             await connection.WriteLock.WaitAsync(linked.Token).ConfigureAwait(false);
             try
             {
                 lock (connection.Pending)
                 {
-                    if (connection.Failed)
+                    if (connection.Failed || connection.Broken.IsCancellationRequested)
                         throw new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, $"{OpName(opCode)} {path}: the connection to {connection.Server} closed");
                     pending.Xid = Interlocked.Increment(ref _lastXid) & int.MaxValue;
                     BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), pending.Xid);
@@ -298,7 +298,15 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 }
                 sentOn = connection;
                 Interlocked.Increment(ref _requestsSent);
-                await connection.Stream.WriteAsync(frame, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await connection.Stream.WriteAsync(frame, linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    connection.Close(); // a half-written frame leaves the stream unusable
+                    throw;
+                }
                 connection.LastSentTimestamp = _time.GetTimestamp();
             }
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
@@ -326,12 +334,18 @@ public sealed class ZooKeeperClient : IAsyncDisposable
 
     private async Task<Connection> WaitConnectedAsync(CancellationToken cancellationToken)
     {
-        Task<Connection> connected;
-        lock (_sync)
-            connected = _connected.Task;
-        var connection = await connected.WaitAsync(cancellationToken).ConfigureAwait(false);
-        await WhileSuspendedAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
+        while (true)
+        {
+            Task<Connection> connected;
+            lock (_sync)
+                connected = _connected.Task;
+            var connection = await connected.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WhileSuspendedAsync(cancellationToken).ConfigureAwait(false);
+            if (!connection.Broken.IsCancellationRequested)
+                return connection;
+            // Closed, and the supervisor is about to swap in the signal of the next connection: wait for that one.
+            await Task.Delay(TimeSpan.FromMilliseconds(5), _time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task StartAsync(CancellationToken cancellationToken)
@@ -467,7 +481,15 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 }
                 var index = (_serverIndex + attempt) % _servers.Count; // another member first
                 var connection = await HandshakeAsync(index, Min(left, PerServerTimeout()), _shutdown.Token).ConfigureAwait(false);
-                await SendSetWatchesAsync(connection).ConfigureAwait(false);
+                try
+                {
+                    await SendSetWatchesAsync(connection).ConfigureAwait(false);
+                }
+                catch
+                {
+                    connection.Close();
+                    throw;
+                }
                 Activate(connection, index);
                 return connection;
             }
@@ -509,7 +531,9 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         writer.WriteStrings(data);
         writer.WriteStrings(exist);
         writer.WriteStrings(child);
-        await connection.Stream.WriteAsync(writer.ToFrame(), _shutdown.Token).ConfigureAwait(false);
+        using var bound = new CancellationTokenSource(PerServerTimeout(), _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(bound.Token, _shutdown.Token);
+        await connection.Stream.WriteAsync(writer.ToFrame(), linked.Token).ConfigureAwait(false);
     }
 
     private async Task ReceiveLoopAsync(Connection connection)

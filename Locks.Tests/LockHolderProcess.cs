@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Coord.Locks.Tests;
+
+/// <summary>
+/// A separate process (tools/Coord.LockHolder) that takes one lock and holds it until killed, for
+/// crash tests: killing it with SIGKILL leaves a hold that nobody releases or renews.
+/// </summary>
+public sealed class LockHolderProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private LockHolderProcess(Process process, long fence)
+    {
+        _process = process;
+        FencingToken = fence;
+    }
+
+    /// <summary>The fencing token the holder printed.</summary>
+    public long FencingToken { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Starts the holder (<c>dotnet Coord.LockHolder.dll backend connection name ttlSeconds</c>) and waits until it prints "HELD &lt;fence&gt;".</summary>
+    public static async Task<LockHolderProcess> StartAsync(string backend, string connection, string name, TimeSpan ttl, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Coord.LockHolder.dll"), backend, connection, name, ttl.TotalSeconds.ToString(CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(argument);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the lock holder process.");
+        var errors = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            while (await process.StandardOutput.ReadLineAsync(cts.Token) is { } line)
+            {
+                if (line.StartsWith("HELD ", StringComparison.Ordinal))
+                    return new LockHolderProcess(process, long.Parse(line.AsSpan(5), CultureInfo.InvariantCulture));
+            }
+            await process.WaitForExitAsync(cts.Token);
+            throw new InvalidOperationException($"The lock holder exited ({process.ExitCode}) without holding: {await errors}");
+        }
+        catch
+        {
+            if (!process.HasExited)
+                process.Kill();
+            process.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The crash test both lock backends with a holder process share: a holder process renews past one
+    /// TTL, is killed with SIGKILL, and <paramref name="client"/> must get the lock within TTL + 1 s with a higher fence.
+    /// </summary>
+    public static async Task AssertKilledHolderFreesTheLockWithinTtlAsync(LockProvider client, string backend, string connection)
+    {
+        var name = $"crash/{Guid.NewGuid():N}";
+        var ttl = TimeSpan.FromSeconds(3);
+        await using var holder = await StartAsync(backend, connection, name, ttl, TimeSpan.FromSeconds(60));
+        Assert.Null(await client.TryAcquireAsync(name));
+
+        // Outlive a renewal first, so the lease being waited out is one the dead process renewed.
+        await Task.Delay(ttl);
+        Assert.Null(await client.TryAcquireAsync(name));
+        holder.Kill();
+        var sinceKill = Stopwatch.StartNew();
+        await using var next = await client.AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
+        var took = sinceKill.Elapsed;
+
+        Assert.True(took <= ttl + TimeSpan.FromSeconds(1), $"acquired {took.TotalMilliseconds:0} ms after the holder was killed; TTL is {ttl.TotalMilliseconds:0} ms");
+        Assert.True(next.FencingToken > holder.FencingToken);
+    }
+
+    /// <summary>SIGKILL: the holder vanishes without releasing, as in a crash.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit(10_000);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+            Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
