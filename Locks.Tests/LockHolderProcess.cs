@@ -52,9 +52,9 @@ public sealed class LockHolderProcess : IAsyncDisposable
 
     /// <summary>
     /// The crash test both lock backends with a holder process share: a holder process renews past one
-    /// TTL, is killed with SIGKILL, and <paramref name="client"/> must get the lock within TTL + 1 s with a higher fence.
+    /// TTL, is killed with SIGKILL, and <paramref name="client"/> must get the lock within TTL + 1 s with a higher fence. Returns how long after the kill it got the lock.
     /// </summary>
-    public static async Task AssertKilledHolderFreesTheLockWithinTtlAsync(LockProvider client, string backend, string connection)
+    public static async Task<TimeSpan> AssertKilledHolderFreesTheLockWithinTtlAsync(LockProvider client, string backend, string connection)
     {
         var name = $"crash/{Guid.NewGuid():N}";
         var ttl = TimeSpan.FromSeconds(3);
@@ -71,6 +71,7 @@ public sealed class LockHolderProcess : IAsyncDisposable
 
         Assert.True(took <= ttl + TimeSpan.FromSeconds(1), $"acquired {took.TotalMilliseconds:0} ms after the holder was killed; TTL is {ttl.TotalMilliseconds:0} ms");
         Assert.True(next.FencingToken > holder.FencingToken);
+        return took;
     }
 
     /// <summary>SIGKILL: the holder vanishes without releasing, as in a crash.</summary>

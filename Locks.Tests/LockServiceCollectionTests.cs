@@ -1,4 +1,7 @@
+using Coord.Locks.Etcd;
 using Coord.Locks.InMemory;
+using Coord.Locks.Postgres;
+using Coord.Locks.ZooKeeper;
 using Coord.Locks.Redis;
 using Coord.Locks.RedLock;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,11 +28,17 @@ public sealed class LockServiceCollectionTests
         var services = new ServiceCollection()
             .AddInMemoryLock(name: "local")
             .AddRedisLock(o => o.Configuration = "127.0.0.1:1", name: "cache")
-            .AddRedLock(o => o.Masters = ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"], name: "quorum");
+            .AddRedLock(o => o.Masters = ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"], name: "quorum")
+            .AddEtcdLock(o => o.Endpoints = ["http://127.0.0.1:1"], name: "etcd")
+            .AddPostgresLock(o => o.ConnectionString = "Host=127.0.0.1;Port=1;Username=x", name: "sql")
+            .AddZooKeeperLock(o => o.ConnectString = "127.0.0.1:1", name: "zk");
         await using var provider = services.BuildServiceProvider();
         Assert.Equal("inmemory", provider.GetRequiredKeyedService<ILock>("local").Backend);
         Assert.Equal("redis", provider.GetRequiredKeyedService<ILock>("cache").Backend);
         Assert.Equal("redlock", provider.GetRequiredKeyedService<ILock>("quorum").Backend);
+        Assert.Equal("etcd", provider.GetRequiredKeyedService<ILock>("etcd").Backend);
+        Assert.Equal("postgres", provider.GetRequiredKeyedService<ILock>("sql").Backend);
+        Assert.Equal("zookeeper", provider.GetRequiredKeyedService<ILock>("zk").Backend);
         Assert.Null(provider.GetService<ILock>());
     }
 

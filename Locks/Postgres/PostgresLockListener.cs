@@ -37,8 +37,6 @@ internal sealed class PostgresLockListener
         _logger = logger;
     }
 
-    /// <summary>Connections (re)established so far; for tests and diagnostics.</summary>
-    public int Connects => Volatile.Read(ref _connects);
     private int _connects;
 
     /// <summary>The listener for <paramref name="dataSource"/>, shared with every other provider on it. Give it back with <see cref="ReturnAsync"/>.</summary>
