@@ -1,0 +1,110 @@
+using Coord.Stress.Engine;
+using Coord.Stress.Targets;
+
+namespace Coord.Stress.Cli;
+
+/// <summary>
+/// Turns <see cref="LocksOptions"/> into scenarios: every chosen backend at every client count, then the
+/// fault scenarios each backend supports.
+/// </summary>
+public static class LockPlanBuilder
+{
+    /// <summary>Backends a kill-server fault knows how to hurt (a member of a cluster the runner started).</summary>
+    public static readonly IReadOnlySet<string> ServerKillTargets = new HashSet<string> { "redlock", "redlock-net", "etcd", "zookeeper" };
+
+    public static IReadOnlyList<string> ResolveBackends(IReadOnlyList<string> requested)
+    {
+        var names = new List<string>();
+        foreach (var item in requested)
+        {
+            var add = item switch
+            {
+                "all" => LockTargetCatalog.Names,
+                "coord" => LockTargetCatalog.CoordNames,
+                "peers" => LockTargetCatalog.PeerNames,
+                _ when LockTargetCatalog.Names.Contains(item) => [item],
+                _ => throw new ArgumentException($"Unknown backend '{item}'. Use all, coord, peers or any of: {string.Join(", ", LockTargetCatalog.Names)}."),
+            };
+            foreach (var name in add)
+                if (!names.Contains(name))
+                    names.Add(name);
+        }
+        return names;
+    }
+
+    public static List<LockScenario> Build(LocksOptions o)
+    {
+        var backends = ResolveBackends(o.Backends);
+        LoadSimulation Load(int clients) => o.Iterations is { } n ? LoadSimulation.IterationsForConstant(clients, n) : LoadSimulation.KeepConstant(clients, o.Duration);
+        var scenarios = new List<LockScenario>();
+        if (!o.OnlyFaults)
+        {
+            foreach (var backend in backends)
+            {
+                foreach (var clients in o.Clients)
+                {
+                    // In-memory locks live in one process, and a process needs at least one client.
+                    var processes = backend == "inmemory" ? 1 : Math.Min(o.Processes, clients);
+                    scenarios.Add(new LockScenario
+                    {
+                        Name = ScenarioLabels.For(backend, clients, o.Names, processes, FaultMode.None),
+                        Target = backend,
+                        Load = Load(clients),
+                        Names = o.Names,
+                        Hold = o.Hold,
+                        Ttl = o.Ttl,
+                        Wait = o.Wait,
+                        Processes = processes,
+                    });
+                }
+            }
+        }
+
+        var faultLoad = LoadSimulation.KeepConstant(Math.Max(2, o.FaultClients), o.Duration < TimeSpan.FromSeconds(3) ? TimeSpan.FromSeconds(3) : o.Duration);
+        foreach (var fault in o.Faults.Distinct())
+        {
+            foreach (var backend in backends)
+            {
+                var clients = faultLoad.Copies;
+                switch (fault)
+                {
+                    case FaultMode.KillHolder when backend != "inmemory":
+                        // Long enough to see the dead holder's lease (and any queue place it left) run out a third of the way in.
+                        var processes = Math.Max(2, Math.Min(o.Processes, clients));
+                        var longer = faultLoad with { During = Max(faultLoad.During!.Value, TimeSpan.FromSeconds(10)) };
+                        scenarios.Add(FaultScenario(backend, fault, longer, processes, TimeSpan.FromMilliseconds(300), o.FaultTtl));
+                        break;
+                    case FaultMode.KillServer when ServerKillTargets.Contains(backend):
+                        scenarios.Add(FaultScenario(backend, fault, faultLoad, 1, TimeSpan.FromMilliseconds(5), o.FaultTtl));
+                        break;
+                    case FaultMode.PauseHolder when LockTargetCatalog.CoordNames.Contains(backend):
+                        foreach (var checks in new[] { true, false })
+                            scenarios.Add(FaultScenario(backend, fault, faultLoad, 1, TimeSpan.FromMilliseconds(20), o.FaultTtl) with
+                            {
+                                Name = ScenarioLabels.For(backend, clients, 1, 1, fault, checks),
+                                FencedResourceChecks = checks,
+                            });
+                        break;
+                }
+            }
+        }
+        foreach (var scenario in scenarios)
+            scenario.Validate();
+        return scenarios;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static LockScenario FaultScenario(string backend, FaultMode fault, LoadSimulation load, int processes, TimeSpan hold, TimeSpan ttl) => new()
+    {
+        Name = ScenarioLabels.For(backend, load.Copies, 1, processes, fault),
+        Target = backend,
+        Load = load,
+        Names = 1,
+        Hold = hold,
+        Ttl = ttl,
+        Wait = TimeSpan.FromSeconds(30),
+        Processes = processes,
+        Fault = fault,
+    };
+}

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using Coord.Stress.Engine;
+using Coord.Stress.IdScenarios;
+using Coord.Stress.Processes;
+using Coord.Stress.Reports;
+using Coord.Stress.Servers;
+using Coord.Stress.Targets;
+
+namespace Coord.Stress.Cli;
+
+/// <summary>The command line: <c>locks</c>, <c>ids</c>, and the hidden <c>worker</c> used by processes ≥ 2.</summary>
+public static class StressCommandLine
+{
+    public static RootCommand Build(string[] args)
+    {
+        var commandLine = "dotnet run -c Release --project stress -- " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+
+        var redis = new Option<string?>("--redis") { Description = "Redis server for redis and dlock-redis (StackExchange.Redis configuration); default: start a throwaway one" };
+        var masters = new Option<string?>("--redis-masters") { Description = "Comma-separated independent Redis masters for redlock and redlock-net; default: start 3 throwaway ones" };
+        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of the lock database; default: start a throwaway server" };
+        var etcd = new Option<string?>("--etcd") { Description = "Comma-separated etcd client URLs; default: start a throwaway node" };
+        var zooKeeper = new Option<string?>("--zookeeper") { Description = "ZooKeeper connect string; default: start a throwaway node" };
+        var reportDir = new Option<string>("--report-dir") { Description = "Where the run's report folder goes", DefaultValueFactory = _ => ReportFolder.DefaultRoot };
+        var duration = new Option<TimeSpan>("--duration", "-d") { Description = "How long each scenario runs (KeepConstant), e.g. 5s", DefaultValueFactory = _ => TimeSpan.FromSeconds(5), CustomParser = CliValues.Duration };
+
+        StressEndpoints Endpoints(ParseResult r) => new()
+        {
+            Redis = r.GetValue(redis),
+            RedisMasters = r.GetValue(masters) is { } m ? CliValues.List(m) : null,
+            Postgres = r.GetValue(postgres),
+            Etcd = r.GetValue(etcd) is { } e ? CliValues.List(e) : null,
+            ZooKeeper = r.GetValue(zooKeeper),
+        };
+
+        var backends = new Option<string>("--backends", "-b") { Description = $"Comma-separated: all, coord, peers, or of {string.Join(", ", LockTargetCatalog.Names)}", DefaultValueFactory = _ => "all" };
+        var clients = new Option<string>("--clients", "-c") { Description = "Comma-separated client counts; one scenario per backend and count", DefaultValueFactory = _ => "1,32" };
+        var names = new Option<int>("--names", "-n") { Description = "Lock names the clients spread over (1 = maximum contention)", DefaultValueFactory = _ => 1 };
+        var hold = new Option<TimeSpan>("--hold") { Description = "Time inside the critical section", DefaultValueFactory = _ => TimeSpan.Zero, CustomParser = CliValues.Duration };
+        var ttl = new Option<TimeSpan>("--ttl") { Description = "Lease TTL (at most the ZooKeeper server's maximum session timeout, 10 s for the throwaway one)", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = CliValues.Duration };
+        var wait = new Option<TimeSpan>("--wait") { Description = "Longest wait of one acquire before it counts as a timeout", DefaultValueFactory = _ => TimeSpan.FromSeconds(30), CustomParser = CliValues.Duration };
+        var iterations = new Option<long?>("--iterations", "-i") { Description = "Total acquisitions per scenario (IterationsForConstant) instead of a duration" };
+        var processes = new Option<int>("--processes", "-p") { Description = "Worker processes per scenario (≥ 2: the runner re-launches itself and checks violations across processes)", DefaultValueFactory = _ => 1 };
+        var faults = new Option<string>("--faults", "-f") { Description = "Comma-separated fault scenarios to add: kill-holder, kill-server, pause-holder, all", DefaultValueFactory = _ => "" };
+        var onlyFaults = new Option<bool>("--only-faults") { Description = "Skip the backends × clients matrix; run only the fault scenarios" };
+        var faultTtl = new Option<TimeSpan>("--fault-ttl") { Description = "TTL in fault scenarios", DefaultValueFactory = _ => TimeSpan.FromSeconds(1), CustomParser = CliValues.Duration };
+        var faultClients = new Option<int>("--fault-clients") { Description = "Clients in fault scenarios", DefaultValueFactory = _ => 4 };
+        var peerRetry = new Option<TimeSpan>("--peer-retry") { Description = "RedLock.net retry interval while waiting", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(25), CustomParser = CliValues.Duration };
+        var noLive = new Option<bool>("--no-live") { Description = "Plain progress lines instead of live bars" };
+
+        var locks = new Command("locks", "Lock contention scenarios: every backend and its peers on the same servers, with faults");
+        foreach (var option in new Option[] { backends, clients, names, hold, ttl, wait, duration, iterations, processes, faults, onlyFaults, faultTtl, faultClients, peerRetry, redis, masters, postgres, etcd, zooKeeper, reportDir, noLive })
+            locks.Options.Add(option);
+        locks.SetAction(async (r, ct) =>
+        {
+            var options = new LocksOptions
+            {
+                Backends = CliValues.List(r.GetValue(backends)!),
+                Clients = CliValues.IntList(r.GetValue(clients)!, "--clients"),
+                Names = r.GetValue(names),
+                Hold = r.GetValue(hold),
+                Ttl = r.GetValue(ttl),
+                Wait = r.GetValue(wait),
+                Duration = r.GetValue(duration),
+                Iterations = r.GetValue(iterations),
+                Processes = r.GetValue(processes),
+                Faults = ParseFaults(r.GetValue(faults)!),
+                OnlyFaults = r.GetValue(onlyFaults),
+                FaultTtl = r.GetValue(faultTtl),
+                FaultClients = r.GetValue(faultClients),
+            };
+            return await LocksCommand.RunAsync(options, Endpoints(r), r.GetValue(peerRetry), r.GetValue(reportDir)!, !r.GetValue(noLive), commandLine, ct).ConfigureAwait(false);
+        });
+
+        var generators = new Option<string>("--generators", "-g") { Description = $"Comma-separated: all, or of {string.Join(", ", IdGeneratorCatalog.Names)}", DefaultValueFactory = _ => "all" };
+        var threads = new Option<string>("--threads", "-t") { Description = "Comma-separated thread counts", DefaultValueFactory = _ => "1,2,4" };
+        var maxKept = new Option<long>("--max-kept") { Description = "IDs kept for the duplicate check, in all (memory cap)", DefaultValueFactory = _ => 8_000_000 };
+        var idDuration = new Option<TimeSpan>("--duration", "-d") { Description = "How long each generator × thread count runs", DefaultValueFactory = _ => TimeSpan.FromSeconds(2), CustomParser = CliValues.Duration };
+        var ids = new Command("ids", "ID throughput per generator across thread counts, with a duplicate check");
+        foreach (var option in new Option[] { generators, threads, idDuration, maxKept, redis, postgres, etcd, zooKeeper, reportDir })
+            ids.Options.Add(option);
+        ids.SetAction((r, ct) => IdsCommand.RunAsync(CliValues.List(r.GetValue(generators)!), CliValues.IntList(r.GetValue(threads)!, "--threads"), r.GetValue(idDuration),
+            r.GetValue(maxKept), Endpoints(r), r.GetValue(reportDir)!, commandLine, ct));
+
+        var assignment = new Option<string>("--assignment") { Required = true, Description = "Worker assignment file written by the parent" };
+        var worker = new Command("worker", "Internal: one worker process of a scenario with processes ≥ 2") { Hidden = true };
+        worker.Options.Add(assignment);
+        worker.SetAction((r, ct) => WorkerCommand.RunAsync(r.GetValue(assignment)!, ct));
+
+        var root = new RootCommand("Coord stress runner: lock contention (Coord backends and peer libraries side by side, with faults) and ID throughput.");
+        root.Subcommands.Add(locks);
+        root.Subcommands.Add(ids);
+        root.Subcommands.Add(worker);
+        return root;
+    }
+
+    public static IReadOnlyList<FaultMode> ParseFaults(string text) => CliValues.List(text).SelectMany(f => f switch
+    {
+        "none" => Array.Empty<FaultMode>(),
+        "all" => [FaultMode.KillHolder, FaultMode.KillServer, FaultMode.PauseHolder],
+        "kill-holder" => [FaultMode.KillHolder],
+        "kill-server" or "kill-leader" or "kill-master" => [FaultMode.KillServer],
+        "pause-holder" => [FaultMode.PauseHolder],
+        _ => throw new ArgumentException($"Unknown fault '{f}'. Use kill-holder, kill-server, pause-holder, all or none."),
+    }).Distinct().ToArray();
+}

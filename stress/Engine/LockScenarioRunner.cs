@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using Coord.Locks;
+using Coord.Stress.Targets;
+
+namespace Coord.Stress.Engine;
+
+/// <summary>
+/// Runs the clients of one lock scenario in this process: warm-up, then the measured part in which
+/// every client repeats the steps acquire → hold → release, then the stats.
+/// </summary>
+public static class LockScenarioRunner
+{
+    private static readonly TimeSpan WarmUpWait = TimeSpan.FromSeconds(30);
+
+    public static async Task<LockScenarioStats> RunAsync(LockScenario scenario, LockTarget target, string runId, LockRunHooks hooks, CancellationToken cancellationToken)
+    {
+        scenario.Validate();
+        var clientCount = hooks.Clients > 0 ? hooks.Clients : scenario.Load.Copies;
+        var names = Enumerable.Range(0, scenario.Names).Select(i => scenario.LockName(runId, i)).ToArray();
+        var clients = new ILockClient[clientCount];
+        try
+        {
+            for (var i = 0; i < clientCount; i++)
+                clients[i] = await target.CreateClientAsync(cancellationToken).ConfigureAwait(false);
+
+            // Warm-up: connect every client and run each code path once, outside the measured part.
+            await Task.WhenAll(clients.Select(async (c, i) =>
+            {
+                var held = await c.AcquireAsync($"stress/{runId}/warm-up/{hooks.FirstClient + i}", WarmUpWait, scenario.Ttl, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"{target.Name}: warm-up lock not acquired within {WarmUpWait.TotalSeconds} s.");
+                await held.ReleaseAsync().ConfigureAwait(false);
+            })).ConfigureAwait(false);
+
+            var requestsBefore = target.ClientRequestCounts();
+            var serverBefore = hooks.MeasureServerCounters ? await ReadServerCountersAsync(target, cancellationToken).ConfigureAwait(false) : null;
+            if (hooks.BeforeMeasuring is { } beforeMeasuring)
+                await beforeMeasuring(cancellationToken).ConfigureAwait(false);
+            hooks.Progress.Reset();
+
+            var monitor = new ExclusionMonitor(scenario.Names);
+            var recorders = Enumerable.Range(0, clientCount).Select(i => new ClientRecorder(hooks.FirstClient + i, hooks.Intervals is not null)).ToArray();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var remaining = scenario.Load.Iterations ?? long.MaxValue;
+            var started = Stopwatch.GetTimestamp();
+            var loops = clients.Select((c, i) => Task.Run(() => ClientLoopAsync(c, recorders[i], scenario, names, monitor, hooks, () => Interlocked.Decrement(ref remaining) >= 0, stop.Token))).ToArray();
+
+            Func<Task>? undoFault = null;
+            if (scenario.Load.During is { } during)
+            {
+                if (hooks.InjectFault is { } inject)
+                {
+                    await Task.Delay(during / 3, cancellationToken).ConfigureAwait(false);
+                    undoFault = await inject(hooks.Progress, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(during - during / 3, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Delay(during, cancellationToken).ConfigureAwait(false);
+                }
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+            await Task.WhenAll(loops).ConfigureAwait(false);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var requestsAfter = target.ClientRequestCounts();
+            hooks.Intervals?.AddRange(recorders.SelectMany(r => r.Intervals ?? []));
+            if (undoFault is not null)
+                await undoFault().ConfigureAwait(false);
+
+            await DisposeAllAsync(clients).ConfigureAwait(false);
+            clients = [];
+            var serverAfter = hooks.MeasureServerCounters ? await ReadServerCountersAsync(target, cancellationToken).ConfigureAwait(false) : null;
+
+            return BuildStats(scenario, target, recorders, monitor, elapsed, Delta(requestsBefore, requestsAfter), Delta(serverBefore, serverAfter));
+        }
+        finally
+        {
+            await DisposeAllAsync(clients).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ClientLoopAsync(ILockClient client, ClientRecorder recorder, LockScenario scenario, string[] names, ExclusionMonitor monitor,
+        LockRunHooks hooks, Func<bool> takeIteration, CancellationToken stop)
+    {
+        var random = new Random(recorder.Client * 7919 + Environment.ProcessId);
+        while (!stop.IsCancellationRequested && takeIteration())
+        {
+            var nameIndex = names.Length == 1 ? 0 : random.Next(names.Length);
+            var waitStarted = Stopwatch.GetTimestamp();
+            IHeldLock? held;
+            try
+            {
+                held = await client.AcquireAsync(names[nameIndex], scenario.Wait, scenario.Ttl, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return; // the run ended while this client waited
+            }
+            catch (Exception e)
+            {
+                recorder.Error("acquire: " + Describe(e));
+                hooks.Progress.Failed();
+                await PauseAfterErrorAsync(stop).ConfigureAwait(false);
+                continue;
+            }
+            if (held is null)
+            {
+                recorder.Error("acquire: wait timeout");
+                hooks.Progress.Failed();
+                continue;
+            }
+
+            var acquired = Stopwatch.GetTimestamp();
+            var fence = held.FencingToken;
+            var handoff = monitor.Enter(nameIndex, recorder.Client, waitStarted, acquired, fence);
+            hooks.OnHold?.Invoke(recorder.Client, nameIndex, fence, acquired);
+            Histograms.RecordTicks(recorder.Wait, acquired - waitStarted);
+            if (handoff is { } h)
+                Histograms.RecordTicks(recorder.Handoff, h);
+            recorder.Acquisitions++;
+            hooks.Progress.Acquired();
+
+            if (scenario.Hold > TimeSpan.Zero)
+                await Task.Delay(scenario.Hold, CancellationToken.None).ConfigureAwait(false);
+            if (held.IsLost)
+                recorder.Error("lost during hold");
+
+            var left = Stopwatch.GetTimestamp();
+            monitor.Exit(nameIndex, recorder.Client, left);
+            hooks.OnFree?.Invoke(recorder.Client);
+            if (recorder.Intervals is { Count: < ClientRecorder.MaxIntervals } intervals)
+                intervals.Add(new HoldInterval(recorder.Client, nameIndex, waitStarted, acquired, left, fence ?? HoldInterval.NoFence));
+            try
+            {
+                await held.ReleaseAsync().ConfigureAwait(false);
+                Histograms.RecordTicks(recorder.Release, Stopwatch.GetTimestamp() - left);
+            }
+            catch (Exception e)
+            {
+                recorder.Error("release: " + Describe(e));
+                hooks.Progress.Failed();
+            }
+        }
+    }
+
+    /// <summary>Error kind for the report: the exception type, and for wrapped backend errors the cause's type too.</summary>
+    public static string Describe(Exception e) => e is LockBackendException { InnerException: { } inner }
+        ? $"{e.GetType().Name} ({inner.GetType().Name})"
+        : e.GetType().Name;
+
+    // A dead backend fails fast; pausing keeps an error loop from burning the shared cores.
+    private static async Task PauseAfterErrorAsync(CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public static async Task<Dictionary<string, long>> ReadServerCountersAsync(LockTarget target, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var counter in target.ServerCounters)
+            result[counter.Kind] = result.GetValueOrDefault(counter.Kind) + await counter.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public static Dictionary<string, long> Delta(IReadOnlyDictionary<string, long>? before, IReadOnlyDictionary<string, long>? after)
+    {
+        var delta = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (before is null || after is null)
+            return delta;
+        foreach (var (key, value) in after)
+            delta[key] = value - before.GetValueOrDefault(key);
+        return delta;
+    }
+
+    public static LockScenarioStats BuildStats(LockScenario scenario, LockTarget target, IReadOnlyList<ClientRecorder> recorders, ExclusionMonitor monitor,
+        TimeSpan elapsed, Dictionary<string, long> clientRequests, Dictionary<string, long> serverRequests)
+    {
+        var wait = Histograms.Create();
+        var release = Histograms.Create();
+        var handoff = Histograms.Create();
+        var errors = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var r in recorders)
+        {
+            wait.Add(r.Wait);
+            release.Add(r.Release);
+            handoff.Add(r.Handoff);
+            foreach (var (kind, n) in r.Errors)
+                errors[kind] = errors.GetValueOrDefault(kind) + n;
+        }
+        return LockScenarioStats.Describing(scenario, target) with
+        {
+            ElapsedSeconds = elapsed.TotalSeconds,
+            Acquisitions = recorders.Sum(r => r.Acquisitions),
+            AcquisitionsPerClient = recorders.Select(r => r.Acquisitions).ToArray(),
+            Steps = new()
+            {
+                ["acquire"] = LatencyStats.From(wait),
+                ["release"] = LatencyStats.From(release),
+                ["handoff"] = LatencyStats.From(handoff),
+            },
+            Errors = errors,
+            OverlapViolations = monitor.Overlaps,
+            FenceViolations = monitor.FencesOutOfOrder,
+            ClientRequests = clientRequests,
+            ServerRequests = serverRequests,
+        };
+    }
+
+    private static async Task DisposeAllAsync(ILockClient[] clients)
+    {
+        foreach (var client in clients)
+        {
+            if (client is null)
+                continue;
+            try
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // A client of a killed server may fail to close; the run's numbers are already taken.
+            }
+        }
+    }
+}

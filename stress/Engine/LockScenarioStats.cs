@@ -1,0 +1,72 @@
+using System.Text.Json.Serialization;
+
+namespace Coord.Stress.Engine;
+
+/// <summary>What one lock scenario measured (NBomber's scenario stats), merged over its processes.</summary>
+public sealed record LockScenarioStats
+{
+    public required string Scenario { get; init; }
+    public required string Target { get; init; }
+    public required string Library { get; init; }
+    public bool IsPeer { get; init; }
+    public bool SupportsFencing { get; init; }
+    public int Clients { get; init; }
+    public int Names { get; init; }
+    public int Processes { get; init; }
+    public double HoldMs { get; init; }
+    public double TtlMs { get; init; }
+    public string LoadSimulation { get; init; } = "";
+    public FaultMode Fault { get; init; }
+    public double ElapsedSeconds { get; init; }
+
+    public long Acquisitions { get; init; }
+    public long[] AcquisitionsPerClient { get; init; } = [];
+
+    /// <summary>Step stats: <c>acquire</c> (wait from asking to holding), <c>release</c>, <c>handoff</c> (release to a different waiter holding).</summary>
+    public Dictionary<string, LatencyStats> Steps { get; init; } = [];
+
+    public Dictionary<string, long> Errors { get; init; } = [];
+    public long OverlapViolations { get; init; }
+    public long FenceViolations { get; init; }
+
+    /// <summary>Requests the library counted itself (Coord's per-provider metrics), by operation, during the measured part.</summary>
+    public Dictionary<string, long> ClientRequests { get; init; } = [];
+
+    /// <summary>Server-side counts during the measured part, e.g. <c>redis commands</c>, <c>postgres commits</c>.</summary>
+    public Dictionary<string, long> ServerRequests { get; init; } = [];
+
+    /// <summary>What the fault did and what followed, in numbers.</summary>
+    public Dictionary<string, double> FaultOutcome { get; init; } = [];
+
+    public List<string> Notes { get; init; } = [];
+
+    [JsonIgnore] public long Violations => OverlapViolations + FenceViolations;
+    [JsonIgnore] public double AcquisitionsPerSecond => ElapsedSeconds > 0 ? Acquisitions / ElapsedSeconds : 0;
+    [JsonIgnore] public double JainIndex => Fairness.JainIndex(AcquisitionsPerClient);
+    [JsonIgnore] public long ErrorCount => Errors.Values.Sum();
+    [JsonIgnore] public LatencyStats Wait => Steps.GetValueOrDefault("acquire") ?? new LatencyStats();
+    [JsonIgnore] public LatencyStats Handoff => Steps.GetValueOrDefault("handoff") ?? new LatencyStats();
+
+    /// <summary>Client-side requests per acquisition, or null where the library does not count its requests.</summary>
+    [JsonIgnore] public double? RequestsPerAcquisition => ClientRequests.Count == 0 || Acquisitions == 0 ? null : (double)ClientRequests.Values.Sum() / Acquisitions;
+
+    /// <summary>Stats with only the scenario's description filled in; measured values are added with <c>with</c>.</summary>
+    public static LockScenarioStats Describing(LockScenario scenario, Targets.LockTarget target) => new()
+    {
+        Scenario = scenario.Name,
+        Target = target.Name,
+        Library = target.Library,
+        IsPeer = target.IsPeer,
+        SupportsFencing = target.SupportsFencing,
+        Clients = scenario.Load.Copies,
+        Names = scenario.Names,
+        Processes = scenario.Processes,
+        HoldMs = scenario.Hold.TotalMilliseconds,
+        TtlMs = scenario.Ttl.TotalMilliseconds,
+        LoadSimulation = scenario.Load.ToString(),
+        Fault = scenario.Fault,
+    };
+
+    /// <summary>Server-side count per acquisition for one counter kind, or null when it was not measured.</summary>
+    public double? ServerPerAcquisition(string kind) => Acquisitions > 0 && ServerRequests.TryGetValue(kind, out var n) ? (double)n / Acquisitions : null;
+}

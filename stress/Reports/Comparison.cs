@@ -1,0 +1,68 @@
+using Coord.Stress.Engine;
+
+namespace Coord.Stress.Reports;
+
+/// <summary>
+/// The side-by-side view of a run: per lock implementation its 1-client (uncontended) and its most
+/// contended 1-name scenario, and the ratios of each Coord backend to its peer on the same servers.
+/// </summary>
+public static class Comparison
+{
+    public const string RedisCommands = "redis commands";
+    public const string PostgresCommits = "postgres commits";
+
+    /// <summary>Coord backend and the peer it is measured against.</summary>
+    public static readonly (string Coord, string Peer)[] Pairs = [("redis", "dlock-redis"), ("postgres", "dlock-postgres"), ("redlock", "redlock-net")];
+
+    public static List<ComparisonRow> Rows(IEnumerable<LockScenarioStats> all)
+    {
+        var plain = all.Where(s => s.Fault == FaultMode.None && s.Processes == 1 && s.Names == 1 && s.Acquisitions > 0).ToList();
+        var rows = new List<ComparisonRow>();
+        foreach (var group in plain.GroupBy(s => s.Target).OrderBy(g => g.First().IsPeer))
+        {
+            var uncontended = group.FirstOrDefault(s => s.Clients == 1);
+            var contended = group.Where(s => s.Clients > 1).MaxBy(s => s.Clients);
+            rows.Add(new ComparisonRow
+            {
+                Target = group.Key,
+                Library = group.First().Library,
+                IsPeer = group.First().IsPeer,
+                UncontendedOpsPerSecond = uncontended?.AcquisitionsPerSecond,
+                UncontendedRequestsPerAcquisition = uncontended?.RequestsPerAcquisition,
+                UncontendedRedisCommandsPerAcquisition = uncontended?.ServerPerAcquisition(RedisCommands),
+                ContendedClients = contended?.Clients ?? 0,
+                ContendedAcquisitionsPerSecond = contended?.AcquisitionsPerSecond,
+                ContendedWaitP999Ms = contended?.Wait.P999Us / 1000.0,
+                ContendedWaitMaxMs = contended?.Wait.MaxUs / 1000.0,
+                ContendedHandoffP50Ms = contended is { Handoff.Count: > 0 } ? contended.Handoff.P50Us / 1000.0 : null,
+                ContendedJain = contended?.JainIndex,
+                ContendedRequestsPerAcquisition = contended?.RequestsPerAcquisition,
+                ContendedRedisCommandsPerAcquisition = contended?.ServerPerAcquisition(RedisCommands),
+                ContendedPostgresCommitsPerAcquisition = contended?.ServerPerAcquisition(PostgresCommits),
+                ContendedOtherServerPerAcquisition = contended is null ? "" : string.Join(", ", contended.ServerRequests.Keys.Where(k => k != RedisCommands)
+                    .Select(k => $"{k} {Numbers.Per(contended.ServerPerAcquisition(k))}")),
+                Violations = group.Sum(s => s.Violations),
+                Errors = group.Sum(s => s.ErrorCount),
+            });
+        }
+        return rows;
+    }
+
+    /// <summary>Coord ÷ peer for uncontended ops/s, contended acquisitions/s and contended wait p99.9 (lower is better for the last).</summary>
+    public static List<(string Label, double? Uncontended, double? Contended, double? WaitP999)> Ratios(IReadOnlyList<ComparisonRow> rows)
+    {
+        var ratios = new List<(string, double?, double?, double?)>();
+        foreach (var (coord, peer) in Pairs)
+        {
+            var c = rows.FirstOrDefault(r => r.Target == coord);
+            var p = rows.FirstOrDefault(r => r.Target == peer);
+            if (c is null || p is null)
+                continue;
+            ratios.Add(($"Coord {coord} / {p.Library}", Divide(c.UncontendedOpsPerSecond, p.UncontendedOpsPerSecond),
+                Divide(c.ContendedAcquisitionsPerSecond, p.ContendedAcquisitionsPerSecond), Divide(c.ContendedWaitP999Ms, p.ContendedWaitP999Ms)));
+        }
+        return ratios;
+    }
+
+    private static double? Divide(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : null;
+}

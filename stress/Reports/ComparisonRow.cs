@@ -1,0 +1,26 @@
+namespace Coord.Stress.Reports;
+
+/// <summary>One line of the side-by-side table: a lock implementation uncontended and contended.</summary>
+public sealed record ComparisonRow
+{
+    public required string Target { get; init; }
+    public required string Library { get; init; }
+    public bool IsPeer { get; init; }
+    public double? UncontendedOpsPerSecond { get; init; }
+    public int ContendedClients { get; init; }
+    public double? ContendedAcquisitionsPerSecond { get; init; }
+    public double? ContendedWaitP999Ms { get; init; }
+    public double? ContendedWaitMaxMs { get; init; }
+    public double? ContendedHandoffP50Ms { get; init; }
+    public double? ContendedJain { get; init; }
+    public double? ContendedRequestsPerAcquisition { get; init; }
+    public double? ContendedRedisCommandsPerAcquisition { get; init; }
+    public double? ContendedPostgresCommitsPerAcquisition { get; init; }
+
+    /// <summary>Server-side counts per acquisition other than Redis commands (PostgreSQL commits, etcd gRPC messages, ZooKeeper packets).</summary>
+    public string ContendedOtherServerPerAcquisition { get; init; } = "";
+    public double? UncontendedRequestsPerAcquisition { get; init; }
+    public double? UncontendedRedisCommandsPerAcquisition { get; init; }
+    public long Violations { get; init; }
+    public long Errors { get; init; }
+}

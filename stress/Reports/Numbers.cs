@@ -1,0 +1,15 @@
+using System.Globalization;
+
+namespace Coord.Stress.Reports;
+
+/// <summary>Number formatting shared by the report formats (invariant culture, "–" for not measured).</summary>
+public static class Numbers
+{
+    public static string Rate(double? v) => v is { } x ? x.ToString(x >= 100 ? "N0" : "N1", CultureInfo.InvariantCulture) : "–";
+    public static string Ms(double? v) => v is { } x ? x.ToString(x >= 100 ? "N0" : x >= 10 ? "N1" : "N2", CultureInfo.InvariantCulture) : "–";
+    public static string Ratio(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
+    public static string Index(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "–";
+    public static string Per(double? v) => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) : "–";
+    public static string Plain(double v) => double.IsNaN(v) ? "–" : v.ToString(Math.Abs(v) >= 100 || v == Math.Floor(v) ? "0" : "0.###", CultureInfo.InvariantCulture);
+    public static string Csv(double? v) => v is { } x && !double.IsNaN(x) ? x.ToString("0.######", CultureInfo.InvariantCulture) : "";
+}

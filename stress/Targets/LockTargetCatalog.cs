@@ -1,0 +1,90 @@
+using Coord.Locks.Etcd;
+using Coord.Locks.InMemory;
+using Coord.Locks.Postgres;
+using Coord.Locks.Redis;
+using Coord.Locks.RedLock;
+using Coord.Locks.ZooKeeper;
+using Coord.Stress.Servers;
+
+namespace Coord.Stress.Targets;
+
+/// <summary>
+/// Every lock implementation the runner knows, by name. Adding a backend is one entry here: a factory
+/// that asks <see cref="StressServers"/> for its server and returns a <see cref="LockTarget"/>.
+/// </summary>
+public static class LockTargetCatalog
+{
+    /// <summary>What a factory needs besides servers.</summary>
+    /// <param name="KeyPrefix">Prefix for keys, unique per run so runs on shared servers stay apart.</param>
+    /// <param name="PeerRetry">RedLock.net's retry interval while waiting.</param>
+    /// <param name="Clustered">Use a 3-member cluster where the backend has one (etcd, ZooKeeper), for the kill-the-leader fault.</param>
+    public sealed record Settings(string KeyPrefix, TimeSpan PeerRetry, bool Clustered = false);
+
+    private sealed record Entry(string Name, bool IsPeer, string Description, Func<StressServers, Settings, CancellationToken, Task<LockTarget>> Create);
+
+    private static readonly Entry[] Entries =
+    [
+        new("inmemory", false, "Coord InMemoryLock (one store shared by the clients of this process)", (_, _, _) =>
+        {
+            var store = new InMemoryLockStore(TimeProvider.System);
+            return Task.FromResult<LockTarget>(new CoordLockTarget("inmemory", () => new InMemoryLock(new InMemoryLockOptions { Store = store }), [], supportsProcesses: false));
+        }),
+        new("redis", false, "Coord RedisLock on one Redis server", async (servers, s, ct) =>
+        {
+            var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("redis", () => new RedisLock(new RedisLockOptions { Configuration = redis, KeyPrefix = s.KeyPrefix }), [new RedisCommandCounter(redis)]);
+        }),
+        new("redlock", false, "Coord RedLockLock over 3 independent Redis masters", async (servers, s, ct) =>
+        {
+            var masters = await servers.RedisMastersAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("redlock", () => new RedLockLock(new RedLockOptions { Masters = masters.ToList(), KeyPrefix = s.KeyPrefix }), masters.Select(m => (IServerCounter)new RedisCommandCounter(m)).ToArray());
+        }),
+        new("etcd", false, "Coord EtcdLock on one etcd node", async (servers, s, ct) =>
+        {
+            var etcd = s.Clustered
+                ? (await servers.EtcdClusterAsync(ct).ConfigureAwait(false)).Nodes.Select(n => n.ClientUrl).ToArray()
+                : await servers.EtcdAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("etcd", () => new EtcdLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }), etcd.Select(u => (IServerCounter)new EtcdMessageCounter(u)).ToArray());
+        }),
+        new("zookeeper", false, "Coord ZooKeeperLock (ephemeral sequential nodes, one session per hold) on one ZooKeeper node", async (servers, s, ct) =>
+        {
+            var zooKeeper = s.Clustered
+                ? (await servers.ZooKeeperEnsembleAsync(ct).ConfigureAwait(false)).ConnectString
+                : await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
+            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal);
+            return new CoordLockTarget("zookeeper", () => new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zooKeeper, Root = root }), [new ZooKeeperPacketCounter(zooKeeper)]);
+        }),
+        new("postgres", false, "Coord PostgresLock (row per name) on one PostgreSQL server", async (servers, s, ct) =>
+        {
+            var (locks, admin) = await servers.PostgresAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("postgres", () => new PostgresLock(new PostgresLockOptions { ConnectionString = locks }), [new PostgresCommitCounter(admin, StressServers.PostgresDatabase)]);
+        }),
+        new("dlock-redis", true, "DistributedLock.Redis RedisDistributedLock on the same Redis server", async (servers, s, ct) =>
+        {
+            var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
+            return new DistributedLockRedisTarget(redis, s.KeyPrefix, [new RedisCommandCounter(redis)]);
+        }),
+        new("dlock-postgres", true, "DistributedLock.Postgres PostgresDistributedLock (advisory lock) on the same PostgreSQL server", async (servers, s, ct) =>
+        {
+            var (locks, admin) = await servers.PostgresAsync(ct).ConfigureAwait(false);
+            return new DistributedLockPostgresTarget(locks, s.KeyPrefix, [new PostgresCommitCounter(admin, StressServers.PostgresDatabase)]);
+        }),
+        new("redlock-net", true, "RedLock.net used directly over the same 3 Redis masters", async (servers, s, ct) =>
+        {
+            var masters = await servers.RedisMastersAsync(ct).ConfigureAwait(false);
+            return new RedLockNetTarget(masters, s.KeyPrefix, s.PeerRetry, masters.Select(m => (IServerCounter)new RedisCommandCounter(m)).ToArray());
+        }),
+    ];
+
+    public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToArray();
+    public static IReadOnlyList<string> CoordNames => Entries.Where(e => !e.IsPeer).Select(e => e.Name).ToArray();
+    public static IReadOnlyList<string> PeerNames => Entries.Where(e => e.IsPeer).Select(e => e.Name).ToArray();
+
+    public static string Describe(string name) => Find(name).Description;
+
+    public static Task<LockTarget> CreateAsync(string name, StressServers servers, Settings settings, CancellationToken cancellationToken)
+        => Find(name).Create(servers, settings, cancellationToken);
+
+    private static Entry Find(string name) => Entries.FirstOrDefault(e => e.Name == name)
+        ?? throw new ArgumentException($"Unknown lock target '{name}'. Known: {string.Join(", ", Entries.Select(e => e.Name))}.", nameof(name));
+}
