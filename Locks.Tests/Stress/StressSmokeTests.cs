@@ -43,6 +43,28 @@ public sealed class StressSmokeTests(StressServersFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Http_service_holds_are_renewed_by_the_client_and_fenced_in_order()
+    {
+        // Holds longer than a third of the TTL: the service renews nothing, so without the client's PUTs they would lapse.
+        var stats = await RunAsync(new LockScenario
+        {
+            Name = "smoke-http",
+            Target = "http",
+            Load = LoadSimulation.KeepConstant(4, TimeSpan.FromSeconds(3)),
+            Hold = TimeSpan.FromMilliseconds(450),
+            Ttl = TimeSpan.FromMilliseconds(600),
+        });
+
+        Assert.True(stats.Acquisitions > 0, "no acquisitions over HTTP");
+        Assert.True(stats.SupportsFencing, "the service's redis backend issues fencing tokens");
+        Assert.Equal(0, stats.Violations);
+        Assert.Empty(stats.Errors);
+        Assert.True(stats.ClientRequests["renew"] >= stats.Acquisitions, "each hold of 450 ms is renewed at least once (every 200 ms)");
+        Assert.True(stats.ClientRequests["release"] >= stats.Acquisitions - 4, "released over HTTP");
+        Assert.True(stats.ServerRequests["redis commands"] > 0, "the service reached the run's Redis server");
+    }
+
+    [Fact]
     public async Task Worker_processes_are_checked_together()
     {
         var stats = await RunAsync(new LockScenario

@@ -77,7 +77,8 @@ public static class LockPlanBuilder
                     case FaultMode.KillServer when ServerKillTargets.Contains(backend):
                         scenarios.Add(FaultScenario(backend, fault, faultLoad, 1, TimeSpan.FromMilliseconds(5), o.FaultTtl));
                         break;
-                    case FaultMode.PauseHolder when LockTargetCatalog.CoordNames.Contains(backend):
+                    // The pause drives Coord's bare leases in-process; over HTTP there is no library lease to stall.
+                    case FaultMode.PauseHolder when LockTargetCatalog.CoordNames.Contains(backend) && backend != "http":
                         foreach (var checks in new[] { true, false })
                             scenarios.Add(FaultScenario(backend, fault, faultLoad, 1, TimeSpan.FromMilliseconds(20), o.FaultTtl) with
                             {

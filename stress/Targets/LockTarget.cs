@@ -43,5 +43,9 @@ public abstract class LockTarget : IAsyncDisposable
         GC.SuppressFinalize(this);
         foreach (var counter in ServerCounters)
             await counter.DisposeAsync().ConfigureAwait(false);
+        await DisposeCoreAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Releases what the target itself owns (a service process it started), after the counters.</summary>
+    protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
 }
