@@ -24,7 +24,7 @@ internal sealed class LockHandle : ILockHandle
     private int _ended;
     private volatile bool _renewalStoppedForTests;
 
-    public LockHandle(LockProvider provider, LockRequest request, LockGrant grant, double driftFactor, TimeProvider time, ILogger logger)
+    public LockHandle(LockProvider provider, LockRequest request, LockGrant grant, TimeSpan driftMargin, TimeProvider time, ILogger logger)
     {
         _provider = provider;
         _time = time;
@@ -34,7 +34,7 @@ internal sealed class LockHandle : ILockHandle
         Ttl = request.Ttl;
         _fencingToken = grant.FencingToken;
         _backendLost = grant.BackendLost;
-        _margin = TimeSpan.FromTicks((long)(Ttl.Ticks * driftFactor)) + TimeSpan.FromMilliseconds(2);
+        _margin = driftMargin;
         SetLeaseStart(grant.LeaseStartedTimestamp);
     }
 

@@ -21,6 +21,9 @@ public class LockOptions
     /// </summary>
     public double ClockDriftFactor { get; set; } = 0.01;
 
+    /// <summary>How long before a server could end a lease of <paramref name="ttl"/> the client stops vouching for the hold.</summary>
+    public TimeSpan DriftMarginFor(TimeSpan ttl) => TimeSpan.FromTicks((long)(ttl.Ticks * ClockDriftFactor)) + TimeSpan.FromMilliseconds(2);
+
     /// <summary>Time source; tests may inject a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

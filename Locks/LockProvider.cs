@@ -84,7 +84,7 @@ public abstract class LockProvider : ILock
         var result = await AcquireGrantAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken).ConfigureAwait(false);
         if (result is not var (request, grant))
             return null;
-        var margin = TimeSpan.FromTicks((long)(request.Ttl.Ticks * Options.ClockDriftFactor)) + TimeSpan.FromMilliseconds(2);
+        var margin = Options.DriftMarginFor(request.Ttl);
         var validUntil = Time.GetUtcNow() - Time.GetElapsedTime(grant.LeaseStartedTimestamp) + request.Ttl - margin;
         Metrics.Ended(lost: false, null); // a bare lease is not tracked as a live hold of this process
         return new LockLease(name, request.HolderToken, grant.FencingToken, request.Ttl, validUntil);
@@ -118,7 +118,7 @@ public abstract class LockProvider : ILock
     {
         if (await AcquireGrantAsync(name, wait, ttl, cancellationToken).ConfigureAwait(false) is not var (request, grant))
             return null;
-        var handle = new LockHandle(this, request, grant, Options.ClockDriftFactor, Time, Logger);
+        var handle = new LockHandle(this, request, grant, Options.DriftMarginFor(request.Ttl), Time, Logger);
         _liveHandles[handle] = 0;
         handle.Start();
         return handle;

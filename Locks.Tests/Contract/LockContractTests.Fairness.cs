@@ -34,8 +34,7 @@ public abstract partial class LockContractTests
         var duration = TimeSpan.FromSeconds(4);
         var enough = clientCount * 3;
         var total = 0;
-        var inside = 0;
-        var overlaps = 0;
+        var section = new OverlapDetector();
 
         async Task Greedy(int index)
         {
@@ -47,12 +46,11 @@ public abstract partial class LockContractTests
                 var waited = Stopwatch.GetElapsedTime(asked).Ticks;
                 if (run.Elapsed > TimeSpan.FromSeconds(0.5)) // the first round includes connection set-up
                     longestWaitTicks[index] = Math.Max(longestWaitTicks[index], waited);
-                if (Interlocked.Increment(ref inside) != 1)
-                    Interlocked.Increment(ref overlaps);
+                section.Enter();
                 counts[index]++;
                 Interlocked.Increment(ref total);
                 await Task.Delay(FairnessHold);
-                Interlocked.Decrement(ref inside);
+                section.Leave();
             }
         }
 
@@ -61,7 +59,7 @@ public abstract partial class LockContractTests
         var bound = (FairnessHold + HandOffAllowance) * clientCount;
         var longest = TimeSpan.FromTicks(longestWaitTicks.Max());
         var jain = JainIndex(counts);
-        Assert.Equal(0, overlaps);
+        Assert.Equal(0, section.Overlaps);
         Assert.All(counts, c => Assert.True(c >= 2, $"a client got only {c} acquisitions: [{string.Join(", ", counts)}]"));
         Assert.True(longest <= bound, $"longest wait {longest.TotalMilliseconds:0} ms exceeds the bound {bound.TotalMilliseconds:0} ms = {clientCount} x (hold {FairnessHold.TotalMilliseconds} ms + hand-off {HandOffAllowance.TotalMilliseconds} ms); counts [{string.Join(", ", counts)}]");
         Assert.True(jain >= 0.9, $"Jain's fairness index {jain:0.000} is below 0.9; counts [{string.Join(", ", counts)}]");

@@ -72,8 +72,7 @@ public abstract partial class LockContractTests : IAsyncLifetime
         for (var i = 0; i < clientCount; i++)
             clients[i] = await CreateClientAsync();
 
-        var inside = 0;
-        var overlaps = 0;
+        var section = new OverlapDetector();
         var entries = new List<long>();
         var entryCount = 0;
 
@@ -82,19 +81,18 @@ public abstract partial class LockContractTests : IAsyncLifetime
             for (var r = 0; r < rounds; r++)
             {
                 await using var held = await client.AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(10));
-                if (Interlocked.Increment(ref inside) != 1)
-                    Interlocked.Increment(ref overlaps);
+                section.Enter();
                 lock (entries)
                     entries.Add(SupportsFencing ? held.FencingToken : Interlocked.Increment(ref entryCount));
                 // Stay inside long enough that a second holder would be seen.
                 await Task.Delay(3);
-                Interlocked.Decrement(ref inside);
+                section.Leave();
             }
         }
 
         await Task.WhenAll(Enumerable.Range(0, workers).Select(i => Task.Run(() => Work(clients[i % clientCount]))));
 
-        Assert.Equal(0, overlaps);
+        Assert.Equal(0, section.Overlaps);
         Assert.Equal(workers * rounds, entries.Count);
         for (var i = 1; i < entries.Count; i++)
             Assert.True(entries[i] > entries[i - 1], $"fencing token {entries[i]} at entry {i} is not above {entries[i - 1]}");

@@ -31,8 +31,7 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
         const int clientCount = 6;
         var name = $"failover/{Guid.NewGuid():N}";
         var clients = Enumerable.Range(0, clientCount).Select(_ => Client()).ToArray();
-        var inside = 0;
-        var overlaps = 0;
+        var section = new OverlapDetector();
         var errors = 0;
         var entries = new List<(long Fence, long At)>();
         using var stop = new CancellationTokenSource();
@@ -44,12 +43,11 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
                 try
                 {
                     await using var held = await client.AcquireAsync(name, wait: TimeSpan.FromSeconds(20), ttl: TimeSpan.FromSeconds(3), cancellationToken: stop.Token);
-                    if (Interlocked.Increment(ref inside) != 1)
-                        Interlocked.Increment(ref overlaps);
+                    section.Enter();
                     lock (entries)
                         entries.Add((held.FencingToken, Stopwatch.GetTimestamp()));
                     await Task.Delay(20, CancellationToken.None);
-                    Interlocked.Decrement(ref inside);
+                    section.Leave();
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -86,7 +84,7 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
         output.WriteLine($"killed leader {leader}; new leader {newLeader}; longest gap between acquisitions after the kill {resumedAfter.TotalMilliseconds:0} ms; " +
             $"{all.Length} acquisitions, {all.Count(e => e.At > killedAt)} after the kill, {errors} failed acquire calls");
 
-        Assert.Equal(0, overlaps);
+        Assert.Equal(0, section.Overlaps);
         Assert.NotEqual(leader, newLeader);
         for (var i = 1; i < all.Length; i++)
             Assert.True(all[i].Fence > all[i - 1].Fence, $"fencing token {all[i].Fence} at entry {i} is not above {all[i - 1].Fence}");

@@ -82,8 +82,7 @@ public sealed class ZooKeeperEnsembleTests(ZooKeeperEnsembleFixture fixture, ITe
     {
         var name = $"leader-kill/{Guid.NewGuid():N}";
         var clients = Enumerable.Range(0, 4).Select(_ => NewLock()).ToArray();
-        var inside = 0;
-        var overlaps = 0;
+        var section = new OverlapDetector();
         long before = 0, after = 0;
         var killed = false;
         var errors = 0;
@@ -97,12 +96,11 @@ public sealed class ZooKeeperEnsembleTests(ZooKeeperEnsembleFixture fixture, ITe
                 try
                 {
                     await using var held = await client.AcquireAsync(name, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(8), cancellationToken: stop.Token);
-                    if (Interlocked.Increment(ref inside) != 1)
-                        Interlocked.Increment(ref overlaps);
+                    section.Enter();
                     lock (fences)
                         fences.Add(held.FencingToken);
                     await Task.Delay(5);
-                    Interlocked.Decrement(ref inside);
+                    section.Leave();
                     if (Volatile.Read(ref killed))
                         Interlocked.Increment(ref after);
                     else
@@ -133,7 +131,7 @@ public sealed class ZooKeeperEnsembleTests(ZooKeeperEnsembleFixture fixture, ITe
         await Task.WhenAll(workers);
 
         output.WriteLine($"before kill {before}, after {after}, errors {errors}");
-        Assert.Equal(0, overlaps);
+        Assert.Equal(0, section.Overlaps);
         Assert.True(before >= 20, $"only {before} acquisitions before the kill");
         Assert.True(after >= 20, $"only {after} acquisitions after killing the leader ({errors} errors)");
         lock (fences)

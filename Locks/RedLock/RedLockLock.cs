@@ -55,7 +55,7 @@ public sealed class RedLockLock : LockProvider
             {
                 var sent = Time.GetTimestamp();
                 var (votes, retryIn) = await VoteAsync(keys, request.HolderToken, ttlMs, queued, ticket, cancellationToken).ConfigureAwait(false);
-                var validity = request.Ttl - Time.GetElapsedTime(sent) - DriftMargin(request.Ttl);
+                var validity = request.Ttl - Time.GetElapsedTime(sent) - _options.DriftMarginFor(request.Ttl);
                 if (votes >= _options.Quorum && validity > TimeSpan.Zero)
                     return new LockGrant(null, sent);
                 if (votes > 0)
@@ -181,8 +181,6 @@ public sealed class RedLockLock : LockProvider
         }
         return calls.Select(c => c.IsCompletedSuccessfully ? c.Result : null).ToArray();
     }
-
-    private TimeSpan DriftMargin(TimeSpan ttl) => TimeSpan.FromTicks((long)(ttl.Ticks * _options.ClockDriftFactor)) + TimeSpan.FromMilliseconds(2);
 
     protected override async ValueTask DisposeCoreAsync()
     {
