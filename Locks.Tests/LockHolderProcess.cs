@@ -11,23 +11,31 @@ public sealed class LockHolderProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private LockHolderProcess(Process process, long fence)
+    private LockHolderProcess(Process process, IReadOnlyList<long> fences)
     {
         _process = process;
-        FencingToken = fence;
+        FencingTokens = fences;
     }
 
-    /// <summary>The fencing token the holder printed.</summary>
-    public long FencingToken { get; }
+    /// <summary>The fencing token of the (first) lock the holder took.</summary>
+    public long FencingToken => FencingTokens[0];
+
+    /// <summary>The fencing tokens the holder printed, one per lock, in the order of the names.</summary>
+    public IReadOnlyList<long> FencingTokens { get; }
 
     public int ProcessId => _process.Id;
 
-    /// <summary>Starts the holder (<c>dotnet Coord.LockHolder.dll backend connection name ttlSeconds</c>) and waits until it prints "HELD &lt;fence&gt;".</summary>
-    public static async Task<LockHolderProcess> StartAsync(string backend, string connection, string name, TimeSpan ttl, TimeSpan timeout)
+    /// <summary>
+    /// Starts the holder (<c>dotnet Coord.LockHolder.dll backend connection name ttlSeconds [count]</c>) and waits until it
+    /// prints "HELD &lt;fence&gt; …". With a <paramref name="count"/>, it holds <c>name/1</c> … <c>name/count</c> on one provider.
+    /// </summary>
+    public static async Task<LockHolderProcess> StartAsync(string backend, string connection, string name, TimeSpan ttl, TimeSpan timeout, int? count = null)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Coord.LockHolder.dll"), backend, connection, name, ttl.TotalSeconds.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(argument);
+        if (count is { } holds)
+            start.ArgumentList.Add(holds.ToString(CultureInfo.InvariantCulture));
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the lock holder process.");
         var errors = process.StandardError.ReadToEndAsync();
         try
@@ -36,7 +44,7 @@ public sealed class LockHolderProcess : IAsyncDisposable
             while (await process.StandardOutput.ReadLineAsync(cts.Token) is { } line)
             {
                 if (line.StartsWith("HELD ", StringComparison.Ordinal))
-                    return new LockHolderProcess(process, long.Parse(line.AsSpan(5), CultureInfo.InvariantCulture));
+                    return new LockHolderProcess(process, line[5..].Split(' ').Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray());
             }
             await process.WaitForExitAsync(cts.Token);
             throw new InvalidOperationException($"The lock holder exited ({process.ExitCode}) without holding: {await errors}");

@@ -1,18 +1,24 @@
 using System.Globalization;
 using Coord.Locks;
+using Coord.Locks.Etcd;
 using Coord.Locks.Postgres;
 using Coord.Locks.Redis;
+using Coord.Locks.ZooKeeper;
 
-// A process that takes one lock and holds it (renewing) until it is killed: the other side of
-// crash tests, where a holder must vanish without releasing. Prints "HELD <fence>" once it holds,
-// "LOST" if the hold is lost (exit code 3).
-// Usage: Coord.LockHolder <redis|postgres> <connection string> <lock name> <ttl seconds>
+// A process that takes locks and holds them (renewing) until it is killed: the other side of
+// crash tests, where a holder must vanish without releasing. Prints "HELD <fence> [<fence> ...]"
+// once it holds every lock, "LOST" if a hold is lost (exit code 3).
+// Usage: Coord.LockHolder <backend> <connection> <lock name> <ttl seconds> [count]
+// With a count, it holds "<lock name>/1" … "<lock name>/<count>" on one provider.
 
-if (args.Length != 4)
+const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper> <connection> <lock name> <ttl seconds> [count]";
+if (args.Length is < 4 or > 5)
 {
-    Console.Error.WriteLine("Usage: Coord.LockHolder <redis|postgres> <connection string> <lock name> <ttl seconds>");
-    Console.Error.WriteLine("  redis:    connection string is a StackExchange.Redis configuration, e.g. 127.0.0.1:6379");
-    Console.Error.WriteLine("  postgres: connection string is an Npgsql connection string, e.g. \"Host=127.0.0.1;Port=5432;Username=postgres\"");
+    Console.Error.WriteLine(Usage);
+    Console.Error.WriteLine("  redis:     a StackExchange.Redis configuration, e.g. 127.0.0.1:6379");
+    Console.Error.WriteLine("  postgres:  an Npgsql connection string, e.g. \"Host=127.0.0.1;Port=5432;Username=postgres\"");
+    Console.Error.WriteLine("  etcd:      comma-separated client URLs, e.g. http://127.0.0.1:2379");
+    Console.Error.WriteLine("  zookeeper: a connect string, e.g. 127.0.0.1:2181");
     return 2;
 }
 
@@ -22,27 +28,40 @@ if (!double.TryParse(args[3], NumberStyles.Float, CultureInfo.InvariantCulture, 
     return 2;
 }
 
+var count = 0;
+if (args.Length == 5 && (!int.TryParse(args[4], NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > 1000))
+{
+    Console.Error.WriteLine($"The count must be a whole number from 1 to 1000; it was '{args[4]}'.");
+    return 2;
+}
+
 var ttl = TimeSpan.FromSeconds(ttlSeconds);
 LockProvider? created = args[0] switch
 {
     "redis" => new RedisLock(new RedisLockOptions { Configuration = args[1], DefaultTtl = ttl }),
     "postgres" => new PostgresLock(new PostgresLockOptions { ConnectionString = args[1], DefaultTtl = ttl }),
+    "etcd" => new EtcdLock(new EtcdLockOptions { Endpoints = args[1].Split(','), DefaultTtl = ttl }),
+    "zookeeper" => new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = args[1], DefaultTtl = ttl }),
     _ => null,
 };
 if (created is null)
 {
-    Console.Error.WriteLine($"The backend must be 'redis' or 'postgres'; it was '{args[0]}'.");
+    Console.Error.WriteLine($"The backend must be 'redis', 'postgres', 'etcd' or 'zookeeper'; it was '{args[0]}'.");
     return 2;
 }
 await using var locks = created;
 
-var held = await locks.AcquireAsync(args[2], wait: TimeSpan.FromMinutes(1), ttl: ttl);
-Console.WriteLine($"HELD {held.FencingToken.ToString(CultureInfo.InvariantCulture)}");
+string[] names = count == 0 ? [args[2]] : Enumerable.Range(1, count).Select(i => $"{args[2]}/{i}").ToArray();
+var holds = new List<ILockHandle>(names.Length);
+foreach (var name in names)
+    holds.Add(await locks.AcquireAsync(name, wait: TimeSpan.FromMinutes(1), ttl: ttl));
+Console.WriteLine("HELD " + string.Join(' ', holds.Select(h => h.FencingToken.ToString(CultureInfo.InvariantCulture))));
 Console.Out.Flush();
 
+using var anyLost = CancellationTokenSource.CreateLinkedTokenSource(holds.Select(h => h.Lost).ToArray());
 try
 {
-    await Task.Delay(Timeout.InfiniteTimeSpan, held.Lost);
+    await Task.Delay(Timeout.InfiniteTimeSpan, anyLost.Token);
 }
 catch (OperationCanceledException)
 {
