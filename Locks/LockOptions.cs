@@ -6,6 +6,12 @@ public class LockOptions
     /// <summary>Longest lease a lock may ask for.</summary>
     public static readonly TimeSpan MaximumTtl = TimeSpan.FromDays(1);
 
+    /// <summary>Shortest lease a lock may ask for: anything shorter cannot be renewed in time.</summary>
+    public static readonly TimeSpan MinimumTtl = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Longest bounded wait an acquire may ask for (null waits until cancelled).</summary>
+    public static readonly TimeSpan MaximumWait = TimeSpan.FromDays(365);
+
     /// <summary>Lease length when an acquire call gives none. Default 15 s.</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -32,6 +32,12 @@ public abstract class LockProvider : ILock
     public abstract string Endpoint { get; }
     public virtual bool SupportsFencing => true;
 
+    /// <summary>Shortest TTL this backend can honour; acquire and renew refuse a shorter one up front.</summary>
+    public virtual TimeSpan MinimumTtl => LockOptions.MinimumTtl;
+
+    /// <summary>Longest TTL this backend can honour; acquire and renew refuse a longer one up front.</summary>
+    public virtual TimeSpan MaximumTtl => LockOptions.MaximumTtl;
+
     /// <summary>Request counts and meters for this provider; backends count every request they send here.</summary>
     public LockMetrics Metrics => _metrics ??= new LockMetrics(Backend);
     private LockMetrics? _metrics;
@@ -101,7 +107,7 @@ public abstract class LockProvider : ILock
     {
         LockValidation.ValidateName(name);
         LockValidation.ValidateHolderToken(holderToken);
-        var validTtl = LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, nameof(ttl));
+        var validTtl = LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, MinimumTtl, MaximumTtl, Backend, nameof(ttl));
         ThrowIfDisposed();
         return await CallBackendAsync(name, "renew", ct => RenewCoreAsync(name, holderToken, validTtl, ct), cancellationToken).ConfigureAwait(false);
     }
@@ -127,7 +133,7 @@ public abstract class LockProvider : ILock
     private async Task<(LockRequest Request, LockGrant Grant)?> AcquireGrantAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken)
     {
         LockValidation.ValidateName(name);
-        var validTtl = LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, nameof(ttl));
+        var validTtl = LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, MinimumTtl, MaximumTtl, Backend, nameof(ttl));
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -169,7 +175,8 @@ public abstract class LockProvider : ILock
     private async Task<T> CallBackendAsync<T>(string name, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
     {
         var bound = (wait ?? TimeSpan.Zero) + Options.ConnectTimeout;
-        var unbounded = operation == "acquire" && wait is null;
+        // A wait beyond what a timer can count (about 49 days) is bounded by the backend's own wait instead.
+        var unbounded = (operation == "acquire" && wait is null) || bound.TotalMilliseconds > MaximumTimerMilliseconds;
         using var timeout = unbounded ? null : new CancellationTokenSource(bound, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout?.Token ?? CancellationToken.None);
         try
@@ -189,6 +196,8 @@ public abstract class LockProvider : ILock
                 name, Backend, Endpoint, ex);
         }
     }
+
+    private const double MaximumTimerMilliseconds = uint.MaxValue - 1;
 
     private async Task AbandonQuietlyAsync(LockRequest request)
     {

@@ -23,12 +23,29 @@ internal static class LockValidation
     }
 
     public static TimeSpan ValidateTtl(TimeSpan ttl, string parameter = "ttl")
+        => ValidateTtl(ttl, LockOptions.MinimumTtl, LockOptions.MaximumTtl, "", parameter);
+
+    /// <summary>Checks <paramref name="ttl"/> against the range one backend can honour (within the library's own range).</summary>
+    public static TimeSpan ValidateTtl(TimeSpan ttl, TimeSpan minimum, TimeSpan maximum, string backend, string parameter = "ttl")
     {
-        if (ttl <= TimeSpan.Zero || ttl > LockOptions.MaximumTtl)
-            throw new ArgumentOutOfRangeException(parameter, ttl, $"A lock TTL must be more than 0 and at most {LockOptions.MaximumTtl.TotalDays:0} day; it was {ttl}.");
-        if (ttl < TimeSpan.FromMilliseconds(10))
-            throw new ArgumentOutOfRangeException(parameter, ttl, $"A lock TTL must be at least 10 ms so that it can be renewed in time; it was {ttl}.");
-        return ttl;
+        if (ttl >= minimum && ttl <= maximum)
+            return ttl;
+        var on = backend.Length == 0 ? "" : $" on the {backend} backend";
+        var why = ttl < LockOptions.MinimumTtl && ttl > TimeSpan.Zero ? " so that it can be renewed in time" : "";
+        throw new ArgumentOutOfRangeException(parameter, ttl,
+            $"A lock TTL{on} must be at least {Describe(minimum)} and at most {Describe(maximum)}{why}; it was {Describe(ttl)}.");
+    }
+
+    /// <summary>A duration as people write it (10 ms, 40 s, 1 day), for error messages.</summary>
+    public static string Describe(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero)
+            return "-" + Describe(span.Negate());
+        if (span.Ticks % TimeSpan.TicksPerDay == 0 && span.Ticks != 0)
+            return span.TotalDays == 1 ? "1 day" : $"{span.TotalDays:0} days";
+        if (span.Ticks % TimeSpan.TicksPerSecond == 0 && span.Ticks != 0)
+            return $"{span.TotalSeconds:0} s";
+        return $"{span.TotalMilliseconds:0.###} ms";
     }
 
     /// <summary>Null and <see cref="Timeout.InfiniteTimeSpan"/> both mean "wait until cancelled".</summary>
@@ -37,9 +54,9 @@ internal static class LockValidation
         if (wait is null || wait == Timeout.InfiniteTimeSpan)
             return null;
         if (wait < TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(parameter, wait, $"A wait must be zero or more (or null / Timeout.InfiniteTimeSpan to wait until cancelled); it was {wait}.");
-        if (wait > TimeSpan.FromDays(365))
-            throw new ArgumentOutOfRangeException(parameter, wait, $"A wait must be at most 365 days (or null to wait until cancelled); it was {wait}.");
+            throw new ArgumentOutOfRangeException(parameter, wait, $"A wait must be zero or more (or null / Timeout.InfiniteTimeSpan to wait until cancelled); it was {Describe(wait.Value)}.");
+        if (wait > LockOptions.MaximumWait)
+            throw new ArgumentOutOfRangeException(parameter, wait, $"A wait must be at most {Describe(LockOptions.MaximumWait)} (or null to wait until cancelled); it was {Describe(wait.Value)}.");
         return wait;
     }
 

@@ -190,10 +190,11 @@ public sealed class InMemoryLockStore
     private TimeSpan Remaining(long timestamp)
     {
         var left = timestamp - _time.GetTimestamp();
-        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)((Int128)left * TimeSpan.TicksPerSecond / _time.TimestampFrequency));
     }
 
-    private long ToTimestampTicks(TimeSpan span) => span.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond;
+    // 128-bit products: at a nanosecond timestamp frequency a 64-bit product overflows for spans above about 15 minutes.
+    private long ToTimestampTicks(TimeSpan span) => (long)((Int128)span.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
 
     private sealed class Entry
     {
