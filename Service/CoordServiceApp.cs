@@ -17,35 +17,29 @@ namespace Coord.Service;
 public static class CoordServiceApp
 {
     public const string ApiKeysSection = "Coord:ApiKeys";
-    private const int MinimumApiKeyLength = 16;
+    public const int MinimumApiKeyLength = 16;
 
     /// <summary>
     /// Builds the app; throws <see cref="InvalidOperationException"/> or <see cref="ArgumentException"/>
-    /// with a message naming the setting when the configuration cannot work (bad backend settings, no API
-    /// keys while listening beyond loopback).
+    /// with a message naming the setting when the configuration cannot work (bad backend settings). Starting
+    /// it throws <see cref="InvalidOperationException"/> when it bound an address beyond loopback without API keys
+    /// (<see cref="ListenGuard"/>).
     /// </summary>
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json lives beside the executable, wherever the service is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var configuration = builder.Configuration;
+        // The host logs a failed start with its stack trace; Program says it in one line instead (and in
+        // full when it is not a known operator mistake). Critical entries, such as a background service stopping the host, still show.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
         var limits = configuration.GetSection(ServiceLimits.SectionName).Get<ServiceLimits>() ?? new ServiceLimits();
         limits.Validate();
         var apiKeys = ReadApiKeys(configuration);
 
-        var addresses = BindingGuard.ConfiguredAddresses(configuration);
-        if (addresses.Count == 0)
-        {
+        if (BindingGuard.ConfiguredAddresses(configuration).Count == 0)
             builder.WebHost.UseUrls(BindingGuard.DevModeUrl);
-            addresses = [BindingGuard.DevModeUrl];
-        }
-        if (apiKeys.Count == 0 && BindingGuard.FirstNonLoopback(addresses) is { } exposed)
-        {
-            throw new InvalidOperationException(
-                $"Refusing to listen on {exposed} without API keys: anyone who can reach it could take and release locks. " +
-                $"Configure at least one key in {ApiKeysSection} (for example the environment variable Coord__ApiKeys__0=<a secret of {MinimumApiKeyLength}+ characters>), " +
-                "or listen on loopback only (for example --urls http://127.0.0.1:5080).");
-        }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -63,6 +57,11 @@ public static class CoordServiceApp
         services.AddSingleton<IEnumerable<IReadinessCheck>>(sp => ReadinessChecks(sp.GetRequiredService<LockBackendRegistry>(), sp.GetRequiredService<IdServices>()));
 
         services.AddHostedService<BackendWarmUp>();
+        services.AddSingleton(sp => new ListenGuard(
+            sp.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(), apiKeys.Count > 0,
+            bound => StartupLine(sp.GetRequiredService<LockBackendRegistry>(), sp.GetRequiredService<IdServices>(), bound, apiKeys.Count),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ListenGuard>());
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = StatusProblemDefaults.Apply);
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -76,20 +75,17 @@ public static class CoordServiceApp
 
         var app = builder.Build();
         // Made now, so that a configuration mistake stops start-up with its message instead of failing the first request.
-        LockBackendRegistry registry;
-        IdServices ids;
         try
         {
-            registry = app.Services.GetRequiredService<LockBackendRegistry>();
-            ids = app.Services.GetRequiredService<IdServices>();
+            app.Services.GetRequiredService<LockBackendRegistry>();
+            app.Services.GetRequiredService<IdServices>();
         }
         catch
         {
             ((IDisposable)app).Dispose();
             throw;
         }
-        app.Logger.LogInformation("{Startup}", StartupLine(registry, ids, addresses, apiKeys.Count));
-
+        app.Use(app.Services.GetRequiredService<ListenGuard>().Gate);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(RejectOversizedBodies(limits));

@@ -1,4 +1,5 @@
 using Coord.Service;
+using Coord.Service.Hosting;
 
 WebApplication app;
 try
@@ -11,5 +12,17 @@ catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
     Console.Error.WriteLine($"Coord service cannot start: {ex.Message}");
     return 2;
 }
-await app.RunAsync();
+
+try
+{
+    await app.StartAsync();
+}
+catch (Exception ex)
+{
+    Console.Error.WriteLine($"Coord service cannot start: {StartFailure.Describe(ex) ?? ex.ToString()}");
+    await app.DisposeAsync();
+    return StartFailure.ExitCode(ex);
+}
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
 return 0;

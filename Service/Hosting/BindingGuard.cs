@@ -3,9 +3,9 @@ using System.Net;
 namespace Coord.Service.Hosting;
 
 /// <summary>
-/// Works out where Kestrel will listen, from the same settings Kestrel reads (<c>urls</c> / ASPNETCORE_URLS /
-/// --urls, <c>http_ports</c> / ASPNETCORE_HTTP_PORTS, <c>Kestrel:Endpoints:*:Url</c>), so that a service
-/// without API keys can refuse to start before it opens a port anyone else could reach.
+/// Tells loopback addresses from reachable ones, and whether any address is configured at all (<c>urls</c> /
+/// ASPNETCORE_URLS / --urls, <c>http_ports</c> / ASPNETCORE_HTTP_PORTS, <c>Kestrel:Endpoints:*:Url</c>) so
+/// that dev mode can pick its loopback default. The refusal itself checks what was bound (<see cref="ListenGuard"/>).
 /// </summary>
 public static class BindingGuard
 {
