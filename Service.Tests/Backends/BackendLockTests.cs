@@ -68,6 +68,34 @@ public abstract class BackendLockTests(BackendServiceFixture fixture)
             Assert.Equal(HttpStatusCode.NoContent, releasedAgain.StatusCode);
     }
 
+    /// <summary>The same fields, with the same meaning, on every backend: the current hold's values, nothing about earlier ones.</summary>
+    [Fact]
+    public async Task Status_reports_the_same_fields_on_every_backend_held_and_after_release()
+    {
+        var name = UniqueName("status-fields");
+        string[] fields = ["backend", "expiresInMs", "fencingToken", "held", "name"];
+        var held = await A.HoldAsync(name, ttlMs: 10_000);
+
+        var whileHeld = await A.StatusJsonAsync(name);
+        Assert.Equal(fields, whileHeld.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.True(whileHeld.GetProperty("held").GetBoolean());
+        Assert.Equal(name, whileHeld.GetProperty("name").GetString());
+        Assert.Equal(Fixture.BackendName, whileHeld.GetProperty("backend").GetString());
+        Assert.Equal(held.FencingToken, whileHeld.GetProperty("fencingToken").GetString());
+        if (whileHeld.GetProperty("expiresInMs").ValueKind != JsonValueKind.Null)
+            Assert.InRange(whileHeld.GetProperty("expiresInMs").GetInt64(), 1, 10_000);
+
+        using (var released = await A.ReleaseAsync(name, held.HolderToken))
+            Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+        var afterRelease = await A.StatusJsonAsync(name);
+        Assert.Equal(fields, afterRelease.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.False(afterRelease.GetProperty("held").GetBoolean());
+        Assert.Equal(name, afterRelease.GetProperty("name").GetString());
+        Assert.Equal(Fixture.BackendName, afterRelease.GetProperty("backend").GetString());
+        Assert.Equal(JsonValueKind.Null, afterRelease.GetProperty("expiresInMs").ValueKind);
+        Assert.Equal(JsonValueKind.Null, afterRelease.GetProperty("fencingToken").ValueKind);
+    }
+
     [Fact]
     public async Task A_wrong_holder_token_never_touches_the_real_holders_lock()
     {

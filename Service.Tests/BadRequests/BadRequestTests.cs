@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.RegularExpressions;
 using Coord.Service.Tests.Infrastructure;
 
 namespace Coord.Service.Tests.BadRequests;
@@ -10,7 +11,7 @@ namespace Coord.Service.Tests.BadRequests;
 /// service nor the lock held by the fixture notices: after each one the hold is unchanged and the
 /// service still answers.
 /// </summary>
-public sealed class BadRequestTests(BadRequestFixture fixture) : IClassFixture<BadRequestFixture>
+public sealed partial class BadRequestTests(BadRequestFixture fixture) : IClassFixture<BadRequestFixture>
 {
     private static readonly string HeldUrl = "/v1/locks/" + BadRequestFixture.HeldName;
     private const string SomeToken = "0123456789abcdef0123456789abcdef";
@@ -39,6 +40,10 @@ public sealed class BadRequestTests(BadRequestFixture fixture) : IClassFixture<B
         ["name too long (257)"] = new(_ => Json(HttpMethod.Post, "/v1/locks/" + new string('n', 257), "{}"), HttpStatusCode.BadRequest, "invalid_request"),
         ["name with a control character"] = new(_ => Json(HttpMethod.Post, "/v1/locks/bad%0Aname", "{}"), HttpStatusCode.BadRequest, "invalid_request"),
         ["empty name"] = new(_ => Json(HttpMethod.Post, "/v1/locks/", "{}"), HttpStatusCode.BadRequest, "invalid_request"),
+        ["name with a byte that is not UTF-8"] = new(_ => Json(HttpMethod.Post, "/v1/locks/a%FF", "{}"), HttpStatusCode.BadRequest, "invalid_request"),
+        ["name with an overlong UTF-8 encoding of '/'"] = new(_ => Json(HttpMethod.Post, "/v1/locks/a%C0%AFb", "{}"), HttpStatusCode.BadRequest, "invalid_request"),
+        ["name with a UTF-8 sequence cut short"] = new(_ => Send(HttpMethod.Get, "/v1/locks/caf%C3"), HttpStatusCode.BadRequest, "invalid_request"),
+        ["name with an encoded lone surrogate"] = new(_ => Send(HttpMethod.Get, "/v1/locks/x%ED%A0%80"), HttpStatusCode.BadRequest, "invalid_request"),
         ["status of a name too long"] = new(_ => Send(HttpMethod.Get, "/v1/locks/" + new string('s', 300)), HttpStatusCode.BadRequest, "invalid_request"),
         // TTLs and waits
         ["ttl below the minimum"] = new(_ => Json(HttpMethod.Post, "/v1/locks/t1", """{"ttlMs":5}"""), HttpStatusCode.BadRequest, "invalid_request"),
@@ -104,7 +109,11 @@ public sealed class BadRequestTests(BadRequestFixture fixture) : IClassFixture<B
 
         using (var request = @case.Request(fixture))
         using (var response = await client.SendAsync(request))
-            await ProblemAssert.IsProblemAsync(response, @case.Status, @case.Code);
+        {
+            var problem = await ProblemAssert.IsProblemAsync(response, @case.Status, @case.Code);
+            var detail = problem.GetProperty("detail").GetString()!;
+            Assert.False(DotNetTypeName().IsMatch(detail), $"'{caseName}': the detail names a .NET type: {detail}");
+        }
 
         var after = await fixture.Locks.StatusJsonAsync(BadRequestFixture.HeldName);
         Assert.True(after.GetProperty("held").GetBoolean(), $"'{caseName}' disturbed the held lock");
@@ -123,4 +132,21 @@ public sealed class BadRequestTests(BadRequestFixture fixture) : IClassFixture<B
         using var renewed = await fixture.Locks.RenewAsync(BadRequestFixture.HeldName, fixture.Held.HolderToken, ttlMs: 600_000);
         Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
     }
+
+    [Fact]
+    public async Task Percent_encoded_bytes_that_are_not_UTF_8_name_no_lock_so_two_urls_never_name_one_lock()
+    {
+        var name = $"utf8/{Guid.NewGuid():N}/%FF";
+        // The literal text "%FF", properly encoded, is a lock of its own...
+        var literal = await fixture.Locks.HoldAsync(name);
+        Assert.Equal(name, literal.Name);
+        // ...and the raw byte 0xFF is refused rather than read as that same text.
+        using var raw = await fixture.Host.Client.PostAsync($"/v1/locks/utf8/{name.Split('/')[1]}/%FF", null);
+        var problem = await ProblemAssert.IsProblemAsync(raw, HttpStatusCode.BadRequest, "invalid_request");
+        Assert.Contains("UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using (await fixture.Locks.ReleaseAsync(name, literal.HolderToken)) { }
+    }
+
+    [GeneratedRegex(@"\b(System|Microsoft|Coord)\.[A-Z]|`\d|\bNullable\b|\bInt(32|64)\b|LockBody\b")]
+    private static partial Regex DotNetTypeName();
 }

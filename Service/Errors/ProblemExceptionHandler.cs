@@ -40,7 +40,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         BadHttpRequestException bad => BadRequest(bad),
         UnknownBackendException unknown => Problems.Details(StatusCodes.Status400BadRequest, ProblemCodes.UnknownBackend, CleanMessage(unknown)),
         ArgumentException argument => Problems.Details(StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, CleanMessage(argument)),
-        LockBackendException backend => Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.BackendUnavailable, backend.Message),
+        LockBackendException backend => Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.BackendUnavailable, BackendFailure.Detail(backend, http.TraceIdentifier)),
         LockTimeoutException timeout => Problems.Details(StatusCodes.Status409Conflict, ProblemCodes.LockHeld, timeout.Message),
         // What a backend refuses by its nature, e.g. a ZooKeeper hold renewed through another service instance.
         LockException conflict => Problems.Details(StatusCodes.Status409Conflict, ProblemCodes.LockConflict, conflict.Message),
@@ -62,9 +62,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         };
         var detail = bad.InnerException switch
         {
-            JsonException json => $"The request body is not valid JSON for this endpoint: {json.Message}",
+            JsonException json => $"The request body is not valid JSON for this endpoint: {ClientText.JsonError(json)}",
             _ when status == StatusCodes.Status415UnsupportedMediaType => "Send the request body as application/json.",
-            _ => bad.Message,
+            _ => ClientText.WithoutTypeNames(bad.Message),
         };
         return Problems.Details(status, code, detail);
     }

@@ -88,10 +88,12 @@ public static partial class LockEndpoints
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
         var status = await target.Lock.GetStatusAsync(name, cancellationToken);
+        // Only the current hold's values: what backends remember about a free lock differs (Redis and
+        // PostgreSQL keep the last fence, etcd and ZooKeeper delete the key), and a client must not depend on that.
         return TypedResults.Ok(new LockStatusResponse(
             name, target.Name, status.Held,
-            status.ExpiresIn is { } left ? (long)Math.Ceiling(left.TotalMilliseconds) : null,
-            status.FencingToken?.ToString(CultureInfo.InvariantCulture)));
+            status.Held && status.ExpiresIn is { } left ? (long)Math.Ceiling(left.TotalMilliseconds) : null,
+            status.Held ? status.FencingToken?.ToString(CultureInfo.InvariantCulture) : null));
     }
 
     // One answer whether the lock is free, held by someone else or the token never existed: telling

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Coord.Service.Locks;
@@ -34,6 +36,44 @@ public static class LockRoute
         var encoded = raw[(start + Prefix.Length)..];
         if (encoded.Length == 0)
             throw new ArgumentException($"A lock name is required after {Prefix}: 1 to 256 characters ('/' allowed, other reserved characters percent-encoded).");
-        return Uri.UnescapeDataString(encoded);
+        return Decode(encoded);
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Percent-decoding that refuses what <see cref="Uri.UnescapeDataString"/> would keep as literal text
+    /// (a stray '%', escapes that are not UTF-8): kept literally, <c>%FF</c> and <c>%25FF</c> would name one lock.
+    /// </summary>
+    private static string Decode(string encoded)
+    {
+        if (!encoded.Contains('%', StringComparison.Ordinal))
+            return encoded;
+        var bytes = new byte[StrictUtf8.GetMaxByteCount(encoded.Length)];
+        var count = 0;
+        for (var i = 0; i < encoded.Length;)
+        {
+            if (encoded[i] == '%')
+            {
+                if (encoded.Length - i < 3 || !byte.TryParse(encoded.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
+                    throw new ArgumentException($"A lock name's '%' must start an escape of two hexadecimal digits (write '%' itself as %25); the URL has '{encoded[i..Math.Min(encoded.Length, i + 3)]}'.");
+                bytes[count++] = value;
+                i += 3;
+                continue;
+            }
+            var run = encoded.IndexOf('%', i);
+            if (run < 0)
+                run = encoded.Length;
+            count += StrictUtf8.GetBytes(encoded.AsSpan(i, run - i), bytes.AsSpan(count));
+            i = run;
+        }
+        try
+        {
+            return StrictUtf8.GetString(bytes, 0, count);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ArgumentException("A lock name's percent-encoded bytes must be UTF-8 text (for example %C3%A9 for 'é'); these are not, so they name no lock.");
+        }
     }
 }
