@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Coord.Service.Tests.Infrastructure;
@@ -31,6 +32,32 @@ public sealed class DevModeProcessTests
         Assert.Single(ids.GetProperty("ids").EnumerateArray());
         using var acquired = await client.PostAsync("/v1/locks/dev/check", null, timeout.Token);
         Assert.Equal(HttpStatusCode.OK, acquired.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_the_default_log_levels_requests_write_nothing_to_the_log()
+    {
+        await using var service = ServiceProcess.Start(["--urls", "http://127.0.0.1:0"]);
+        var startLine = await service.WaitForLineAsync("DEV MODE");
+        var port = Regex.Match(startLine, @"http://127\.0\.0\.1:(\d+)").Groups[1].Value;
+        var linesAtStart = service.Lines.Count;
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        for (var i = 0; i < 20; i++)
+        {
+            using var acquired = await client.PostAsync($"/v1/locks/quiet/{i}", null);
+            Assert.Equal(HttpStatusCode.OK, acquired.StatusCode);
+            var token = (await acquired.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("holderToken").GetString();
+            using var release = new HttpRequestMessage(HttpMethod.Delete, $"/v1/locks/quiet/{i}");
+            release.Headers.Add(LockApi.HolderTokenHeader, token);
+            using var released = await client.SendAsync(release);
+            Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+        }
+
+        // After a clean shutdown every line the 40 requests caused has been written.
+        Assert.Equal(0, await service.StopAsync());
+        var written = service.Lines.Skip(linesAtStart).ToList();
+        Assert.True(written.Count == 0, $"40 requests wrote {written.Count} log lines:\n{string.Join('\n', written)}");
     }
 
     private static async Task<JsonElement> GetAsync(HttpClient client, string path, CancellationToken cancellationToken)

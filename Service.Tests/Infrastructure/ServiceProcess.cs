@@ -72,6 +72,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Asks the service to shut down as an orchestrator does (SIGTERM) and waits until it has, with its output flushed.</summary>
+    public async Task<int> StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        return await ExitCodeAsync();
+    }
+
     /// <summary>The first standard-output line containing <paramref name="text"/> (at most 60 s).</summary>
     public async Task<string> WaitForLineAsync(string text)
     {
