@@ -68,7 +68,13 @@ public static class CoordServiceApp
         // Bad JSON and wrong content types become exceptions, so they reach the same problem mapping as everything else.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
-        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
+        services.AddOpenApi(o =>
+        {
+            o.AddDocumentTransformer<BearerSecurityTransformer>();
+            o.AddDocumentTransformer<OpenApiContractTransformer>();
+            o.AddOperationTransformer<OpenApiContractTransformer>();
+            o.AddSchemaTransformer<OpenApiContractTransformer>();
+        });
 
 
         MetricsExport.Start();
@@ -97,8 +103,14 @@ public static class CoordServiceApp
         }
 
         app.MapHealthEndpoints();
-        app.MapLockEndpoints();
-        app.MapIdEndpoints();
+        // Every API route may answer these, whatever it does; its own problems are declared where it is mapped.
+        var api = app.MapGroup("")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapLockEndpoints();
+        api.MapIdEndpoints();
         app.MapOpenApi();
         app.MapMetrics("/metrics");
         return app;

@@ -14,6 +14,8 @@ public static class HealthEndpoints
             .WithTags("Health")
             .WithSummary("Liveness: 200 while the process serves requests. Needs no API key.");
         app.MapGet("/readyz", ReadyAsync)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithTags("Health")
             .WithSummary("Readiness: 200 when every configured backend answers within Coord:Limits:ReadinessTimeout, else 503 naming the ones that did not.");
         return app;

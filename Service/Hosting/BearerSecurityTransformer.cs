@@ -18,8 +18,7 @@ public sealed class BearerSecurityTransformer : IOpenApiDocumentTransformer
             Scheme = "bearer",
             Description = "A key from Coord:ApiKeys, as 'Authorization: Bearer <key>'. Every route but /healthz needs it when keys are configured.",
         };
-        document.Security ??= [];
-        document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] });
+        // Which routes need it is said per operation (OpenApiContractTransformer): /healthz needs none.
         return Task.CompletedTask;
     }
 }

@@ -18,15 +18,24 @@ public static partial class LockEndpoints
     {
         var locks = app.MapGroup("").WithTags("Locks");
         locks.MapPost(LockRoute.Pattern, AcquireAsync)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status501NotImplemented)
             .WithName("AcquireLock")
             .WithSummary("Acquire a lock: returns the holder token, fencing token and expiry; 409 when held elsewhere after the wait.");
         locks.MapPut(LockRoute.Pattern, RenewAsync)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithName("RenewLock")
             .WithSummary($"Renew a hold by its holder token (header {LockRoute.HolderTokenHeader}); 409 when the token does not hold the lock.");
         locks.MapDelete(LockRoute.Pattern, ReleaseAsync)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("ReleaseLock")
             .WithSummary($"Release a hold by its holder token (header {LockRoute.HolderTokenHeader}); 409 when the token does not hold the lock.");
         locks.MapGet(LockRoute.Pattern, StatusAsync)
+            .ProducesProblem(StatusCodes.Status501NotImplemented)
             .WithName("GetLockStatus")
             .WithSummary("Whether the lock is held, time left and latest fencing token; never the holder token.");
         return app;
