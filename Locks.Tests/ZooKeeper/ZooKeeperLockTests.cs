@@ -319,4 +319,29 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
         await using var minimum = await client.AcquireAsync(shortName, ttl: TimeSpan.FromMilliseconds(2 * ZooKeeperNode.TickTimeMs));
         Assert.False(minimum.IsLost);
     }
+
+    [Fact]
+    public async Task A_create_whose_reply_is_lost_is_found_again_by_its_guid_instead_of_queueing_twice()
+    {
+        var name = $"lost-create/{Guid.NewGuid():N}";
+        var holder = await NewClient().AcquireAsync(name);
+        await using var proxy = new ReplyDroppingProxy(zookeeper.Server.Host, zookeeper.Server.Port);
+        var b = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = proxy.ConnectString, Root = Root });
+        _clients.Add(b);
+        var waiting = b.AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
+
+        // create2 + getChildren2 (replies lost with the connection), the look-up by guid (getChildren + exists), getChildren2 and the watch.
+        for (var tries = 0; b.Metrics.RequestCount("acquire") < 6 && tries < 200; tries++)
+            await Task.Delay(50);
+        await Task.Delay(200);
+        Assert.True(proxy.Dropped);
+        Assert.Equal(6, b.Metrics.RequestCount("acquire"));
+        // A second node of b's would sit behind its first, owned by the same session, and wait on it for ever.
+        Assert.Equal(2, (await zookeeper.Raw.GetChildrenAsync(ParentOf(name))).Children.Count);
+        Assert.False(waiting.IsCompleted);
+
+        await holder.ReleaseAsync();
+        await using var held = await waiting.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Single((await zookeeper.Raw.GetChildrenAsync(ParentOf(name))).Children);
+    }
 }

@@ -295,7 +295,7 @@ public sealed class ZooKeeperLock : LockProvider
         if (await FindNodeOfTokenAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is null)
             return false;
         throw new LockException(
-            $"Lock '{name}' is held with this holder token through another ZooKeeper client. The hold's TTL is kept by the process that acquired it (its node is an ephemeral node of that process's session), so renew through that client (process). Release by token works from any client.",
+            $"Lock '{name}' is held with this holder token through another ZooKeeper client. The hold's TTL is kept by the process that acquired it, and its node is an ephemeral node of that process's session: renew through the client (process) that acquired it. Release by token works from any client.",
             name, Backend, Endpoint);
     }
 

@@ -45,7 +45,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private long _suspendedUntilTimestamp;
     private long _requestsSent;
     private volatile bool _closing;
-    private volatile bool _loseNextReplyForTests;
     private int _disposed;
 
     private ZooKeeperClient(ZooKeeperClientOptions options)
@@ -57,8 +56,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         _requestTimeout = options.RequestTimeout ?? options.SessionTimeout;
         _serverIndex = Random.Shared.Next(_servers.Count);
         SessionTimeout = options.SessionTimeout;
-        if (options.JoinSession is var (id, password))
-            (_sessionId, _password) = (id, password);
         _callbackPump = Task.Run(PumpCallbacksAsync);
     }
 
@@ -71,8 +68,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     public long SessionId => Interlocked.Read(ref _sessionId);
-
-    internal byte[] SessionPassword => _password;
 
     /// <summary>The timeout the server granted; the session ends this long after the server last heard from us.</summary>
     public TimeSpan SessionTimeout { get; private set; }
@@ -246,8 +241,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     internal void SuspendForTests(TimeSpan duration)
         => Volatile.Write(ref _suspendedUntilTimestamp, _time.GetTimestamp() + (long)(duration.TotalSeconds * _time.TimestampFrequency));
 
-    /// <summary>For tests: drop the connection as the next reply arrives, so that request's outcome is unknown to the caller.</summary>
-    internal void LoseNextReplyForTests() => _loseNextReplyForTests = true;
 
     private Action<ZooKeeperErrorCode>? WatchRegistration(
         string path, Action<ZooKeeperWatchedEvent>? watcher,
@@ -570,11 +563,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                     reader.ReadInt(); // keeper state: always SyncConnected for node events
                     Dispatch(new ZooKeeperWatchedEvent(type, ZooKeeperState.SyncConnected, reader.ReadString()));
                     continue;
-            }
-            if (_loseNextReplyForTests)
-            {
-                _loseNextReplyForTests = false;
-                throw new IOException("reply dropped for a test");
             }
             if (zxid > 0)
                 Interlocked.Exchange(ref _lastZxid, Math.Max(zxid, Interlocked.Read(ref _lastZxid)));
