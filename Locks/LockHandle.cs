@@ -68,7 +68,8 @@ internal sealed class LockHandle : ILockHandle
     private void SetLeaseStart(long sentTimestamp)
     {
         Volatile.Write(ref _leaseStartedTimestamp, sentTimestamp);
-        var validTicks = (Ttl - _margin).Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond;
+        // In double: a day's TTL in timestamp ticks times TimeSpan ticks would overflow a long.
+        var validTicks = (long)((Ttl - _margin).TotalSeconds * _time.TimestampFrequency);
         Volatile.Write(ref _validUntilTimestamp, sentTimestamp + validTicks);
     }
 
@@ -76,7 +77,7 @@ internal sealed class LockHandle : ILockHandle
     {
         var now = _time.GetTimestamp();
         var left = Volatile.Read(ref _validUntilTimestamp) - now;
-        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)left / _time.TimestampFrequency);
     }
 
     private async Task RenewLoopAsync()

@@ -27,7 +27,7 @@ public sealed class ZooKeeperNode : ServerNode
     /// <summary>The <c>server.N=…</c> lines of the ensemble; empty for a standalone server.</summary>
     internal IReadOnlyList<ZooKeeperNode> Members { get; set; } = [];
 
-    /// <summary>Tick length; the server accepts session timeouts from 2 to 120 ticks.</summary>
+    /// <summary>Tick length; the server grants session timeouts from 2 to 20 ticks (its defaults), 1 s to 10 s.</summary>
     public const int TickTimeMs = 500;
 
     /// <summary>Creates and starts a standalone server.</summary>
@@ -55,8 +55,9 @@ public sealed class ZooKeeperNode : ServerNode
             .AppendLine(CultureInfo.InvariantCulture, $"dataDir={data}")
             .AppendLine(CultureInfo.InvariantCulture, $"clientPort={Port}")
             .AppendLine(CultureInfo.InvariantCulture, $"clientPortAddress={Host}")
-            .AppendLine("maxClientCnxns=0")
-            .AppendLine(CultureInfo.InvariantCulture, $"maxSessionTimeout={TickTimeMs * 120}")
+            // ZooKeeper's production defaults for what a lock client feels: at most 60 connections per
+            // client address, sessions of 2 to 20 ticks (1 s to 10 s here); only the tick is shorter, for quick tests.
+            .AppendLine("maxClientCnxns=60")
             .AppendLine("admin.enableServer=false")
             .AppendLine("4lw.commands.whitelist=*")
             .AppendLine("forceSync=no")

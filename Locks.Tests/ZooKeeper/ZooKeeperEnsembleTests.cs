@@ -27,11 +27,11 @@ public sealed class ZooKeeperEnsembleTests(ZooKeeperEnsembleFixture fixture, ITe
         return client;
     }
 
-    private ZooKeeperLock NewLock(TimeSpan? connectTimeout = null)
+    private ZooKeeperLock NewLock(string? connectString = null, TimeSpan? connectTimeout = null)
     {
         var client = new ZooKeeperLock(new ZooKeeperLockOptions
         {
-            ConnectString = fixture.Ensemble.ConnectString,
+            ConnectString = connectString ?? fixture.Ensemble.ConnectString,
             Root = "/coord/ensemble",
             ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(10),
         });
@@ -139,29 +139,52 @@ public sealed class ZooKeeperEnsembleTests(ZooKeeperEnsembleFixture fixture, ITe
     }
 
     [Fact]
-    public async Task A_holder_whose_client_stalls_past_its_TTL_is_told_Lost_before_anyone_else_acquires()
+    public async Task A_client_cut_off_from_its_member_past_the_session_timeout_is_told_Lost_on_every_hold_before_anyone_else_acquires()
     {
-        var name = $"stall/{Guid.NewGuid():N}";
-        var a = NewLock();
-        var b = NewLock();
+        var stem = $"cut-off/{Guid.NewGuid():N}";
+        var names = Enumerable.Range(0, 3).Select(i => $"{stem}/{i}").ToArray();
+        var leader = await fixture.Ensemble.FindLeaderAsync();
+        var follower = fixture.Ensemble.Nodes.First(n => n != leader);
+        // A talks only to one follower; B to the rest of the ensemble, which keeps its quorum.
+        var a = NewLock(follower.ConnectString);
+        var b = NewLock(string.Join(',', fixture.Ensemble.Nodes.Where(n => n != follower).Select(n => n.ConnectString)));
         var ttl = TimeSpan.FromSeconds(2);
-        var held = await a.AcquireAsync(name, ttl: ttl);
-        long lostAt = 0;
-        held.Lost.Register(() => Volatile.Write(ref lostAt, Stopwatch.GetTimestamp()));
-        var waiting = b.AcquireAsync(name, wait: TimeSpan.FromSeconds(40), ttl: ttl);
+        var held = new List<ILockHandle>();
+        foreach (var name in names)
+            held.Add(await a.AcquireAsync(name, ttl: ttl));
+        var lostAt = new long[names.Length];
+        for (var i = 0; i < held.Count; i++)
+        {
+            var index = i;
+            held[i].Lost.Register(() => Volatile.Write(ref lostAt[index], Stopwatch.GetTimestamp()));
+        }
+        var waiting = names.Select(async name =>
+        {
+            var next = await b.AcquireAsync(name, wait: TimeSpan.FromSeconds(40), ttl: TimeSpan.FromSeconds(10));
+            return (Next: next, At: Stopwatch.GetTimestamp());
+        }).ToArray();
         await Task.Delay(300);
-        Assert.False(waiting.IsCompleted);
+        Assert.DoesNotContain(waiting, w => w.IsCompleted);
 
-        // Like a process stopped by a long GC pause or SIGSTOP: its session sends and handles nothing.
-        a.SessionOfHold(held.HolderToken)!.SuspendForTests(ttl * 3);
-
-        await using var next = await waiting;
-        var acquiredAt = Stopwatch.GetTimestamp();
-        Assert.True(held.IsLost, "the stalled holder was not told it lost the lock");
-        Assert.True(Volatile.Read(ref lostAt) < acquiredAt, "Lost fired only after another client held the lock");
-        output.WriteLine($"Lost fired {Stopwatch.GetElapsedTime(Volatile.Read(ref lostAt), acquiredAt).TotalMilliseconds:0} ms before the next holder got the lock");
-        Assert.True(next.FencingToken > held.FencingToken);
-        await held.DisposeAsync();
-        Assert.False(next.IsLost);
+        // SIGSTOP A's member: A hears nothing and cannot move; the leader expires A's session after its timeout.
+        follower.Pause();
+        try
+        {
+            var granted = await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(40));
+            for (var i = 0; i < names.Length; i++)
+            {
+                Assert.True(held[i].IsLost, $"the cut-off holder of '{names[i]}' was not told it lost the lock");
+                Assert.True(Volatile.Read(ref lostAt[i]) < granted[i].At, $"Lost fired on '{names[i]}' only after another client held it");
+                Assert.True(granted[i].Next.FencingToken > held[i].FencingToken);
+                output.WriteLine($"{names[i]}: Lost {Stopwatch.GetElapsedTime(Volatile.Read(ref lostAt[i]), granted[i].At).TotalMilliseconds:0} ms before the next holder got it");
+                await granted[i].Next.ReleaseAsync();
+            }
+        }
+        finally
+        {
+            follower.Resume();
+        }
+        foreach (var handle in held)
+            await handle.DisposeAsync();
     }
 }

@@ -20,9 +20,9 @@ public sealed class ZooKeeperLockContractTests(ZooKeeperServerFixture zookeeper)
         await zookeeper.Raw.DeleteAsync($"{parent}/{queue[0]}");
     }
 
-    /// <summary>A bare lease can only be renewed through the session that owns its ephemeral node.</summary>
+    /// <summary>A bare lease's TTL is kept by the process that owns its session, so only that process renews it.</summary>
     protected override bool CanRenewFromAnotherClient => false;
 
-    // create + getChildren, a watch on the predecessor, and one more getChildren once it fires.
-    protected override int MaxAcquireRequestsPerWait => 4;
+    // create2 + getChildren2 and a getData watch on the predecessor; the release's mark needs no second read.
+    protected override int MaxAcquireRequestsPerWait => 3;
 }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Coord.Locks.ZooKeeper;
 using Coord.Locks.ZooKeeper.Client;
+using Coord.Testing;
 using Xunit.Abstractions;
 
 namespace Coord.Locks.Tests.ZooKeeper;
@@ -88,7 +89,7 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
         var waiters = Enumerable.Range(0, waiterCount).Select(_ => NewClient()).ToArray();
         var acquisitions = waiters.Select(w => w.AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(30))).ToList();
 
-        // Each waiter settles after create, getChildren and one exists watch on its predecessor.
+        // Each waiter settles after create2, getChildren2 and one getData watch on its predecessor.
         long AcquireRequests() => waiters.Sum(w => w.Metrics.RequestCount("acquire"));
         for (var tries = 0; AcquireRequests() < waiterCount * 3 && tries < 300; tries++)
             await Task.Delay(100);
@@ -107,12 +108,12 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
             current = await next;
             if (round < 3)
                 await Task.Delay(300); // room for a herd to show itself
-            // Exactly one waiter woke, and it needed a single getChildren to see it was first.
-            Assert.Equal(before + 1, AcquireRequests());
+            // Exactly one waiter woke, and the release's mark told it that it was first: no read again.
+            Assert.Equal(before, AcquireRequests());
             Assert.DoesNotContain(acquisitions, a => a.IsCompleted);
         }
         await current.ReleaseAsync();
-        Assert.Equal(waiterCount * 4, AcquireRequests());
+        Assert.Equal(waiterCount * 3, AcquireRequests());
         var perWait = waiters.SelectMany(w => w.Metrics.RequestCounts()).GroupBy(kv => kv.Key).OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / (double)waiterCount:0.00}");
         output.WriteLine($"requests per contended acquisition: {string.Join(", ", perWait)}");
@@ -201,34 +202,122 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
     }
 
     [Fact]
-    public async Task Lost_fires_as_soon_as_the_client_learns_its_session_expired_long_before_the_TTL_runs_out()
+    public async Task Two_hundred_holds_on_one_provider_share_one_session_and_one_connection()
     {
-        var name = $"expired/{Guid.NewGuid():N}";
-        var a = NewClient();
-        var ttl = TimeSpan.FromSeconds(30);
-        var held = await a.AcquireAsync(name, ttl: ttl);
-        var lost = new TaskCompletionSource();
-        held.Lost.Register(() => lost.TrySetResult());
-        var session = a.SessionOfHold(held.HolderToken)!;
+        var stem = $"shared/{Guid.NewGuid():N}";
+        var before = await AliveConnectionsAsync();
+        var client = NewClient();
+        var holds = new List<ILockHandle>();
+        for (var i = 0; i < 200; i++)
+            holds.Add(await client.AcquireAsync($"{stem}/{i}"));
 
-        // Keep the holder from reconnecting for a moment, while another connection joins its session and closes it.
-        session.SuspendForTests(TimeSpan.FromSeconds(2));
-        var intruder = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions
+        Assert.Equal(before + 1, await AliveConnectionsAsync());
+        Assert.Equal(1, client.Metrics.RequestCount("connect"));
+        var owners = new HashSet<long>();
+        foreach (var hold in holds.Where((_, i) => i % 20 == 0))
         {
-            ConnectString = zookeeper.Server.ConnectString,
-            SessionTimeout = ttl,
-            JoinSession = (session.SessionId, session.SessionPassword),
-        });
-        Assert.Equal(session.SessionId, intruder.SessionId);
-        await intruder.DisposeAsync();
+            var parent = ParentOf(hold.Name);
+            var child = Assert.Single((await zookeeper.Raw.GetChildrenAsync(parent)).Children);
+            owners.Add((await zookeeper.Raw.ExistsAsync($"{parent}/{child}"))!.EphemeralOwner);
+        }
+        Assert.Single(owners);
+        foreach (var hold in holds)
+            await hold.ReleaseAsync();
+        Assert.All(holds, h => Assert.False(h.IsLost));
+    }
 
-        // The handle's own clock would only give up after ~30 s; the expiry report ends it at once.
-        var started = DateTime.UtcNow;
-        await lost.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.True(DateTime.UtcNow - started < ttl / 2);
-        Assert.True(held.IsLost);
+    private async Task<int> AliveConnectionsAsync()
+    {
+        var stats = await zookeeper.Server.FourLetterWordAsync("mntr");
+        var line = stats.Split('\n').Single(l => l.StartsWith("zk_num_alive_connections", StringComparison.Ordinal));
+        return int.Parse(line.Split('\t', ' ')[^1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task A_hold_nobody_renews_is_deleted_by_its_own_process_at_its_TTL_while_the_session_lives_on()
+    {
+        var client = NewClient();
+        var ttl = TimeSpan.FromSeconds(2);
+        var kept = await client.AcquireAsync($"kept/{Guid.NewGuid():N}", ttl: ttl);
+        var name = $"unrenewed/{Guid.NewGuid():N}";
+        var lease = await client.TryAcquireLeaseAsync(name, ttl: ttl);
+        Assert.NotNull(lease);
+        var parent = ParentOf(name);
+        var node = $"{parent}/{Assert.Single((await zookeeper.Raw.GetChildrenAsync(parent)).Children)}";
+        var session = (await zookeeper.Raw.ExistsAsync(node))!.EphemeralOwner;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        while (await zookeeper.Raw.ExistsAsync(node) is not null && clock.Elapsed < ttl * 4)
+            await Task.Delay(20);
+        var gone = clock.Elapsed;
+
+        Assert.Null(await zookeeper.Raw.ExistsAsync(node));
+        Assert.True(gone > ttl * 0.8, $"the node went after {gone.TotalMilliseconds:0} ms; its TTL is {ttl.TotalMilliseconds:0} ms");
+        Assert.True(gone < ttl + TimeSpan.FromSeconds(1), $"the node went only after {gone.TotalMilliseconds:0} ms; its TTL is {ttl.TotalMilliseconds:0} ms");
+        // The session that owned it is alive: the renewed hold on it is still there and still ours.
+        var keptParent = ParentOf(kept.Name);
+        var keptNode = Assert.Single((await zookeeper.Raw.GetChildrenAsync(keptParent)).Children);
+        Assert.Equal(session, (await zookeeper.Raw.ExistsAsync($"{keptParent}/{keptNode}"))!.EphemeralOwner);
+        Assert.False(kept.IsLost);
+        Assert.False(await client.RenewAsync(name, lease.HolderToken, ttl));
         await using var next = await NewClient().TryAcquireAsync(name);
         Assert.NotNull(next);
+    }
+
+    [Fact]
+    public async Task A_killed_process_holding_ten_locks_frees_all_of_them_within_its_session_TTL_and_a_second()
+    {
+        var name = $"crash/{Guid.NewGuid():N}";
+        var ttl = TimeSpan.FromSeconds(3);
+        await using var holder = await LockHolderProcess.StartAsync("zookeeper", zookeeper.Server.ConnectString, name, ttl, TimeSpan.FromSeconds(60), count: 10);
+        var client = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zookeeper.Server.ConnectString });
+        _clients.Add(client);
+        var names = Enumerable.Range(1, 10).Select(i => $"{name}/{i}").ToArray();
+        foreach (var each in names)
+            Assert.Null(await client.TryAcquireAsync(each));
+
+        holder.Kill();
+        var sinceKill = System.Diagnostics.Stopwatch.StartNew();
+        var taken = await Task.WhenAll(names.Select(async each =>
+        {
+            var held = await client.AcquireAsync(each, wait: TimeSpan.FromSeconds(30));
+            return (Held: held, Took: sinceKill.Elapsed);
+        }));
+        var last = taken.Max(t => t.Took);
+        output.WriteLine($"all 10 free {last.TotalMilliseconds:0} ms after the kill (session TTL {ttl.TotalMilliseconds:0} ms)");
+        Assert.True(last <= ttl + TimeSpan.FromSeconds(1), $"the last lock was acquired {last.TotalMilliseconds:0} ms after the kill; the session TTL is {ttl.TotalMilliseconds:0} ms");
+        for (var i = 0; i < names.Length; i++)
+            Assert.True(taken[i].Held.FencingToken > holder.FencingTokens[i]);
+        foreach (var (held, _) in taken)
+            await held.ReleaseAsync();
+    }
+
+    [Fact]
+    public async Task A_TTL_above_the_servers_session_maximum_is_kept_by_the_process_and_one_below_its_minimum_is_refused()
+    {
+        var client = NewClient();
+        var longName = $"ttl-day/{Guid.NewGuid():N}";
+        await using (var day = await client.AcquireAsync(longName, ttl: TimeSpan.FromDays(1)))
+        {
+            Assert.True(day.ValidUntil > DateTimeOffset.UtcNow + TimeSpan.FromHours(23));
+            Assert.True(await client.RenewAsync(longName, day.HolderToken, TimeSpan.FromDays(1)));
+            Assert.Null(await NewClient().TryAcquireAsync(longName));
+            Assert.False(day.IsLost);
+        }
+        await using (var free = await NewClient().TryAcquireAsync(longName))
+            Assert.NotNull(free);
+
+        var shortName = $"ttl-short/{Guid.NewGuid():N}";
+        var refused = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.AcquireAsync(shortName, ttl: TimeSpan.FromMilliseconds(10)));
+        Assert.Contains($"at least {2 * ZooKeeperNode.TickTimeMs} ms", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(shortName, refused.Message, StringComparison.Ordinal);
+        // Refused again without a connection, and nothing was created.
+        var connects = client.Metrics.RequestCount("connect");
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.TryAcquireAsync(shortName, ttl: TimeSpan.FromMilliseconds(999)));
+        Assert.Equal(connects, client.Metrics.RequestCount("connect"));
+        Assert.Null(await zookeeper.Raw.ExistsAsync(ParentOf(shortName)));
+        await using var minimum = await client.AcquireAsync(shortName, ttl: TimeSpan.FromMilliseconds(2 * ZooKeeperNode.TickTimeMs));
+        Assert.False(minimum.IsLost);
     }
 
     [Fact]
@@ -236,33 +325,23 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
     {
         var name = $"lost-create/{Guid.NewGuid():N}";
         var holder = await NewClient().AcquireAsync(name);
-        var b = NewClient();
-        b.SessionOpenedForTests = session => session.LoseNextReplyForTests(); // the create's reply
+        await using var proxy = new ReplyDroppingProxy(zookeeper.Server.Host, zookeeper.Server.Port);
+        var b = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = proxy.ConnectString, Root = Root });
+        _clients.Add(b);
         var waiting = b.AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
 
-        // create (reply lost), look-up by guid (getChildren + exists), then getChildren and a watch.
-        for (var tries = 0; b.Metrics.RequestCount("acquire") < 5 && tries < 200; tries++)
+        // create2 + getChildren2 (replies lost with the connection), the look-up by guid (getChildren + exists), getChildren2 and the watch.
+        for (var tries = 0; b.Metrics.RequestCount("acquire") < 6 && tries < 200; tries++)
             await Task.Delay(50);
         await Task.Delay(200);
-        Assert.Equal(5, b.Metrics.RequestCount("acquire"));
+        Assert.True(proxy.Dropped);
+        Assert.Equal(6, b.Metrics.RequestCount("acquire"));
         // A second node of b's would sit behind its first, owned by the same session, and wait on it for ever.
         Assert.Equal(2, (await zookeeper.Raw.GetChildrenAsync(ParentOf(name))).Children.Count);
         Assert.False(waiting.IsCompleted);
 
         await holder.ReleaseAsync();
-        await using var held = await waiting;
+        await using var held = await waiting.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Single((await zookeeper.Raw.GetChildrenAsync(ParentOf(name))).Children);
-    }
-
-    [Fact]
-    public async Task A_TTL_longer_than_the_server_allows_for_a_session_is_refused_and_leaves_nothing()
-    {
-        var name = $"ttl/{Guid.NewGuid():N}";
-        var client = NewClient();
-        var refused = await Assert.ThrowsAsync<LockException>(() => client.AcquireAsync(name, ttl: TimeSpan.FromMinutes(5)));
-        Assert.Contains("at most", refused.Message, StringComparison.Ordinal);
-        Assert.Equal(name, refused.LockName);
-        await using var held = await NewClient().TryAcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
-        Assert.NotNull(held);
     }
 }

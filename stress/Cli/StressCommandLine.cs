@@ -36,7 +36,7 @@ public static class StressCommandLine
         var clients = new Option<string>("--clients", "-c") { Description = "Comma-separated client counts; one scenario per backend and count", DefaultValueFactory = _ => "1,32" };
         var names = new Option<int>("--names", "-n") { Description = "Lock names the clients spread over (1 = maximum contention)", DefaultValueFactory = _ => 1 };
         var hold = new Option<TimeSpan>("--hold") { Description = "Time inside the critical section", DefaultValueFactory = _ => TimeSpan.Zero, CustomParser = CliValues.Duration };
-        var ttl = new Option<TimeSpan>("--ttl") { Description = "Lease TTL (at most the ZooKeeper server's maximum session timeout, 10 s for the throwaway one)", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = CliValues.Duration };
+        var ttl = new Option<TimeSpan>("--ttl") { Description = "Lease TTL (on ZooKeeper at least the server's minimum session timeout, 1 s for the throwaway one)", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = CliValues.Duration };
         var wait = new Option<TimeSpan>("--wait") { Description = "Longest wait of one acquire before it counts as a timeout", DefaultValueFactory = _ => TimeSpan.FromSeconds(30), CustomParser = CliValues.Duration };
         var iterations = new Option<long?>("--iterations", "-i") { Description = "Total acquisitions per scenario (IterationsForConstant) instead of a duration" };
         var processes = new Option<int>("--processes", "-p") { Description = "Worker processes per scenario (≥ 2: the runner re-launches itself and checks violations across processes)", DefaultValueFactory = _ => 1 };

@@ -46,7 +46,7 @@ public static class LockTargetCatalog
                 : await servers.EtcdAsync(ct).ConfigureAwait(false);
             return new CoordLockTarget("etcd", () => new EtcdLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }), etcd.Select(u => (IServerCounter)new EtcdMessageCounter(u)).ToArray());
         }),
-        new("zookeeper", false, "Coord ZooKeeperLock (ephemeral sequential nodes, one session per hold) on one ZooKeeper node", async (servers, s, ct) =>
+        new("zookeeper", false, "Coord ZooKeeperLock (ephemeral sequential nodes on one long-lived session per client) on one ZooKeeper node", async (servers, s, ct) =>
         {
             var zooKeeper = s.Clustered
                 ? (await servers.ZooKeeperEnsembleAsync(ct).ConfigureAwait(false)).ConnectString
@@ -73,6 +73,14 @@ public static class LockTargetCatalog
         {
             var (locks, admin) = await servers.PostgresAsync(ct).ConfigureAwait(false);
             return new DistributedLockPostgresTarget(locks, s.KeyPrefix, [new PostgresCommitCounter(admin, StressServers.PostgresDatabase)]);
+        }),
+        new("curator", true, "Apache Curator InterProcessMutex (Java driver, a session per client) on the same ZooKeeper", async (servers, s, ct) =>
+        {
+            var zooKeeper = s.Clustered
+                ? (await servers.ZooKeeperEnsembleAsync(ct).ConfigureAwait(false)).ConnectString
+                : await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
+            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal) + "-curator";
+            return await Curator.CuratorTarget.StartAsync(zooKeeper, root, [new ZooKeeperPacketCounter(zooKeeper)], ct).ConfigureAwait(false);
         }),
         new("redlock-net", true, "RedLock.net used directly over the same 3 Redis masters", async (servers, s, ct) =>
         {

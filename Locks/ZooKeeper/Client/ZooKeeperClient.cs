@@ -41,10 +41,10 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private long _lastZxid;
     private int _lastXid;
     private long _lastHeardTimestamp;
+    private long _lastVouchedTimestamp;
     private long _suspendedUntilTimestamp;
     private long _requestsSent;
     private volatile bool _closing;
-    private volatile bool _loseNextReplyForTests;
     private int _disposed;
 
     private ZooKeeperClient(ZooKeeperClientOptions options)
@@ -56,8 +56,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         _requestTimeout = options.RequestTimeout ?? options.SessionTimeout;
         _serverIndex = Random.Shared.Next(_servers.Count);
         SessionTimeout = options.SessionTimeout;
-        if (options.JoinSession is var (id, password))
-            (_sessionId, _password) = (id, password);
         _callbackPump = Task.Run(PumpCallbacksAsync);
     }
 
@@ -71,8 +69,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
 
     public long SessionId => Interlocked.Read(ref _sessionId);
 
-    internal byte[] SessionPassword => _password;
-
     /// <summary>The timeout the server granted; the session ends this long after the server last heard from us.</summary>
     public TimeSpan SessionTimeout { get; private set; }
 
@@ -80,11 +76,11 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     public string? ConnectedServer => Volatile.Read(ref _connection)?.Server;
 
     /// <summary>
-    /// Whether the client pings on its own (default true). A user that keeps the session alive with its
-    /// own requests (a lock hold renewed every third of the timeout) turns this off, so the session
-    /// ends by itself when that user stops.
+    /// <see cref="TimeProvider.GetTimestamp"/> taken when the newest request (or ping, or handshake)
+    /// that the server has answered was sent. The server restarts the session's expiry clock whenever a
+    /// packet of ours arrives, so the session cannot expire before this plus <see cref="SessionTimeout"/>.
     /// </summary>
-    public bool SendsPings { get; set; } = true;
+    public long LastVouchedTimestamp => Volatile.Read(ref _lastVouchedTimestamp);
 
     /// <summary>Requests written to the wire so far (pings and handshakes not counted).</summary>
     public long RequestsSent => Interlocked.Read(ref _requestsSent);
@@ -245,8 +241,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     internal void SuspendForTests(TimeSpan duration)
         => Volatile.Write(ref _suspendedUntilTimestamp, _time.GetTimestamp() + (long)(duration.TotalSeconds * _time.TimestampFrequency));
 
-    /// <summary>For tests: drop the connection as the next reply arrives, so that request's outcome is unknown to the caller.</summary>
-    internal void LoseNextReplyForTests() => _loseNextReplyForTests = true;
 
     private Action<ZooKeeperErrorCode>? WatchRegistration(
         string path, Action<ZooKeeperWatchedEvent>? watcher,
@@ -293,6 +287,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                     if (connection.Failed || connection.Broken.IsCancellationRequested)
                         throw new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, $"{OpName(opCode)} {path}: the connection to {connection.Server} closed");
                     pending.Xid = Interlocked.Increment(ref _lastXid) & int.MaxValue;
+                    pending.SentTimestamp = _time.GetTimestamp();
                     BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), pending.Xid);
                     connection.Pending.Enqueue(pending);
                 }
@@ -391,6 +386,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         {
             await tcp.ConnectAsync(host, port, linked.Token).ConfigureAwait(false);
             var stream = tcp.GetStream();
+            var sent = _time.GetTimestamp();
             var request = new JuteWriter();
             request.WriteInt(0); // protocol version
             request.WriteLong(Interlocked.Read(ref _lastZxid));
@@ -409,6 +405,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             SessionTimeout = TimeSpan.FromMilliseconds(negotiatedMs);
             Interlocked.Exchange(ref _sessionId, sessionId);
             _password = password;
+            Vouch(sent);
             return new Connection(tcp, $"{host}:{port}", _time.GetTimestamp());
         }
         catch
@@ -549,7 +546,13 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             var error = (ZooKeeperErrorCode)reader.ReadInt();
             switch (xid)
             {
-                case ZooKeeperOpCodes.PingXid or ZooKeeperOpCodes.AuthXid:
+                case ZooKeeperOpCodes.PingXid:
+                    long pingSent;
+                    lock (connection.PingsSent)
+                        connection.PingsSent.TryDequeue(out pingSent);
+                    Vouch(pingSent);
+                    continue;
+                case ZooKeeperOpCodes.AuthXid:
                     continue;
                 case ZooKeeperOpCodes.SetWatchesXid:
                     if (error != ZooKeeperErrorCode.Ok)
@@ -561,11 +564,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                     Dispatch(new ZooKeeperWatchedEvent(type, ZooKeeperState.SyncConnected, reader.ReadString()));
                     continue;
             }
-            if (_loseNextReplyForTests)
-            {
-                _loseNextReplyForTests = false;
-                throw new IOException("reply dropped for a test");
-            }
             if (zxid > 0)
                 Interlocked.Exchange(ref _lastZxid, Math.Max(zxid, Interlocked.Read(ref _lastZxid)));
             Pending? pending;
@@ -573,6 +571,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 connection.Pending.TryDequeue(out pending);
             if (pending is null || pending.Xid != xid)
                 throw new ZooKeeperException(ZooKeeperErrorCode.MarshallingError, $"reply xid {xid} does not match the oldest request (xid {pending?.Xid})");
+            Vouch(pending.SentTimestamp);
             pending.OnReply?.Invoke(error);
             if (error != ZooKeeperErrorCode.Ok)
                 pending.Reply.TrySetException(new ZooKeeperException(error, $"{OpName(pending.OpCode)} {pending.Path}"));
@@ -601,7 +600,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 // Check every sixth of the timeout: ping after a third without sending, give up on the
                 // connection after two thirds without hearing anything, so the session can still move in time.
                 await Task.Delay(SessionTimeout / 6, _time, connection.Broken.Token).ConfigureAwait(false);
-                if (IsSuspended() || !SendsPings)
+                if (IsSuspended())
                     continue;
                 if (_time.GetElapsedTime(Volatile.Read(ref _lastHeardTimestamp)) > SessionTimeout * 2 / 3)
                 {
@@ -617,6 +616,8 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 await connection.WriteLock.WaitAsync(connection.Broken.Token).ConfigureAwait(false);
                 try
                 {
+                    lock (connection.PingsSent)
+                        connection.PingsSent.Enqueue(_time.GetTimestamp());
                     await connection.Stream.WriteAsync(ping.ToFrame(), connection.Broken.Token).ConfigureAwait(false);
                     connection.LastSentTimestamp = _time.GetTimestamp();
                 }
@@ -741,6 +742,18 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         }
     }
 
+    private void Vouch(long sentTimestamp)
+    {
+        var current = Volatile.Read(ref _lastVouchedTimestamp);
+        while (sentTimestamp > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _lastVouchedTimestamp, sentTimestamp, current);
+            if (seen == current)
+                return;
+            current = seen;
+        }
+    }
+
     private bool IsSuspended() => _time.GetTimestamp() < Volatile.Read(ref _suspendedUntilTimestamp);
 
     private async Task WhileSuspendedAsync(CancellationToken cancellationToken)
@@ -823,6 +836,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private sealed class Pending(int opCode, string? path, Func<JuteReader, object?> parse, Action<ZooKeeperErrorCode>? onReply)
     {
         public int Xid { get; set; }
+        public long SentTimestamp { get; set; }
         public int OpCode => opCode;
         public string? Path => path;
         public Func<JuteReader, object?> Parse => parse;
@@ -836,6 +850,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         public string Server => server;
         public SemaphoreSlim WriteLock { get; } = new(1, 1);
         public Queue<Pending> Pending { get; } = new();
+        public Queue<long> PingsSent { get; } = new();
         public bool Failed { get; set; }
         public long LastSentTimestamp { get; set; } = connectedTimestamp;
         public CancellationTokenSource Broken { get; } = new();

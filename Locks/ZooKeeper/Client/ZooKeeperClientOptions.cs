@@ -21,8 +21,6 @@ public sealed class ZooKeeperClientOptions
 
     public ILogger? Logger { get; init; }
 
-    /// <summary>For tests: join an existing session (id and password) instead of starting one, as ZooKeeper's own tests do to end a session from outside.</summary>
-    internal (long Id, byte[] Password)? JoinSession { get; init; }
 
     internal IReadOnlyList<(string Host, int Port)> ParseServers()
     {

@@ -25,6 +25,9 @@ public sealed class ZooKeeperOperation
     /// <summary>Deletes <paramref name="path"/> if its version matches (-1: any version).</summary>
     public static ZooKeeperOperation Delete(string path, int version = -1) => new(ZooKeeperOpCodes.Delete, path, null, default, version);
 
+    /// <summary>Replaces <paramref name="path"/>'s data if its version matches (-1: any version).</summary>
+    public static ZooKeeperOperation SetData(string path, byte[] data, int version = -1) => new(ZooKeeperOpCodes.SetData, path, data, default, version);
+
     /// <summary>Fails the whole transaction unless <paramref name="path"/> exists with <paramref name="version"/> (-1: any version).</summary>
     public static ZooKeeperOperation Check(string path, int version = -1) => new(ZooKeeperOpCodes.Check, path, null, default, version);
 
@@ -37,6 +40,10 @@ public sealed class ZooKeeperOperation
                 writer.WriteBuffer(Data ?? []);
                 writer.WriteOpenAcl();
                 writer.WriteInt((int)Mode);
+                break;
+            case ZooKeeperOpCodes.SetData:
+                writer.WriteBuffer(Data ?? []);
+                writer.WriteInt(Version);
                 break;
             default:
                 writer.WriteInt(Version);

@@ -1,0 +1,124 @@
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+
+/**
+ * Drives Apache Curator's InterProcessMutex for Coord's stress runner, one line per step on stdin/stdout.
+ * In:  "A req client ttlMs waitMs path" (acquire), "R req" (release), "C client" (close the client).
+ * Out: "A req 1" (held) or "A req 0" (wait ran out), "R req", "C client", or "E req message" on failure.
+ * Each client is its own CuratorFramework (its own session, as a separate process would have), created
+ * on its first acquire with the TTL as session timeout, and runs its steps on a thread of its own,
+ * because InterProcessMutex must be released by the thread that acquired it.
+ */
+public final class CuratorDriver {
+    private static final Object OUT_LOCK = new Object();
+    private static BufferedWriter out;
+    private static final Map<Integer, CuratorFramework> CLIENTS = new ConcurrentHashMap<>();
+    private static final Map<Integer, ExecutorService> LANES = new ConcurrentHashMap<>();
+    private static final Map<Long, InterProcessMutex> HELD = new ConcurrentHashMap<>();
+    private static final Map<Long, Integer> LANE_OF = new ConcurrentHashMap<>();
+
+    public static void main(String[] args) throws Exception {
+        String connectString = args[0];
+        out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        reply("READY");
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] p = line.split(" ", 6);
+            switch (p[0]) {
+                case "A": {
+                    long req = Long.parseLong(p[1]);
+                    int client = Integer.parseInt(p[2]);
+                    int ttlMs = Integer.parseInt(p[3]);
+                    long waitMs = Long.parseLong(p[4]);
+                    String path = p[5];
+                    LANE_OF.put(req, client);
+                    lane(client).execute(() -> acquire(connectString, req, client, ttlMs, waitMs, path));
+                    break;
+                }
+                case "R": {
+                    long req = Long.parseLong(p[1]);
+                    lane(LANE_OF.remove(req)).execute(() -> release(req));
+                    break;
+                }
+                case "C": {
+                    int client = Integer.parseInt(p[1]);
+                    lane(client).execute(() -> {
+                        CuratorFramework c = CLIENTS.remove(client);
+                        if (c != null) c.close();
+                        reply("C " + client);
+                    });
+                    break;
+                }
+                default:
+                    reply("E 0 unknown command " + p[0]);
+            }
+        }
+        for (CuratorFramework c : CLIENTS.values()) c.close();
+        System.exit(0);
+    }
+
+    private static ExecutorService lane(int client) {
+        return LANES.computeIfAbsent(client, k -> Executors.newSingleThreadExecutor());
+    }
+
+    private static void acquire(String connectString, long req, int client, int ttlMs, long waitMs, String path) {
+        try {
+            CuratorFramework c = CLIENTS.get(client);
+            if (c == null) {
+                c = CuratorFrameworkFactory.builder().connectString(connectString).sessionTimeoutMs(ttlMs)
+                        .connectionTimeoutMs(15000).retryPolicy(new ExponentialBackoffRetry(100, 3)).build();
+                c.start();
+                if (!c.blockUntilConnected(30, TimeUnit.SECONDS)) throw new IllegalStateException("no connection to " + connectString);
+                CLIENTS.put(client, c);
+            }
+            InterProcessMutex mutex = new InterProcessMutex(c, path);
+            if (mutex.acquire(waitMs, TimeUnit.MILLISECONDS)) {
+                HELD.put(req, mutex);
+                reply("A " + req + " 1");
+            } else {
+                reply("A " + req + " 0");
+            }
+        } catch (Exception e) {
+            reply("E " + req + " " + describe(e));
+        }
+    }
+
+    private static void release(long req) {
+        try {
+            InterProcessMutex mutex = HELD.remove(req);
+            if (mutex != null) mutex.release();
+            reply("R " + req);
+        } catch (Exception e) {
+            reply("E " + req + " " + describe(e));
+        }
+    }
+
+    private static String describe(Exception e) {
+        return (e.getClass().getSimpleName() + ": " + e.getMessage()).replace('\n', ' ');
+    }
+
+    private static void reply(String line) {
+        synchronized (OUT_LOCK) {
+            try {
+                out.write(line);
+                out.newLine();
+                out.flush();
+            } catch (Exception e) {
+                System.exit(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using Coord.Stress.Servers;
+
+namespace Coord.Stress.Targets.Curator;
+
+/// <summary>
+/// Peer: Apache Curator's <c>InterProcessMutex</c> (Debian's libcurator-recipes-java 5.4) on the run's
+/// ZooKeeper, each client its own CuratorFramework and session (timeout = the scenario's TTL), driven
+/// through a small Java program (<see cref="CuratorDriverProcess"/>). Every acquire and release costs
+/// one line each way over the driver's stdin/stdout on top of Curator's own work.
+/// </summary>
+public sealed class CuratorTarget : LockTarget
+{
+    private readonly CuratorDriverProcess _driver;
+    private readonly string _root;
+    private int _nextClient;
+
+    private CuratorTarget(CuratorDriverProcess driver, string root, IReadOnlyList<IServerCounter> serverCounters)
+        : base("curator", "Apache Curator InterProcessMutex", isPeer: true, serverCounters)
+    {
+        _driver = driver;
+        _root = root;
+    }
+
+    public static async Task<CuratorTarget> StartAsync(string connectString, string root, IReadOnlyList<IServerCounter> serverCounters, CancellationToken cancellationToken)
+        => new(await CuratorDriverProcess.StartAsync(connectString, cancellationToken).ConfigureAwait(false), root, serverCounters);
+
+    public override bool SupportsFencing => false;
+
+    public override Task<ILockClient> CreateClientAsync(CancellationToken cancellationToken)
+        => Task.FromResult<ILockClient>(new Client(this, Interlocked.Increment(ref _nextClient)));
+
+    protected override ValueTask DisposeCoreAsync() => _driver.DisposeAsync();
+
+    private sealed class Client(CuratorTarget target, int id) : ILockClient
+    {
+        public async Task<IHeldLock?> AcquireAsync(string name, TimeSpan wait, TimeSpan ttl, CancellationToken cancellationToken)
+        {
+            var request = target._driver.NextRequest();
+            var path = $"{target._root}/{name.Replace('/', '_')}";
+            var line = string.Create(CultureInfo.InvariantCulture, $"A {request} {id} {(int)ttl.TotalMilliseconds} {(long)wait.TotalMilliseconds} {path}");
+            var reply = await target._driver.CallAsync(line, $"A {request}", CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return reply switch
+            {
+                _ when reply == $"A {request} 1" => new Held(target._driver, request),
+                _ when reply == $"A {request} 0" => null,
+                _ => throw new InvalidOperationException($"Curator acquire of {path} failed: {reply}"),
+            };
+        }
+
+        public async ValueTask DisposeAsync()
+            => await target._driver.CallAsync($"C {id}", $"C {id}", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+    }
+
+    private sealed class Held(CuratorDriverProcess driver, long request) : IHeldLock
+    {
+        public long? FencingToken => null;
+        public bool IsLost => false;
+
+        public async ValueTask ReleaseAsync()
+        {
+            var reply = await driver.CallAsync($"R {request}", $"R {request}", CancellationToken.None).ConfigureAwait(false);
+            if (reply != $"R {request}")
+                throw new InvalidOperationException($"Curator release failed: {reply}");
+        }
+    }
+}
