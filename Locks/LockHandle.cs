@@ -68,7 +68,8 @@ internal sealed class LockHandle : ILockHandle
     private void SetLeaseStart(long sentTimestamp)
     {
         Volatile.Write(ref _leaseStartedTimestamp, sentTimestamp);
-        var validTicks = (Ttl - _margin).Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond;
+        // In seconds, not ticks: a day of ticks times a nanosecond timestamp frequency overflows a long.
+        var validTicks = (long)((Ttl - _margin).TotalSeconds * _time.TimestampFrequency);
         Volatile.Write(ref _validUntilTimestamp, sentTimestamp + validTicks);
     }
 
@@ -76,7 +77,7 @@ internal sealed class LockHandle : ILockHandle
     {
         var now = _time.GetTimestamp();
         var left = Volatile.Read(ref _validUntilTimestamp) - now;
-        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)left / _time.TimestampFrequency);
     }
 
     private async Task RenewLoopAsync()
