@@ -87,7 +87,7 @@ public abstract class LockProvider : ILock
 
     public async Task<LockLease?> TryAcquireLeaseAsync(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
-        var result = await AcquireGrantAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken).ConfigureAwait(false);
+        var result = await AcquireGrantAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken, isBareLease: true).ConfigureAwait(false);
         if (result is not var (request, grant))
             return null;
         var margin = Options.DriftMarginFor(request.Ttl);
@@ -130,14 +130,14 @@ public abstract class LockProvider : ILock
         return handle;
     }
 
-    private async Task<(LockRequest Request, LockGrant Grant)?> AcquireGrantAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken)
+    private async Task<(LockRequest Request, LockGrant Grant)?> AcquireGrantAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken, bool isBareLease = false)
     {
         LockValidation.ValidateName(name);
         var validTtl = LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, MinimumTtl, MaximumTtl, Backend, nameof(ttl));
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
 
-        var request = new LockRequest(name, NewHolderToken(), validTtl, wait, Time);
+        var request = new LockRequest(name, NewHolderToken(), validTtl, wait, Time, isBareLease);
         LockGrant? grant;
         try
         {

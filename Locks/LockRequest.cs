@@ -5,8 +5,9 @@ public sealed class LockRequest
 {
     private readonly TimeProvider _time;
 
-    internal LockRequest(string name, string holderToken, TimeSpan ttl, TimeSpan? wait, TimeProvider time)
+    internal LockRequest(string name, string holderToken, TimeSpan ttl, TimeSpan? wait, TimeProvider time, bool isBareLease = false)
     {
+        IsBareLease = isBareLease;
         Name = name;
         HolderToken = holderToken;
         Ttl = ttl;
@@ -21,6 +22,13 @@ public sealed class LockRequest
     public string HolderToken { get; }
 
     public TimeSpan Ttl { get; }
+
+    /// <summary>
+    /// True for <see cref="ILock.TryAcquireLeaseAsync"/>: no handle will renew the hold in this process, and
+    /// it may be renewed or released by token from any client, so backends that share a session between
+    /// holds give it a lease of its own.
+    /// </summary>
+    public bool IsBareLease { get; }
 
     /// <summary>How long the caller is willing to wait; null waits until cancelled.</summary>
     public TimeSpan? Wait { get; }

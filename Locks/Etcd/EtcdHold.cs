@@ -3,44 +3,83 @@ using Google.Protobuf;
 namespace Coord.Locks.Etcd;
 
 /// <summary>
-/// One acquisition as this process knows it: its key and lease from the moment it queued, then,
-/// once it holds, the watch on its own key that reports the hold gone.
+/// One acquisition as this process knows it: its key on a session's lease, its queue position, and,
+/// once held, its own deadline. A hold that is not renewed by its deadline is deleted by this process
+/// (the session lease lives on for the other holds); <see cref="Gone"/> fires when the hold ends
+/// without a release: its deadline passed, its key was deleted elsewhere, or its session was lost.
 /// </summary>
-internal sealed class EtcdHold
+internal sealed class EtcdHold : IDisposable
 {
-    private long _leaseRefreshedTimestamp;
+    private readonly CancellationTokenSource _gone = new();
+    private CancellationTokenRegistration _sessionLost;
+    private ITimer? _deadline;
+    private long _grantedTimestamp = long.MaxValue;
 
-    public EtcdHold(string name, string holderToken, string key, long leaseId, long grantedTtlSeconds, long grantSentTimestamp)
+    public EtcdHold(string name, string holderToken, EtcdLockKeys keys, EtcdSession session)
     {
         Name = name;
         HolderToken = holderToken;
-        Key = ByteString.CopyFromUtf8(key);
-        LeaseId = leaseId;
-        GrantedTtl = TimeSpan.FromSeconds(grantedTtlSeconds);
-        _leaseRefreshedTimestamp = grantSentTimestamp;
+        Keys = keys;
+        Session = session;
+        Key = ByteString.CopyFromUtf8(keys.KeyFor(session.LeaseId));
     }
 
     public string Name { get; }
     public string HolderToken { get; }
+    public EtcdLockKeys Keys { get; }
+    public EtcdSession Session { get; }
     public ByteString Key { get; }
-    public long LeaseId { get; }
-
-    /// <summary>The TTL etcd granted (whole seconds, possibly raised to its minimum); every keep-alive restores it.</summary>
-    public TimeSpan GrantedTtl { get; }
+    public long LeaseId => Session.LeaseId;
 
     /// <summary>Create revision of <see cref="Key"/>: the queue position, and the fencing token once held.</summary>
     public long CreateRevision { get; set; }
 
-    /// <summary>Timestamp taken before sending the last grant or keep-alive that etcd confirmed.</summary>
-    public long LeaseRefreshedTimestamp
+    /// <summary>Why the hold ended without a release, once <see cref="Gone"/> has fired.</summary>
+    public string? GoneReason { get; private set; }
+
+    public CancellationToken Gone => _gone.Token;
+
+    /// <summary>True when the hold was granted before <paramref name="timestamp"/>, so its key must have existed then.</summary>
+    public bool GrantedBefore(long timestamp) => Volatile.Read(ref _grantedTimestamp) < timestamp;
+
+    /// <summary>
+    /// Marks the hold granted: from now on it ends with its session, and, if <paramref name="onDeadline"/>
+    /// is given, at its own deadline <paramref name="ttl"/> from now unless renewed.
+    /// </summary>
+    public void Granted(long grantedTimestamp, TimeSpan ttl, TimeProvider time, Action<EtcdHold>? onDeadline)
     {
-        get => Volatile.Read(ref _leaseRefreshedTimestamp);
-        set => Volatile.Write(ref _leaseRefreshedTimestamp, value);
+        Volatile.Write(ref _grantedTimestamp, grantedTimestamp);
+        _sessionLost = Session.Lost.UnsafeRegister(static s => ((EtcdHold)s!).MarkGone("its etcd session was lost"), this);
+        if (onDeadline is not null)
+            _deadline = time.CreateTimer(_ => onDeadline(this), null, ttl, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Cancelled when etcd deletes our key while we hold it (lease revoked or expired).</summary>
-    public CancellationTokenSource Lost { get; } = new();
+    /// <summary>Moves the hold's own deadline to <paramref name="ttl"/> from now; false when the hold has already ended.</summary>
+    public bool Extend(TimeSpan ttl)
+    {
+        if (_gone.IsCancellationRequested || _deadline is not { } deadline)
+            return !_gone.IsCancellationRequested;
+        return deadline.Change(ttl, Timeout.InfiniteTimeSpan) && !_gone.IsCancellationRequested;
+    }
 
-    /// <summary>Cancelled when this process releases or abandons the hold, to end the watch on our key.</summary>
-    public CancellationTokenSource StopMonitor { get; } = new();
+    public void MarkGone(string reason)
+    {
+        if (_gone.IsCancellationRequested)
+            return;
+        GoneReason ??= reason;
+        try
+        {
+            _gone.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Stops the deadline and the session registration; the hold is released or abandoned.</summary>
+    public void Dispose()
+    {
+        _deadline?.Dispose();
+        _sessionLost.Dispose();
+    }
 }

@@ -50,6 +50,13 @@ public sealed class EtcdLockKeys
     /// <summary>The key of the holder or waiter whose lease is <paramref name="leaseId"/>, as etcd's mutex forms it (<c>%x</c>).</summary>
     public string KeyFor(long leaseId) => KeyPrefix + leaseId.ToString("x", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The marker key a session puts on its lease, <c>&lt;prefix&gt;\u0001session/&lt;lease id hex&gt;</c>: its DELETE
+    /// tells the session its lease was revoked or expired. Lock names cannot contain control characters,
+    /// so no lock's key or range can ever be or contain it.
+    /// </summary>
+    public static string SessionMarker(string prefix, long leaseId) => prefix + "\u0001session/" + leaseId.ToString("x", CultureInfo.InvariantCulture);
+
     /// <summary>Escapes <c>%</c> as <c>%25</c> and <c>/</c> as <c>%2F</c>, leaving everything else unchanged.</summary>
     public static string EncodeName(string name)
     {

@@ -12,7 +12,7 @@ public static class Comparison
     public const string PostgresCommits = "postgres commits";
 
     /// <summary>Coord backend and the peer it is measured against.</summary>
-    public static readonly (string Coord, string Peer)[] Pairs = [("redis", "dlock-redis"), ("postgres", "dlock-postgres"), ("redlock", "redlock-net")];
+    public static readonly (string Coord, string Peer)[] Pairs = [("redis", "dlock-redis"), ("postgres", "dlock-postgres"), ("redlock", "redlock-net"), ("etcd", "etcd-floor")];
 
     public static List<ComparisonRow> Rows(IEnumerable<LockScenarioStats> all)
     {

@@ -82,6 +82,11 @@ public static class LockTargetCatalog
             var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal) + "-curator";
             return await Curator.CuratorTarget.StartAsync(zooKeeper, root, [new ZooKeeperPacketCounter(zooKeeper)], ct).ConfigureAwait(false);
         }),
+        new("etcd-floor", true, "etcd floor: one Txn put on a reused lease + one Delete per hold, waiters watch their predecessor on one stream (raw gRPC, no library) on the same etcd", async (servers, s, ct) =>
+        {
+            var etcd = await servers.EtcdAsync(ct).ConfigureAwait(false);
+            return new EtcdFloorTarget(etcd, s.KeyPrefix.Replace(':', '/'), etcd.Select(u => (IServerCounter)new EtcdMessageCounter(u)).ToArray());
+        }),
         new("redlock-net", true, "RedLock.net used directly over the same 3 Redis masters", async (servers, s, ct) =>
         {
             var masters = await servers.RedisMastersAsync(ct).ConfigureAwait(false);

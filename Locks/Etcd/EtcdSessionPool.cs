@@ -1,0 +1,103 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace Coord.Locks.Etcd;
+
+/// <summary>
+/// The sessions of one provider, by lease TTL in whole seconds; the common case is one session. A
+/// second hold of a name already on a session (its key <c>&lt;name&gt;/&lt;lease hex&gt;</c> is taken)
+/// goes to another session of the same TTL, opened when none is free, so both queue in etcd in arrival
+/// order. A lost session is dropped and a new one opened for the next hold.
+/// </summary>
+internal sealed class EtcdSessionPool : IAsyncDisposable
+{
+    private readonly EtcdConnection _connection;
+    private readonly EtcdWatchStream _watches;
+    private readonly EtcdLockOptions _options;
+    private readonly ILogger _logger;
+    private readonly Func<long, ByteString> _marker;
+    private readonly object _gate = new();
+    private readonly Dictionary<long, List<EtcdSession>> _sessions = [];
+    private readonly Dictionary<long, Task<EtcdSession>> _opening = [];
+    private readonly CancellationTokenSource _disposing = new();
+
+    public EtcdSessionPool(EtcdConnection connection, EtcdWatchStream watches, EtcdLockOptions options, ILogger logger, Func<long, ByteString> marker)
+    {
+        _connection = connection;
+        _watches = watches;
+        _options = options;
+        _logger = logger;
+        _marker = marker;
+    }
+
+    /// <summary>Every live session, for tests and diagnostics.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+                return _sessions.Values.Sum(s => s.Count(x => !x.IsLost));
+        }
+    }
+
+    /// <summary>A live session of <paramref name="ttlSeconds"/> on which <paramref name="name"/> is free, reserved for <paramref name="createHold"/>'s hold.</summary>
+    public async Task<EtcdHold> ReserveAsync(long ttlSeconds, string name, Func<EtcdSession, EtcdHold> createHold, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task<EtcdSession> opening;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
+                if (!_sessions.TryGetValue(ttlSeconds, out var sessions))
+                    _sessions[ttlSeconds] = sessions = [];
+                foreach (var lost in sessions.Where(s => s.IsLost).ToArray())
+                {
+                    sessions.Remove(lost);
+                    _ = lost.DisposeAsync().AsTask(); // a lost session has nothing left to revoke; this only stops its timers
+                }
+                foreach (var session in sessions)
+                {
+                    var hold = createHold(session);
+                    if (session.TryReserve(name, hold))
+                        return hold;
+                }
+                if (!_opening.TryGetValue(ttlSeconds, out opening!))
+                    _opening[ttlSeconds] = opening = Task.Run(() => OpenAsync(ttlSeconds));
+            }
+            await opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<EtcdSession> OpenAsync(long ttlSeconds)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
+            timeout.CancelAfter(_options.ConnectTimeout);
+            var session = await EtcdSession.StartAsync(_connection, _watches, _options, _logger, ttlSeconds, _marker, timeout.Token).ConfigureAwait(false);
+            lock (_gate)
+                _sessions[ttlSeconds].Add(session);
+            _logger.LogDebug("Opened etcd session lease {LeaseId} with a TTL of {Ttl} s", session.LeaseId, session.GrantedTtl.TotalSeconds);
+            return session;
+        }
+        finally
+        {
+            lock (_gate)
+                _opening.Remove(ttlSeconds);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        EtcdSession[] all;
+        lock (_gate)
+        {
+            _disposing.Cancel();
+            all = [.. _sessions.Values.SelectMany(s => s)];
+            _sessions.Clear();
+        }
+        foreach (var session in all)
+            await session.DisposeAsync().ConfigureAwait(false);
+    }
+}
