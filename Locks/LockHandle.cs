@@ -68,11 +68,7 @@ internal sealed class LockHandle : ILockHandle
     private void SetLeaseStart(long sentTimestamp)
     {
         Volatile.Write(ref _leaseStartedTimestamp, sentTimestamp);
-<<<<<<< HEAD
-        // In double: a day's TTL in timestamp ticks times TimeSpan ticks would overflow a long.
-=======
         // In seconds, not ticks: a day of ticks times a nanosecond timestamp frequency overflows a long.
->>>>>>> etcd
         var validTicks = (long)((Ttl - _margin).TotalSeconds * _time.TimestampFrequency);
         Volatile.Write(ref _validUntilTimestamp, sentTimestamp + validTicks);
     }
