@@ -204,7 +204,10 @@ internal sealed class PostgresLockListener
         try
         {
             connection.Notification += OnNotification;
-            await ExecuteAsync(connection, $"SET application_name = '{ApplicationName}'; LISTEN \"{PostgresLockStatements.ListenerChannelPrefix}{connection.ProcessID}\"", stop).ConfigureAwait(false);
+            // The advisory lock is this process's sign of life to releases deciding whom to hand a lock to.
+            await ExecuteAsync(connection,
+                $"SET application_name = '{ApplicationName}'; LISTEN \"{PostgresLockStatements.ListenerChannelPrefix}{connection.ProcessID}\"; " +
+                $"SELECT pg_advisory_lock({PostgresLockStatements.ListenerLockClass}, pg_backend_pid())", stop).ConfigureAwait(false);
             session.Connected(connection.ProcessID);
             connected();
             await ListenOnAsync(session, connection, reconnect, stop).ConfigureAwait(false);
@@ -217,7 +220,7 @@ internal sealed class PostgresLockListener
                 try
                 {
                     using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                    await ExecuteAsync(connection, "UNLISTEN *; RESET application_name", cleanup.Token).ConfigureAwait(false);
+                    await ExecuteAsync(connection, $"UNLISTEN *; RESET application_name; SELECT pg_advisory_unlock({PostgresLockStatements.ListenerLockClass}, pg_backend_pid())", cleanup.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
                 {

@@ -9,7 +9,8 @@ namespace Coord.Locks.Postgres;
 /// <c>fence</c> only grows; and <c>waiters(name, waiter, seq, ttl_ms, expires_at, listener)</c>, the FIFO
 /// queue (by <c>seq</c>), each entry with its own place lease so a dead waiter drops out, and the backend
 /// pid of its process's LISTEN connection: the channel its hand-off goes to, and its sign of life (a
-/// killed process's connection ends at once, so its waiters are passed over without waiting out their lease).</para>
+/// killed process's connection ends at once, and with it the advisory lock it held, so its waiters are
+/// passed over without waiting out their lease).</para>
 /// <para>Every writer locks the name's row in <c>locks</c> before it touches that name's waiter rows,
 /// so concurrent acquires and releases of one name serialise on that row and never deadlock. A row
 /// lock taken under READ COMMITTED yields the row's latest version, so a statement that locks the row
@@ -51,8 +52,11 @@ internal sealed class PostgresLockStatements
             CREATE INDEX IF NOT EXISTS "{table}_waiters_queue" ON {waiters} (name, seq);
             """;
 
-        // A waiter is live while its place lease runs and its process's listener connection exists.
-        const string Live = "w.expires_at > clock_timestamp() AND (w.listener IS NULL OR EXISTS (SELECT 1 FROM pg_stat_get_activity(w.listener)))";
+        // A waiter is live while its place lease runs and its process's listener connection exists. The
+        // listener holds an advisory lock named after its pid for its whole life, so a shared try-lock
+        // that fails means it is alive: one lock-table probe, where reading pg_stat_activity would copy
+        // every backend's status. (A dead listener's probe succeeds and holds until this statement commits.)
+        var live = $"w.expires_at > clock_timestamp() AND (w.listener IS NULL OR NOT pg_try_advisory_xact_lock_shared({ListenerLockClass}, w.listener))";
 
         // $1 name, $2 token, $3 ttl ms, $4 place lease ms, $5 queue when not taken, $6 listener pid (or null).
         // A free (or expired) lock goes to a newcomer only when no live waiter is ahead of it, so a
@@ -71,7 +75,7 @@ internal sealed class PostgresLockStatements
             ahead AS (
               SELECT 1 FROM {waiters} w
               WHERE w.name = $1 AND w.waiter <> $2
-                AND w.seq < COALESCE((SELECT seq FROM mine), 9223372036854775807) AND {Live}
+                AND w.seq < COALESCE((SELECT seq FROM mine), 9223372036854775807) AND {live}
               LIMIT 1),
             upsert AS (
               INSERT INTO {locks} AS l (name, holder, fence, expires_at)
@@ -112,7 +116,7 @@ internal sealed class PostgresLockStatements
             left_queue AS (DELETE FROM {waiters} w WHERE w.name = $1 AND w.waiter = $2),
             head AS MATERIALIZED (
               SELECT w.waiter, w.seq FROM {waiters} w
-              WHERE w.name = $1 AND w.waiter <> $2 AND EXISTS (SELECT 1 FROM mine) AND {Live}
+              WHERE w.name = $1 AND w.waiter <> $2 AND EXISTS (SELECT 1 FROM mine) AND {live}
               ORDER BY w.seq LIMIT 1),
             purged AS (
               DELETE FROM {waiters} w
@@ -153,6 +157,9 @@ internal sealed class PostgresLockStatements
             FROM {locks} l, (SELECT clock_timestamp() AS t) now WHERE l.name = $1
             """;
     }
+
+    /// <summary>First key of the advisory lock a listener connection holds on (this, its backend pid) while it lives (the ASCII of "coor").</summary>
+    public const int ListenerLockClass = 0x636f6f72;
 
     /// <summary>Advisory lock key that serialises schema creation across processes (the ASCII of "coordlck").</summary>
     public const long SchemaLockKey = 0x636f6f72646c636b;
