@@ -63,7 +63,7 @@ public sealed class PostgresLockTests(PostgresServerFixture postgres, ITestOutpu
         Assert.True(logged.Count == 3, $"the server ran {logged.Count} statements:\n{string.Join("\n", logged)}");
         Assert.StartsWith("WITH now", logged[0], StringComparison.Ordinal);
         Assert.StartsWith("UPDATE", logged[1], StringComparison.Ordinal);
-        Assert.StartsWith("WITH now", logged[2], StringComparison.Ordinal);
+        Assert.StartsWith("WITH seen", logged[2], StringComparison.Ordinal);
     }
 
     private async Task<List<string>> StatementsLoggedSinceAsync(long offset, int expected)
@@ -105,7 +105,8 @@ public sealed class PostgresLockTests(PostgresServerFixture postgres, ITestOutpu
         output.WriteLine($"500 held, 60 waiting: {holderConnections} holder connections, {waiterConnections} waiter connections + {listeners} listener");
         Assert.Equal(1, listeners);
         Assert.InRange(holderConnections, 1, 10);
-        Assert.InRange(waiterConnections + listeners, 1, 10);
+        // The listener is one connection of its own beside the pool, opened only while someone waits.
+        Assert.InRange(waiterConnections, 1, 10);
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
 
         // Releasing the 60 hands each to its waiter through that one listener.

@@ -8,13 +8,15 @@ namespace Coord.Locks.Postgres;
 /// Locks as rows of a PostgreSQL table: one row per name, never deleted, whose <c>fence</c> column only
 /// grows. Acquire, renew and release are one statement each, timed by the server's
 /// <c>clock_timestamp()</c> only. Waiters queue in arrival order in a second table; a release hands
-/// the lock straight to the first live waiter and NOTIFYs it, so a hand-off costs one notification and
-/// a releaser that asks again at once goes to the back of the queue.
+/// the lock straight to the first live waiter and wakes only that waiter (in process when it waits in
+/// the releaser's own process, else by one NOTIFY to its process), so a releaser that asks again at
+/// once goes to the back of the queue.
 /// </summary>
 /// <remarks>
 /// Holding a lock keeps no connection busy: each statement borrows a pooled connection for its one
-/// round trip. Waiters share one LISTEN connection per data source (see <see cref="PostgresLockListener"/>)
-/// and retry at the holder's <c>expires_at</c> when no notification comes. Renew and release work by
+/// round trip. The waiters of a process share one LISTEN connection per connection string, open only
+/// while someone waits (see <see cref="PostgresLockListener"/>), and retry at the holder's
+/// <c>expires_at</c> when no wake-up comes. Renew and release work by
 /// holder token from any client. SQL: see <see cref="PostgresLockStatements"/>.
 /// </remarks>
 public sealed class PostgresLock : LockProvider
@@ -37,46 +39,45 @@ public sealed class PostgresLock : LockProvider
         _schemaReady = !options.CreateSchema;
         var builder = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
         Endpoint = $"{builder.Host}:{builder.Port}/{builder.Database}";
-        _listener = PostgresLockListener.Rent(_dataSource, Logger);
+        _listener = PostgresLockListener.Rent(options.DataSource is null ? options.ConnectionString : null, options.DataSource, Logger);
     }
 
     public override string Backend => "postgres";
     public override string Endpoint { get; }
 
-    /// <summary>The NOTIFY channel releases of this table send on (<c>schema.table</c>).</summary>
+    /// <summary>The NOTIFY channel on which a release of this table says it freed a lock with nobody visibly queued (<c>schema.table</c>); hand-offs go to the waiter's own listener channel.</summary>
     public string NotificationChannel => _sql.Channel;
 
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var channel = _sql.Channel;
-        var placeLease = _options.WaiterLease;
-        var refresh = Min(placeLease / 3, request.Ttl / 3);
         var willWait = !request.WaitExpired && request.RemainingWait != TimeSpan.Zero;
 
-        // Uncontended path, or the listener is not up yet: one statement that does not queue.
-        if (!willWait || !_listener.IsListening(channel))
+        // Uncontended path, or no waiter of this process listens yet: one statement that does not queue.
+        if (!willWait || !_listener.IsListening(_sql.Channel))
         {
-            var first = await TryAsync(request, placeLease, enqueue: false, cancellationToken).ConfigureAwait(false);
+            var first = await TryAsync(request, enqueue: false, listener: null, cancellationToken).ConfigureAwait(false);
             if (first.Fence is { } fence)
                 return new LockGrant(fence, first.Sent);
             if (!willWait)
                 return null;
-            using var listenBound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            listenBound.CancelAfter(Options.ConnectTimeout);
-            try
-            {
-                await _listener.EnsureListeningAsync(channel, listenBound.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"The LISTEN connection for channel '{channel}' did not come up within {Options.ConnectTimeout.TotalMilliseconds:0} ms.");
-            }
         }
 
-        request.BackendState = QueuedMarker;
-        var waiter = new PostgresWaiter(channel, request.Name, request.HolderToken);
+        var waiter = new PostgresWaiter(_sql.Channel, request.Name, request.HolderToken);
         using var membership = _listener.Join(waiter);
+        await WaitUntilListeningAsync(membership, cancellationToken).ConfigureAwait(false);
+        request.BackendState = QueuedMarker;
+        return await WaitInLineAsync(request, waiter, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues, then sleeps until a hand-off, a "free" message or a reconnect wakes the waiter, or until
+    /// the holder's lease ends (the fallback), refreshing the place in line at least every third of its
+    /// lease; when the wait runs out, leaves the line with <see cref="LeaveLineAsync"/>.
+    /// </summary>
+    private async Task<LockGrant?> WaitInLineAsync(LockRequest request, PostgresWaiter waiter, CancellationToken cancellationToken)
+    {
+        var refresh = Min(_options.WaiterLease / 3, request.Ttl / 3);
         long? lastSent = null;
         var outageBackoff = TimeSpan.FromMilliseconds(100);
         while (true)
@@ -86,13 +87,11 @@ public sealed class PostgresLock : LockProvider
             TimeSpan retryIn;
             try
             {
-                var attempt = await TryAsync(request, placeLease, enqueue: true, cancellationToken).ConfigureAwait(false);
+                var attempt = await TryAsync(request, enqueue: true, _listener.ProcessId, cancellationToken).ConfigureAwait(false);
                 if (attempt.Fence is { } fence)
                     return new LockGrant(fence, attempt.Sent);
                 lastSent = attempt.Sent;
                 outageBackoff = TimeSpan.FromMilliseconds(100);
-                // Sleep until a hand-off, a "free" message or a reconnect wakes us, or until the holder's
-                // lease ends (the fallback), refreshing our place in the queue at least every third of its lease.
                 retryIn = attempt.RetryIn is { } untilExpiry ? Min(untilExpiry + TimeSpan.FromMilliseconds(1), refresh) : refresh;
             }
             catch (NpgsqlException ex) when (lastSent is not null && IsConnectionLost(ex) && !request.WaitExpired)
@@ -104,19 +103,47 @@ public sealed class PostgresLock : LockProvider
                 outageBackoff = Min(outageBackoff * 2, TimeSpan.FromSeconds(2));
             }
 
-            if (request.WaitExpired)
-                return null; // the caller's abandon step takes our place out of the queue
-            await waiter.Signal.WaitAsync(request.NextWakeUp(retryIn), Time, cancellationToken).ConfigureAwait(false);
+            if (!request.WaitExpired)
+                await waiter.Signal.WaitAsync(request.NextWakeUp(retryIn), Time, cancellationToken).ConfigureAwait(false);
             if (waiter.HandedOffFence is { } handedOff)
                 return new LockGrant(handedOff, lastSent ?? request.StartedTimestamp);
             if (request.WaitExpired)
-                return null;
+                return await LeaveLineAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The last step of a wait that ran out: one statement that takes our queue entry out under the
+    /// name's row lock, and returns the lock instead when a release handed it to us meanwhile (or it
+    /// is free with nobody ahead). Giving the hand-off back instead would leave a fencing token that
+    /// no client ever saw; and the statement that decides it sees every hand-off that committed before
+    /// it, while no later release can pick the entry it took out.
+    /// </summary>
+    private async Task<LockGrant?> LeaveLineAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        var last = await TryAsync(request, enqueue: false, listener: null, cancellationToken).ConfigureAwait(false);
+        request.BackendState = null; // out of the line, and the lock is either ours or not handed to us: nothing to abandon
+        return last.Fence is { } fence ? new LockGrant(fence, last.Sent) : null;
+    }
+
+    private async Task WaitUntilListeningAsync(PostgresLockListener.Membership membership, CancellationToken cancellationToken)
+    {
+        using var listenBound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        listenBound.CancelAfter(Options.ConnectTimeout);
+        try
+        {
+            await membership.Ready.WaitAsync(listenBound.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The LISTEN connection for lock table '{_sql.Channel}' did not come up within {Options.ConnectTimeout.TotalMilliseconds:0} ms.");
         }
     }
 
     protected override async Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
-        // Only a waiter that queued (and so may have been handed the lock) has anything to undo.
+        // Only a waiter still in line (and so perhaps handed the lock) has anything to undo. The release
+        // statement locks the row first, so it also gives back a hand-off that committed a moment ago.
         if (!ReferenceEquals(request.BackendState, QueuedMarker))
             return;
         await ReleaseCoreAsync(request.Name, request.HolderToken, cancellationToken).ConfigureAwait(false);
@@ -140,8 +167,14 @@ public sealed class PostgresLock : LockProvider
         {
             Bind(command, name, holderToken);
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = _sql.Channel });
+            command.Parameters.Add(ListenerParameter(_listener.ProcessId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                return false;
+            // The next holder waits in this process: the statement sent no NOTIFY, so wake it here.
+            if (reader.GetBoolean(2))
+                _listener.HandOffInProcess(reader.GetGuid(1).ToString("N"), reader.GetInt64(0));
+            return true;
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -160,15 +193,16 @@ public sealed class PostgresLock : LockProvider
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<Attempt> TryAsync(LockRequest request, TimeSpan placeLease, bool enqueue, CancellationToken cancellationToken)
+    private async Task<Attempt> TryAsync(LockRequest request, bool enqueue, int? listener, CancellationToken cancellationToken)
     {
         long sent = 0;
         return await ExecuteAsync("acquire", _sql.Acquire, async command =>
         {
             Bind(command, request.Name, request.HolderToken);
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = Milliseconds(request.Ttl) });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = Milliseconds(placeLease) });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = Milliseconds(_options.WaiterLease) });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = enqueue });
+            command.Parameters.Add(ListenerParameter(listener));
             // Taken before sending, so the client's validity ends before the server's expires_at.
             sent = Time.GetTimestamp();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -265,6 +299,9 @@ public sealed class PostgresLock : LockProvider
     /// </summary>
     private static Guid ToUuid(string holderToken)
         => Guid.TryParseExact(holderToken, "N", out var uuid) ? uuid : Guid.Empty;
+
+    private static NpgsqlParameter ListenerParameter(int? processId)
+        => new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = processId is { } pid ? pid : DBNull.Value };
 
     private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
 

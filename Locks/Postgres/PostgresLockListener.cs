@@ -7,45 +7,65 @@ using Npgsql;
 namespace Coord.Locks.Postgres;
 
 /// <summary>
-/// The one LISTEN connection of a data source, shared by every waiter of every provider on it. It holds
-/// one pooled connection for as long as anyone uses it, delivers each hand-off to the waiter it names,
-/// and reconnects by itself (with back-off) when the connection drops; after a reconnect it wakes
-/// every waiter, because notifications sent while it was away are gone.
+/// The one LISTEN connection of a process per connection string (or per shared data source), shared
+/// by every waiter of every <see cref="PostgresLock"/> on it, and open only while this process has
+/// waiters: PostgreSQL signals every listening backend of a database on every NOTIFY, so an idle
+/// listener is a cost to everyone. It LISTENs on a channel named after its own backend pid, which
+/// waiters write into their queue entries, so a hand-off reaches only the process of the waiter it
+/// names; a hand-off between two providers of this process needs no message at all
+/// (<see cref="HandOffInProcess"/>). It reconnects by itself (with back-off) and, because messages
+/// sent while it was away are gone, then wakes every waiter to look again.
 /// </summary>
 internal sealed class PostgresLockListener
 {
     /// <summary>The application_name of the listener connection, so operators can find it in pg_stat_activity.</summary>
     public const string ApplicationName = "coord-lock-listener";
 
-    private static readonly Dictionary<NpgsqlDataSource, PostgresLockListener> Shared = new(ReferenceEqualityComparer.Instance);
+    private static readonly Dictionary<object, PostgresLockListener> Shared = [];
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PingAfterQuiet = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long the connection stays after the last waiter left, so a burst of waits does not reconnect for each.</summary>
+    private static readonly TimeSpan IdleLinger = TimeSpan.FromSeconds(1);
+
+    private readonly object _key;
     private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, PostgresWaiter> _waiters = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, TaskCompletionSource> _channels = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly object _startGate = new();
-    private Task? _loop;
+    private readonly ConcurrentDictionary<string, byte> _tableChannels = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
     private int _renters;
+    private int _waiting;
+    private Session? _session;
 
-    private PostgresLockListener(NpgsqlDataSource dataSource, ILogger logger)
+    private PostgresLockListener(object key, NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger)
     {
+        _key = key;
         _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
         _logger = logger;
     }
 
-    private int _connects;
-
-    /// <summary>The listener for <paramref name="dataSource"/>, shared with every other provider on it. Give it back with <see cref="ReturnAsync"/>.</summary>
-    public static PostgresLockListener Rent(NpgsqlDataSource dataSource, ILogger logger)
+    /// <summary>
+    /// The listener for <paramref name="connectionString"/> (or for <paramref name="sharedDataSource"/>
+    /// when the application shares one), shared with every other provider on it in this process. Give it
+    /// back with <see cref="ReturnAsync"/>.
+    /// </summary>
+    public static PostgresLockListener Rent(string? connectionString, NpgsqlDataSource? sharedDataSource, ILogger logger)
     {
+        // One connection string has many spellings; the builder's form is canonical.
+        object key = sharedDataSource is null ? new NpgsqlConnectionStringBuilder(connectionString).ConnectionString : sharedDataSource;
         lock (Shared)
         {
-            if (!Shared.TryGetValue(dataSource, out var listener))
-                Shared[dataSource] = listener = new PostgresLockListener(dataSource, logger);
+            if (!Shared.TryGetValue(key, out var listener))
+            {
+                listener = sharedDataSource is null
+                    ? new PostgresLockListener(key, CreateDataSource(connectionString!), ownsDataSource: true, logger)
+                    : new PostgresLockListener(key, sharedDataSource, ownsDataSource: false, logger);
+                Shared[key] = listener;
+            }
             listener._renters++;
             return listener;
         }
@@ -53,54 +73,101 @@ internal sealed class PostgresLockListener
 
     public async ValueTask ReturnAsync()
     {
+        Session? session;
         lock (Shared)
         {
             if (--_renters > 0)
                 return;
-            Shared.Remove(_dataSource);
-        }
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is { } loop)
-        {
-            try
+            Shared.Remove(_key);
+            lock (_gate)
             {
-                await loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
+                session = _session;
+                _session = null;
             }
         }
-        _stop.Dispose();
+        if (session is not null)
+            await session.StopAsync().ConfigureAwait(false);
+        if (_ownsDataSource)
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>True while <paramref name="channel"/> is LISTENed on a live connection.</summary>
-    public bool IsListening(string channel) => _channels.TryGetValue(channel, out var ready) && ready.Task.IsCompletedSuccessfully;
+    /// <summary>The backend pid of the live listener connection (its channel is <c>coord_lock_&lt;pid&gt;</c>), or null while there is none.</summary>
+    public int? ProcessId => _session?.ProcessId is var pid and > 0 ? pid : null;
 
-    /// <summary>Returns once <paramref name="channel"/> is LISTENed on a live connection, starting the listener if needed.</summary>
-    public Task EnsureListeningAsync(string channel, CancellationToken cancellationToken)
-    {
-        var ready = _channels.GetOrAdd(channel, static _ => NewReady());
-        lock (_startGate)
-            _loop ??= Task.Run(RunAsync);
-        return ready.Task.WaitAsync(cancellationToken);
-    }
+    /// <summary>True while a listener connection is up with <paramref name="tableChannel"/> LISTENed: a waiter may queue straight away.</summary>
+    public bool IsListening(string tableChannel) => _session?.IsListening(tableChannel) == true;
 
-    /// <summary>Registers a waiter for wake-ups until the returned object is disposed.</summary>
-    public IDisposable Join(PostgresWaiter waiter)
+    /// <summary>
+    /// Registers <paramref name="waiter"/> for wake-ups until the returned object is disposed, starting
+    /// the connection if this is the process's first waiter. Wait on <see cref="Membership.Ready"/>
+    /// before queueing, or a hand-off could be sent before anyone listens for it.
+    /// </summary>
+    public Membership Join(PostgresWaiter waiter)
     {
+        _tableChannels.TryAdd(waiter.Channel, 0);
         _waiters[waiter.Token] = waiter;
-        return new Membership(this, waiter.Token);
+        Session session;
+        lock (_gate)
+        {
+            _waiting++;
+            session = _session ??= StartSession();
+        }
+        return new Membership(this, waiter, session.ListeningOn(waiter.Channel));
     }
 
-    private async Task RunAsync()
+    /// <summary>Wakes the waiter of this process that a release of this process just handed the lock to.</summary>
+    public bool HandOffInProcess(string token, long fence)
+    {
+        if (!_waiters.TryGetValue(token, out var waiter))
+            return false;
+        PostgresLockMetrics.WakeUp("hand-off", "in-process");
+        waiter.HandOff(fence);
+        return true;
+    }
+
+    private void Leave(PostgresWaiter waiter)
+    {
+        _waiters.TryRemove(new KeyValuePair<string, PostgresWaiter>(waiter.Token, waiter));
+        Session? session;
+        lock (_gate)
+        {
+            if (--_waiting > 0)
+                return;
+            session = _session;
+        }
+        if (session is not null)
+            _ = StopWhenStillIdleAsync(session);
+    }
+
+    private async Task StopWhenStillIdleAsync(Session session)
+    {
+        await Task.Delay(IdleLinger).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_waiting > 0 || !ReferenceEquals(_session, session))
+                return;
+            _session = null;
+        }
+        await session.StopAsync().ConfigureAwait(false);
+    }
+
+    private Session StartSession()
+    {
+        var session = new Session();
+        session.Loop = Task.Run(() => RunAsync(session));
+        return session;
+    }
+
+    private async Task RunAsync(Session session)
     {
         var backoff = TimeSpan.FromMilliseconds(100);
-        var stop = _stop.Token;
+        var stop = session.Stop.Token;
+        var connects = 0;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await ListenUntilBrokenAsync(stop, () => backoff = TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
+                await ListenUntilBrokenAsync(session, ++connects > 1, () => backoff = TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -112,17 +179,12 @@ internal sealed class PostgresLockListener
             }
             finally
             {
-                // Channels LISTENed on the lost connection must be LISTENed again; a pending one stays pending.
-                foreach (var (channel, ready) in _channels)
-                {
-                    if (ready.Task.IsCompleted)
-                        _channels.TryUpdate(channel, NewReady(), ready);
-                }
+                session.Disconnected();
             }
 
             // Waiters fall back to their timers while no connection listens; waking them now lets each
             // look again at once instead of sleeping through a release it will never hear about.
-            WakeAll();
+            WakeAll("reconnect");
             try
             {
                 await Task.Delay(backoff, stop).ConfigureAwait(false);
@@ -135,55 +197,58 @@ internal sealed class PostgresLockListener
         }
     }
 
-    private async Task ListenUntilBrokenAsync(CancellationToken stop, Action connected)
+    private async Task ListenUntilBrokenAsync(Session session, bool reconnect, Action connected)
     {
+        var stop = session.Stop.Token;
         await using var connection = await _dataSource.OpenConnectionAsync(stop).ConfigureAwait(false);
         try
         {
-            await ListenOnAsync(connection, stop, connected).ConfigureAwait(false);
+            connection.Notification += OnNotification;
+            // The advisory lock is this process's sign of life to releases deciding whom to hand a lock to.
+            await ExecuteAsync(connection,
+                $"SET application_name = '{ApplicationName}'; LISTEN \"{PostgresLockStatements.ListenerChannelPrefix}{connection.ProcessID}\"; " +
+                $"SELECT pg_advisory_lock({PostgresLockStatements.ListenerLockClass}, pg_backend_pid())", stop).ConfigureAwait(false);
+            session.Connected(connection.ProcessID);
+            connected();
+            await ListenOnAsync(session, connection, reconnect, stop).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Going back to the pool: leave no LISTEN or name behind, even where the pool does not reset sessions.
-            try
+            // Going back to a pool the application may share: leave no LISTEN or name behind.
+            if (!_ownsDataSource)
             {
-                using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await ExecuteAsync(connection, "UNLISTEN *; RESET application_name", cleanup.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
-            {
-                // A broken connection is dropped by the pool anyway.
+                try
+                {
+                    using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await ExecuteAsync(connection, $"UNLISTEN *; RESET application_name; SELECT pg_advisory_unlock({PostgresLockStatements.ListenerLockClass}, pg_backend_pid())", cleanup.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
+                {
+                    // A broken connection is dropped by the pool anyway.
+                }
             }
             throw;
         }
     }
 
-    private async Task ListenOnAsync(NpgsqlConnection connection, CancellationToken stop, Action connected)
+    private async Task ListenOnAsync(Session session, NpgsqlConnection connection, bool reconnect, CancellationToken stop)
     {
-        connection.Notification += OnNotification;
-        await ExecuteAsync(connection, $"SET application_name = '{ApplicationName}'", stop).ConfigureAwait(false);
-        var reconnect = Interlocked.Increment(ref _connects) > 1;
-        connected();
-
-        var listened = new HashSet<string>(StringComparer.Ordinal);
         var quiet = Stopwatch.StartNew();
+        var first = true;
         while (true)
         {
-            foreach (var (channel, ready) in _channels)
+            foreach (var channel in _tableChannels.Keys)
             {
-                if (listened.Contains(channel))
+                if (session.IsListening(channel))
                     continue;
                 await ExecuteAsync(connection, $"LISTEN \"{channel}\"", stop).ConfigureAwait(false);
-                listened.Add(channel);
-                ready.TrySetResult();
+                session.Listened(channel);
             }
-            if (reconnect)
-            {
-                reconnect = false;
-                WakeAll();
-            }
+            if (first && reconnect)
+                WakeAll("reconnect");
+            first = false;
 
-            // Short slices let a channel asked for later be LISTENed soon; a timed-out wait leaves the connection usable.
+            // Short slices let a table asked for later be LISTENed soon; a timed-out wait leaves the connection usable.
             if (await connection.WaitAsync(WaitSlice, stop).ConfigureAwait(false))
             {
                 quiet.Restart();
@@ -208,13 +273,20 @@ internal sealed class PostgresLockListener
         var payload = e.Payload;
         if (payload.StartsWith("h:", StringComparison.Ordinal))
         {
-            // h:<token>:<fence>
+            // h:<token>:<fence>, on this listener's own channel (or, from a waiter that queued without one, on the table's).
             var colon = payload.LastIndexOf(':');
             if (colon > 2
                 && _waiters.TryGetValue(payload[2..colon], out var waiter)
-                && waiter.Channel == e.Channel
                 && long.TryParse(payload.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var fence))
+            {
+                PostgresLockMetrics.WakeUp("hand-off", "notify");
                 waiter.HandOff(fence);
+            }
+            else
+            {
+                // Its waiter is gone (it left or gave up): the message was delivered here for nothing.
+                PostgresLockMetrics.WakeUp("none", "notify");
+            }
         }
         else if (payload.StartsWith("f:", StringComparison.Ordinal))
         {
@@ -223,21 +295,93 @@ internal sealed class PostgresLockListener
             foreach (var waiter in _waiters.Values)
             {
                 if (waiter.Channel == e.Channel && waiter.Name == name)
+                {
+                    PostgresLockMetrics.WakeUp("free", "notify");
                     waiter.Signal.Set();
+                }
             }
         }
     }
 
-    private void WakeAll()
+    private void WakeAll(string reason)
     {
         foreach (var waiter in _waiters.Values)
+        {
+            PostgresLockMetrics.WakeUp(reason, "in-process");
             waiter.Signal.Set();
+        }
     }
 
-    private static TaskCompletionSource NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static NpgsqlDataSource CreateDataSource(string connectionString)
+        // Unpooled: closing the listener when the process stops waiting really closes the connection.
+        => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
 
-    private sealed class Membership(PostgresLockListener owner, string token) : IDisposable
+    /// <summary>A waiter's registration; disposing it leaves (and lets the connection close once nobody waits).</summary>
+    public sealed class Membership : IDisposable
     {
-        public void Dispose() => owner._waiters.TryRemove(token, out _);
+        private readonly PostgresLockListener _owner;
+        private readonly PostgresWaiter _waiter;
+        private int _left;
+
+        internal Membership(PostgresLockListener owner, PostgresWaiter waiter, Task ready)
+        {
+            _owner = owner;
+            _waiter = waiter;
+            Ready = ready;
+        }
+
+        /// <summary>Completes once a connection LISTENs for this waiter's hand-offs and its table's "free" messages.</summary>
+        public Task Ready { get; }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _left, 1) == 0)
+                _owner.Leave(_waiter);
+        }
+    }
+
+    /// <summary>One run of the connection loop, from the first waiter to the idle stop: a connection (and its reconnects).</summary>
+    private sealed class Session
+    {
+        private readonly ConcurrentDictionary<string, TaskCompletionSource> _channels = new(StringComparer.Ordinal);
+        private volatile int _processId;
+
+        public CancellationTokenSource Stop { get; } = new();
+        public Task Loop { get; set; } = Task.CompletedTask;
+        public int ProcessId => _processId;
+
+        public bool IsListening(string channel) => _processId > 0 && _channels.TryGetValue(channel, out var ready) && ready.Task.IsCompletedSuccessfully;
+
+        public Task ListeningOn(string channel) => _channels.GetOrAdd(channel, static _ => NewReady()).Task;
+
+        public void Listened(string channel) => _channels.GetOrAdd(channel, static _ => NewReady()).TrySetResult();
+
+        public void Connected(int processId) => _processId = processId;
+
+        public void Disconnected()
+        {
+            _processId = 0;
+            // Channels LISTENed on the lost connection must be LISTENed again; a pending one stays pending.
+            foreach (var (channel, ready) in _channels)
+            {
+                if (ready.Task.IsCompleted)
+                    _channels.TryUpdate(channel, NewReady(), ready);
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            await Stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await Loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            Stop.Dispose();
+        }
+
+        private static TaskCompletionSource NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

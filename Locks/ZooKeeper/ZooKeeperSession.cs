@@ -9,7 +9,7 @@ namespace Coord.Locks.ZooKeeper;
 /// <see cref="ZooKeeperClient"/>). What it adds is the moment it stops vouching for itself:
 /// <see cref="Lost"/> fires when the server reports the session expired, when it is closed, or when
 /// no reply has come for so long that the server could expire it any moment now (the send time of
-/// the newest answered request plus the negotiated timeout, minus the drift margin). Every hold on
+/// the newest answered request plus the negotiated timeout, minus a safety margin of at least a tenth of it). Every hold on
 /// the session hangs off that token, so all of them are told before the server could let anyone
 /// else in. A lost session is closed and never used again; the pool opens a new one.
 /// </summary>
@@ -61,7 +61,7 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
         {
             while (!_lost.IsCancellationRequested)
             {
-                var vouchedUntil = Client.LastVouchedTimestamp + ToTicks(Timeout - _marginFor(Timeout));
+                var vouchedUntil = Client.LastVouchedTimestamp + ToTicks(Timeout - Margin());
                 var left = vouchedUntil - _time.GetTimestamp();
                 if (left <= 0)
                 {
@@ -74,6 +74,16 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>
+    /// At least a tenth of the timeout: this timer can fire late on a busy machine, and Lost must still
+    /// come before the server's expiry; the rest of the timeout is still room to move to another member.
+    /// </summary>
+    private TimeSpan Margin()
+    {
+        var drift = _marginFor(Timeout);
+        return drift > Timeout / 10 ? drift : Timeout / 10;
     }
 
     private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);

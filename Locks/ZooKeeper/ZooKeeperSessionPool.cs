@@ -4,60 +4,72 @@ using Microsoft.Extensions.Logging;
 namespace Coord.Locks.ZooKeeper;
 
 /// <summary>
-/// The provider's sessions, one per TTL (the common case is a single one). A hold's TTL asks for a
-/// session of that timeout, so a crashed process loses the hold when the server expires the session,
-/// within the TTL. The server fits the timeout into its bounds (by default 2 to 20 ticks): above its
+/// The provider's sessions, a few at most (the common case is a single one). A hold of TTL t goes on
+/// the session whose timeout is the largest step of 100 ms × 2^k not above t, so a crashed process
+/// loses the hold when the server expires the session, within the TTL, while any number of distinct
+/// TTLs (the REST service takes them from its callers) needs only a handful of sessions and
+/// connections. The server fits the timeout into its bounds (by default 2 to 20 ticks): above its
 /// maximum the session is shorter than the TTL, which is safe (a crash frees the lock sooner; the live
-/// process keeps the TTL itself); below its minimum a crash could not free the lock within the TTL,
-/// so such a TTL is refused before anything is created.
+/// process keeps the TTL itself), and once that maximum is known no longer step is asked for; below
+/// its minimum a crash could not free the lock within the TTL, so such a TTL is refused before
+/// anything is created.
 /// </summary>
 internal sealed class ZooKeeperSessionPool(ZooKeeperLockOptions options, ILogger logger) : IAsyncDisposable
 {
+    private static readonly TimeSpan ShortestStep = TimeSpan.FromMilliseconds(100);
     private readonly Dictionary<TimeSpan, Task<ZooKeeperSession>> _sessions = [];
     private readonly CancellationTokenSource _closing = new();
-    private static readonly TimeSpan ShortestRequest = TimeSpan.FromMilliseconds(100);
     private TimeSpan _serverMinimum;
+    private TimeSpan? _serverMaximum;
 
     /// <summary>Counted once per session opened, so request counts show connects too.</summary>
     public event Action? Connecting;
 
-    /// <summary>The live session for <paramref name="ttl"/>, opening one when there is none (or the last one was lost).</summary>
+    /// <summary>The live session for holds of <paramref name="ttl"/>, opening one when there is none (or the last one was lost).</summary>
     public async Task<ZooKeeperSession> GetAsync(TimeSpan ttl, string lockName, CancellationToken cancellationToken)
     {
-        RefuseBelowServerMinimum(ttl, lockName);
         Task<ZooKeeperSession> opening;
+        TimeSpan timeout;
         lock (_sessions)
         {
             ObjectDisposedException.ThrowIf(_closing.IsCancellationRequested, this);
-            if (!_sessions.TryGetValue(ttl, out opening!) || opening.IsFaulted || opening.IsCanceled || opening is { IsCompletedSuccessfully: true, Result.IsLost: true })
-                _sessions[ttl] = opening = OpenAsync(ttl);
+            if (ttl < _serverMinimum)
+                throw Refusal(ttl, _serverMinimum, lockName);
+            timeout = StepFor(ttl);
+            if (!_sessions.TryGetValue(timeout, out opening!) || opening.IsFaulted || opening.IsCanceled || opening is { IsCompletedSuccessfully: true, Result.IsLost: true })
+                _sessions[timeout] = opening = OpenAsync(timeout);
         }
         var session = await opening.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (session.Timeout > ttl)
+        lock (_sessions)
         {
-            lock (_sessions)
+            // The server answers with the nearest timeout it allows: learn its bounds from that.
+            if (session.Timeout > timeout && session.Timeout > _serverMinimum)
+                _serverMinimum = session.Timeout;
+            if (session.Timeout < timeout && (_serverMaximum is null || session.Timeout < _serverMaximum))
             {
-                _serverMinimum = session.Timeout > _serverMinimum ? session.Timeout : _serverMinimum;
-                if (_sessions.TryGetValue(ttl, out var current) && current == opening)
-                    _sessions.Remove(ttl);
+                // Longer steps are asked for no more: they find this session under the server's maximum.
+                _serverMaximum = session.Timeout;
+                _sessions.TryAdd(session.Timeout, opening);
             }
-            await session.DisposeAsync().ConfigureAwait(false);
-            RefuseBelowServerMinimum(ttl, lockName);
         }
+        if (session.Timeout > ttl)
+            throw Refusal(ttl, session.Timeout, lockName);
         return session;
     }
 
-    private void RefuseBelowServerMinimum(TimeSpan ttl, string lockName)
+    private TimeSpan StepFor(TimeSpan ttl)
     {
-        TimeSpan minimum;
-        lock (_sessions)
-            minimum = _serverMinimum;
-        if (ttl < minimum)
-            throw new ArgumentOutOfRangeException("ttl", ttl,
-                $"Lock '{lockName}': ZooKeeper at {options.ConnectString} expires a session no sooner than {minimum.TotalMilliseconds:0} ms (its minSessionTimeout, by default 2 × tickTime), so a hold of {ttl.TotalMilliseconds:0} ms would outlive its TTL if this process died. Ask for a TTL of at least {minimum.TotalMilliseconds:0} ms, or lower the server's minSessionTimeout.");
+        var step = ShortestStep;
+        while (step * 2 <= ttl)
+            step *= 2;
+        return _serverMaximum is { } maximum && step > maximum ? maximum : step;
     }
 
-    private async Task<ZooKeeperSession> OpenAsync(TimeSpan ttl)
+    private ArgumentOutOfRangeException Refusal(TimeSpan ttl, TimeSpan minimum, string lockName)
+        => new("ttl", ttl,
+                $"Lock '{lockName}': ZooKeeper at {options.ConnectString} expires a session no sooner than {minimum.TotalMilliseconds:0} ms (its minSessionTimeout, by default 2 × tickTime), so a hold of {ttl.TotalMilliseconds:0} ms would outlive its TTL if this process died. Ask for a TTL of at least {minimum.TotalMilliseconds:0} ms, or lower the server's minSessionTimeout.");
+
+    private async Task<ZooKeeperSession> OpenAsync(TimeSpan timeout)
     {
         Connecting?.Invoke();
         // Not bound to the first caller's token: the session outlives that call and serves every later one.
@@ -66,8 +78,7 @@ internal sealed class ZooKeeperSessionPool(ZooKeeperLockOptions options, ILogger
         return await ZooKeeperSession.OpenAsync(new ZooKeeperClientOptions
         {
             ConnectString = options.ConnectString!,
-            // The client asks for at least 100 ms; the server answers with its own minimum anyway.
-            SessionTimeout = ttl < ShortestRequest ? ShortestRequest : ttl,
+            SessionTimeout = timeout,
             RequestTimeout = options.ConnectTimeout,
             ConnectTimeout = options.ConnectTimeout,
             TimeProvider = options.TimeProvider,

@@ -1,38 +1,120 @@
+#:sdk Microsoft.NET.Sdk.Web
 #:property PublishAot=false
-// Throughput of the REST service over loopback, measured from outside with plain HttpClient loops.
-// Start the service first (dev mode: dotnet run -c Release --project Service), then:
-//   dotnet run Service/measure/measure.cs -- http://127.0.0.1:5080 [seconds per phase] [api key]
-// Prints acquire+release pairs/s (1 and 8 concurrent clients, distinct lock names) and ids/s for
-// 1,000-id batches of snowflake, segment and uuid v7 (1 and 4 concurrent clients).
+// Throughput of the REST service over loopback against a floor measured in the same run: a bare
+// minimal-API endpoint that returns a constant, in its own process like the service.
+// The service (Service/bin/Release/net10.0/Coord.Service.dll unless given) is started by this program, in
+// dev mode with the default configuration (nothing but --urls). Release, like the service:
+//   dotnet build Service -c Release && dotnet run -c Release Service/measure/measure.cs -- [seconds per phase, default 5] [Coord.Service.dll]
+// Prints, for 1 and 8 keep-alive connections (one client loop per connection): the bare endpoint's
+// requests/s, the service's acquire+release pairs/s, and their ratio; then ids/s in 1,000-id batches.
 using System.Diagnostics;
-using System.Net.Http.Headers;
+using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Reflection;
 using System.Text.Json;
 
-var baseUrl = args.Length > 0 ? args[0] : "http://127.0.0.1:5080";
-var seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
-var apiKey = args.Length > 2 ? args[2] : null;
-
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(baseUrl) };
-if (apiKey is not null)
-    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-
-Console.WriteLine($"Coord service at {baseUrl}, {seconds} s per phase, {Environment.ProcessorCount} cores");
-
-foreach (var clients in new[] { 1, 8 })
+if (args is ["bare", var barePort])
 {
-    await RunAsync(1, _ => LockCycleAsync(http, "warmup/" + Guid.NewGuid().ToString("N")), TimeSpan.FromSeconds(1));
-    var (ops, elapsed) = await RunAsync(clients, i => LockCycleAsync(http, $"measure/{i}"), TimeSpan.FromSeconds(seconds));
-    Console.WriteLine($"acquire+release, {clients} client(s): {ops / elapsed.TotalSeconds:N0} pairs/s ({2 * ops / elapsed.TotalSeconds:N0} requests/s)");
+    // The floor: Kestrel, routing and one minimal-API endpoint, nothing else.
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.UseUrls($"http://127.0.0.1:{barePort}");
+    var bare = builder.Build();
+    bare.MapGet("/", () => "ok");
+    await bare.RunAsync();
+    return;
 }
 
-foreach (var path in new[] { "/v1/ids/snowflake?count=1000", "/v1/ids/segment/measure?count=1000", "/v1/ids/uuid?count=1000" })
+var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+// dotnet run starts a file-based program in its own folder: find the service's build from this file.
+var serviceDll = Path.GetFullPath(args.Length > 1 ? args[1] : Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "bin", "Release", "net10.0", "Coord.Service.dll"));
+var duration = TimeSpan.FromSeconds(seconds);
+
+var barePortNumber = FreePort();
+var servicePort = FreePort();
+var self = Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal)
+    ? ("dotnet", new[] { Path.Combine(AppContext.BaseDirectory, Assembly.GetEntryAssembly()!.GetName().Name + ".dll"), "bare", barePortNumber.ToString(CultureInfo.InvariantCulture) })
+    : (Environment.ProcessPath!, new[] { "bare", barePortNumber.ToString(CultureInfo.InvariantCulture) });
+using var bareProcess = StartChild(self.Item1, self.Item2);
+using var serviceProcess = StartChild("dotnet", [serviceDll, "--urls", $"http://127.0.0.1:{servicePort}"]);
+try
 {
-    foreach (var clients in new[] { 1, 4 })
+    var bareUrl = new Uri($"http://127.0.0.1:{barePortNumber}");
+    var serviceUrl = new Uri($"http://127.0.0.1:{servicePort}");
+    await WaitUntilUpAsync(bareUrl, "/");
+    await WaitUntilUpAsync(serviceUrl, "/healthz");
+    Console.WriteLine($"{seconds} s per phase, {Environment.ProcessorCount} cores, load average {LoadAverage()}; service {serviceDll} in dev mode, default configuration");
+    Console.WriteLine("| connections | bare endpoint requests/s | acquire+release pairs/s | pairs/s ÷ bare requests/s |");
+    Console.WriteLine("|---|---|---|---|");
+    foreach (var connections in new[] { 1, 8 })
     {
-        await RunAsync(1, _ => BatchAsync(http, path), TimeSpan.FromSeconds(1));
-        var (batches, elapsed) = await RunAsync(clients, _ => BatchAsync(http, path), TimeSpan.FromSeconds(seconds));
-        Console.WriteLine($"{path}, {clients} client(s): {batches / elapsed.TotalSeconds:N0} batches/s = {1000 * batches / elapsed.TotalSeconds:N0} ids/s");
+        using var bareClient = NewClient(bareUrl, connections);
+        using var serviceClient = NewClient(serviceUrl, connections);
+        await RunAsync(connections, _ => GetAsync(bareClient, "/"), TimeSpan.FromSeconds(1));
+        await RunAsync(connections, i => LockCycleAsync(serviceClient, $"warmup/{i}"), TimeSpan.FromSeconds(1));
+        var (requests, bareElapsed) = await RunAsync(connections, _ => GetAsync(bareClient, "/"), duration);
+        var (pairs, serviceElapsed) = await RunAsync(connections, i => LockCycleAsync(serviceClient, $"measure/{i}"), duration);
+        double bareRate = requests / bareElapsed.TotalSeconds, pairRate = pairs / serviceElapsed.TotalSeconds;
+        Console.WriteLine($"| {connections} | {bareRate:N0} | {pairRate:N0} | {pairRate / bareRate:0.00} |");
+    }
+
+    using var ids = NewClient(serviceUrl, 4);
+    foreach (var path in new[] { "/v1/ids/snowflake?count=1000", "/v1/ids/segment/measure?count=1000", "/v1/ids/uuid?count=1000" })
+    {
+        foreach (var clients in new[] { 1, 4 })
+        {
+            await RunAsync(1, _ => BatchAsync(ids, path), TimeSpan.FromSeconds(1));
+            var (batches, elapsed) = await RunAsync(clients, _ => BatchAsync(ids, path), duration);
+            Console.WriteLine($"{path}, {clients} client(s): {batches / elapsed.TotalSeconds:N0} batches/s = {1000 * batches / elapsed.TotalSeconds:N0} ids/s");
+        }
+    }
+}
+finally
+{
+    foreach (var child in new[] { bareProcess, serviceProcess })
+    {
+        if (!child.HasExited)
+            child.Kill(entireProcessTree: true);
+        child.WaitForExit();
+    }
+}
+
+static Process StartChild(string program, string[] arguments)
+{
+    var start = new ProcessStartInfo(program, arguments) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+    // Default configuration: nothing from this shell's environment.
+    foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("Coord__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) || k.StartsWith("Logging__", StringComparison.OrdinalIgnoreCase)).ToList())
+        start.Environment.Remove(key);
+    var process = Process.Start(start)!;
+    process.OutputDataReceived += (_, _) => { };
+    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{Path.GetFileName(program)}] {e.Data}"); };
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    return process;
+}
+
+// One keep-alive connection per client loop.
+static HttpClient NewClient(Uri baseAddress, int connections)
+    => new(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) }) { BaseAddress = baseAddress };
+
+static async Task WaitUntilUpAsync(Uri baseAddress, string path)
+{
+    using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
+    var deadline = Stopwatch.StartNew();
+    while (true)
+    {
+        try
+        {
+            using var response = await http.GetAsync(path);
+            if (response.IsSuccessStatusCode)
+                return;
+        }
+        catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+        }
+        await Task.Delay(100);
     }
 }
 
@@ -49,6 +131,13 @@ static async Task<(long Operations, TimeSpan Elapsed)> RunAsync(int clients, Fun
         }
     }));
     return (count, watch.Elapsed);
+}
+
+static async Task GetAsync(HttpClient http, string path)
+{
+    using var response = await http.GetAsync(path);
+    response.EnsureSuccessStatusCode();
+    await response.Content.ReadAsStringAsync();
 }
 
 static async Task LockCycleAsync(HttpClient http, string name)
@@ -70,3 +159,14 @@ static async Task BatchAsync(HttpClient http, string path)
     if (ids.GetArrayLength() != 1000)
         throw new InvalidOperationException($"{path} returned {ids.GetArrayLength()} ids");
 }
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
