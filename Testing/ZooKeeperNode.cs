@@ -30,6 +30,9 @@ public sealed class ZooKeeperNode : ServerNode
     /// <summary>Tick length; the server grants session timeouts from 2 to 20 ticks (its defaults), 1 s to 10 s.</summary>
     public const int TickTimeMs = 500;
 
+    /// <summary>The shortest session these servers grant (ZooKeeper's default minSessionTimeout, 2 × tickTime).</summary>
+    public static readonly TimeSpan MinimumSessionTimeout = TimeSpan.FromMilliseconds(2 * TickTimeMs);
+
     /// <summary>Creates and starts a standalone server.</summary>
     public static async Task<ZooKeeperNode> StartAsync(string name = "zookeeper", CancellationToken cancellationToken = default)
     {

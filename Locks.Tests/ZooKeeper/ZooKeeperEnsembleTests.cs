@@ -33,6 +33,7 @@ public sealed class ZooKeeperEnsembleTests(ZooKeeperEnsembleFixture fixture, ITe
         {
             ConnectString = connectString ?? fixture.Ensemble.ConnectString,
             Root = "/coord/ensemble",
+            MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout,
             ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(10),
         });
         _owned.Add(client);

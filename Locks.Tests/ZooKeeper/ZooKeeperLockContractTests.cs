@@ -1,6 +1,7 @@
 using Coord.Locks.Tests.Contract;
 using Coord.Locks.ZooKeeper;
 using Coord.Locks.ZooKeeper.Client;
+using Coord.Testing;
 
 namespace Coord.Locks.Tests.ZooKeeper;
 
@@ -9,7 +10,7 @@ public sealed class ZooKeeperLockContractTests(ZooKeeperServerFixture zookeeper)
     internal const string Root = "/coord/contract";
 
     protected override Task<LockProvider> CreateClientCoreAsync()
-        => Task.FromResult<LockProvider>(new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zookeeper.Server.ConnectString, Root = Root }));
+        => Task.FromResult<LockProvider>(new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zookeeper.Server.ConnectString, Root = Root, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout }));
 
     /// <summary>Deletes the holder's node with another session, as an operator (or a Curator client's bug) could.</summary>
     protected override async Task TakeAwayAsync(string name)

@@ -22,7 +22,7 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
 
     private ZooKeeperLock NewClient()
     {
-        var client = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zookeeper.Server.ConnectString, Root = Root });
+        var client = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zookeeper.Server.ConnectString, Root = Root, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout });
         _clients.Add(client);
         return client;
     }
@@ -270,7 +270,7 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
         var name = $"crash/{Guid.NewGuid():N}";
         var ttl = TimeSpan.FromSeconds(3);
         await using var holder = await LockHolderProcess.StartAsync("zookeeper", zookeeper.Server.ConnectString, name, ttl, TimeSpan.FromSeconds(60), count: 10);
-        var client = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zookeeper.Server.ConnectString });
+        var client = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zookeeper.Server.ConnectString, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout });
         _clients.Add(client);
         var names = Enumerable.Range(1, 10).Select(i => $"{name}/{i}").ToArray();
         foreach (var each in names)
@@ -326,7 +326,7 @@ public sealed partial class ZooKeeperLockTests(ZooKeeperServerFixture zookeeper,
         var name = $"lost-create/{Guid.NewGuid():N}";
         var holder = await NewClient().AcquireAsync(name);
         await using var proxy = new ReplyDroppingProxy(zookeeper.Server.Host, zookeeper.Server.Port);
-        var b = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = proxy.ConnectString, Root = Root });
+        var b = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = proxy.ConnectString, Root = Root, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout });
         _clients.Add(b);
         var waiting = b.AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
 

@@ -163,19 +163,24 @@ public sealed class EtcdLock : LockProvider
             {
                 try
                 {
-                    var left = request.RemainingWait;
-                    var turn = await (left == Timeout.InfiniteTimeSpan ? wake.Task.WaitAsync(cancellationToken) : wake.Task.WaitAsync(left, Time, cancellationToken)).ConfigureAwait(false);
+                    // A timer counts at most about 49 days; a longer (or unbounded) wait looks again after that.
+                    var turn = await wake.Task.WaitAsync(request.NextWakeUp(LongestTimer), Time, cancellationToken).ConfigureAwait(false);
                     if (turn is { } decided)
                         return decided;
                 }
-                catch (TimeoutException)
+                catch (TimeoutException) when (request.WaitExpired)
                 {
                     return Turn.WaitExpired;
+                }
+                catch (TimeoutException)
+                {
                 }
             }
             predecessor = null; // a waiter ahead of us left, or the watch must be read again: look who is ahead now
         }
     }
+
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(49);
 
     private async Task<LockGrant> GrantAsync(LockRequest request, EtcdHold hold)
     {

@@ -22,6 +22,16 @@ internal sealed class ZooKeeperSessionPool(ZooKeeperLockOptions options, ILogger
     private TimeSpan _serverMinimum;
     private TimeSpan? _serverMaximum;
 
+    /// <summary>The shortest session the server was seen to grant (zero until the first connect).</summary>
+    public TimeSpan ServerMinimum
+    {
+        get
+        {
+            lock (_sessions)
+                return _serverMinimum;
+        }
+    }
+
     /// <summary>Counted once per session opened, so request counts show connects too.</summary>
     public event Action? Connecting;
 

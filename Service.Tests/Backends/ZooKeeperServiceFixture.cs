@@ -13,5 +13,6 @@ public sealed class ZooKeeperServiceFixture : ServerBackedFixture<ZooKeeperNode>
     {
         ["Coord:Locks:Backends:zk:Type"] = "zookeeper",
         ["Coord:Locks:Backends:zk:ConnectString"] = node.ConnectString,
+        ["Coord:Locks:Backends:zk:MinimumSessionTimeout"] = ZooKeeperNode.MinimumSessionTimeout.ToString(),
     });
 }

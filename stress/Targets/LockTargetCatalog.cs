@@ -5,6 +5,7 @@ using Coord.Locks.Redis;
 using Coord.Locks.RedLock;
 using Coord.Locks.ZooKeeper;
 using Coord.Stress.Servers;
+using Coord.Testing;
 
 namespace Coord.Stress.Targets;
 
@@ -52,7 +53,7 @@ public static class LockTargetCatalog
                 ? (await servers.ZooKeeperEnsembleAsync(ct).ConfigureAwait(false)).ConnectString
                 : await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
             var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal);
-            return new CoordLockTarget("zookeeper", () => new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zooKeeper, Root = root }), [new ZooKeeperPacketCounter(zooKeeper)]);
+            return new CoordLockTarget("zookeeper", () => new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zooKeeper, Root = root, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout }), [new ZooKeeperPacketCounter(zooKeeper)]);
         }),
         new("postgres", false, "Coord PostgresLock (row per name) on one PostgreSQL server", async (servers, s, ct) =>
         {

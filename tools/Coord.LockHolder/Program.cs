@@ -41,7 +41,7 @@ LockProvider? created = args[0] switch
     "redis" => new RedisLock(new RedisLockOptions { Configuration = args[1], DefaultTtl = ttl }),
     "postgres" => new PostgresLock(new PostgresLockOptions { ConnectionString = args[1], DefaultTtl = ttl }),
     "etcd" => new EtcdLock(new EtcdLockOptions { Endpoints = args[1].Split(','), DefaultTtl = ttl }),
-    "zookeeper" => new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = args[1], DefaultTtl = ttl }),
+    "zookeeper" => new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = args[1], DefaultTtl = ttl, MinimumSessionTimeout = ttl }),
     _ => null,
 };
 if (created is null)
