@@ -202,11 +202,16 @@ public sealed class EtcdLock : LockProvider
     {
         hold.MarkGone("it was not renewed by its deadline");
         Logger.LogInformation("Lock {LockName} on etcd was not renewed within its TTL; deleting its key", hold.Name);
+        // Only while the key is still this hold's: a release racing the deadline may have let a later
+        // hold of the same name on the same session create the same key again.
+        var expire = new TxnRequest();
+        expire.Compare.Add(new Compare { Key = hold.Key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = hold.CreateRevision });
+        expire.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = hold.Key } });
         while (!hold.Session.IsLost && !_disposing.IsCancellationRequested)
         {
             try
             {
-                await DeleteOwnKeyAsync(hold, "expire", _disposing.Token).ConfigureAwait(false);
+                await _connection.SendAsync("expire", ct => _connection.Kv.TxnAsync(expire, cancellationToken: ct).ResponseAsync, _disposing.Token).ConfigureAwait(false);
                 break;
             }
             catch (Exception ex) when (!_disposing.IsCancellationRequested)
