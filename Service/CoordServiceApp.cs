@@ -29,7 +29,8 @@ public static class CoordServiceApp
         var builder = WebApplication.CreateBuilder(args);
         var configuration = builder.Configuration;
 
-        var limits = configuration.GetSection(ServiceLimits.SectionName).Get<ServiceLimits>() ?? new ServiceLimits();
+        StrictConfiguration.RejectUnknownKeys(configuration.GetSection("Coord"), "ApiKeys", "Locks", "Ids", "Limits");
+        var limits = StrictConfiguration.Bind(configuration.GetSection(ServiceLimits.SectionName), new ServiceLimits());
         limits.Validate();
         var apiKeys = ReadApiKeys(configuration);
 

@@ -16,7 +16,7 @@ namespace Coord.Ids.WorkerIds;
 /// reservation (the owner's clock plus the lease duration, since the owner may issue ids until its
 /// lease runs out); a clean release replaces it by the exact last timestamp issued.
 /// </remarks>
-public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
+public sealed class PostgresWorkerIdLeaser : IWorkerIdLeaser
 {
     private readonly PostgresWorkerIdOptions _options;
     private readonly NpgsqlDataSource _dataSource;
@@ -42,6 +42,8 @@ public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
 
     /// <summary><c>host:port</c> of the database, for messages.</summary>
     public string Endpoint { get; }
+
+    public string Description => $"PostgreSQL {Endpoint} (table {_table}, pool '{_options.Pool}')";
 
     /// <summary>
     /// Leases the lowest free worker id in 0..<paramref name="maxWorkerId"/>. Throws
