@@ -16,6 +16,8 @@ public static class WorkerIdLeasers
         {
             ["postgres"] = (section, loggers, time) => new PostgresWorkerIdLeaser(
                 StrictConfiguration.Bind(section, new PostgresWorkerIdOptions(), "Type"), time, loggers.CreateLogger<PostgresWorkerIdLeaser>()),
+            ["redis"] = (section, loggers, time) => new RedisWorkerIdLeaser(
+                StrictConfiguration.Bind(section, new RedisWorkerIdOptions(), "Type"), time, loggers.CreateLogger<RedisWorkerIdLeaser>()),
         };
 
     public static IReadOnlyCollection<string> Types => ByType.Keys;
