@@ -17,11 +17,14 @@ public static class Program
             case "segment-draw":
                 await SegmentDrawAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), args[5]);
                 return 0;
+            case "worker-lease-redis":
+                await RedisWorkerLeaseAsync(args[1], args[2], TimeSpan.FromSeconds(int.Parse(args[3], CultureInfo.InvariantCulture)), int.Parse(args[4], CultureInfo.InvariantCulture));
+                return 0;
             case "worker-lease":
                 await WorkerLeaseAsync(args[1], args[2], TimeSpan.FromSeconds(int.Parse(args[3], CultureInfo.InvariantCulture)), int.Parse(args[4], CultureInfo.InvariantCulture));
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: segment-draw <connection> <tag> <generators> <ids-each> <out-file> | worker-lease <connection> <pool> <lease-seconds> <max-worker-id>");
+                await Console.Error.WriteLineAsync("usage: segment-draw <connection> <tag> <generators> <ids-each> <out-file> | worker-lease[-redis] <connection> <pool> <lease-seconds> <max-worker-id>");
                 return 2;
         }
     }
@@ -49,13 +52,21 @@ public static class Program
             results.SelectMany(r => r.Unissued).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Start} {r.End}")));
     }
 
-    /// <summary>Leases a worker id, prints it and keeps the lease until the process is killed.</summary>
-    private static async Task WorkerLeaseAsync(string connectionString, string pool, TimeSpan lease, int maxWorkerId)
-    {
-        var leaser = new PostgresWorkerIdLeaser(new PostgresWorkerIdOptions
+    private static Task WorkerLeaseAsync(string connectionString, string pool, TimeSpan lease, int maxWorkerId)
+        => HoldUntilKilledAsync(new PostgresWorkerIdLeaser(new PostgresWorkerIdOptions
         {
             ConnectionString = connectionString, Pool = pool, LeaseDuration = lease, CommandTimeout = lease / 2,
-        });
+        }), maxWorkerId);
+
+    private static Task RedisWorkerLeaseAsync(string configuration, string pool, TimeSpan lease, int maxWorkerId)
+        => HoldUntilKilledAsync(new RedisWorkerIdLeaser(new RedisWorkerIdOptions
+        {
+            Configuration = configuration, Pool = pool, LeaseDuration = lease, CommandTimeout = lease / 6,
+        }), maxWorkerId);
+
+    /// <summary>Leases a worker id, prints it and keeps the lease until the process is killed.</summary>
+    private static async Task HoldUntilKilledAsync(IWorkerIdLeaser leaser, int maxWorkerId)
+    {
         var held = await leaser.AcquireAsync(maxWorkerId);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"leased {held.WorkerId}"));
         await Console.Out.FlushAsync();

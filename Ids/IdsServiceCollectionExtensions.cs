@@ -21,7 +21,7 @@ public static class IdsServiceCollectionExtensions
         configure(options);
         options.Validate();
         services.AddSingleton(options);
-        services.AddSingleton(sp => new SnowflakeGeneratorProvider(options, sp.GetService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
+        services.AddSingleton(sp => new SnowflakeGeneratorProvider(options, sp.GetService<TimeProvider>()));
         if (options.WorkerId is not null)
         {
             services.AddSingleton(sp => sp.GetRequiredService<SnowflakeGeneratorProvider>().GetAsync().Result);

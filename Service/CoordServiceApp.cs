@@ -34,7 +34,8 @@ public static class CoordServiceApp
         // full when it is not a known operator mistake). Critical entries, such as a background service stopping the host, still show.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
-        var limits = configuration.GetSection(ServiceLimits.SectionName).Get<ServiceLimits>() ?? new ServiceLimits();
+        StrictConfiguration.RejectUnknownKeys(configuration.GetSection("Coord"), "ApiKeys", "Locks", "Ids", "Limits");
+        var limits = StrictConfiguration.Bind(configuration.GetSection(ServiceLimits.SectionName), new ServiceLimits());
         limits.Validate();
         var apiKeys = ReadApiKeys(configuration);
 

@@ -71,11 +71,11 @@ public sealed class PostgresSegmentOutageTests(PostgresFixture postgres) : IClas
     /// <summary>Draws past the preload point and waits for the second buffer; returns how many ids are buffered.</summary>
     private static async Task<long> FillBothBuffersAsync(SegmentIdGenerator generator, string tag, HashSet<long>? issued = null)
     {
-        for (var i = 0; i < 150; i++)
-        {
-            var id = await generator.NextAsync(tag);
-            issued?.Add(id);
-        }
+        // One batch: single draws resuming on pool threads would leave ids claimed by those threads,
+        // which this test's draws could not reach.
+        var ids = new long[150];
+        await generator.NextAsync(tag, ids);
+        issued?.UnionWith(ids);
         await SegmentIdGeneratorTests.WaitUntilAsync(() => generator.GetUnissuedRanges(tag).Count == 2);
         return generator.GetUnissuedRanges(tag).Sum(r => r.End - r.Start);
     }

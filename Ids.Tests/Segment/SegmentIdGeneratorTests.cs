@@ -122,6 +122,56 @@ public sealed class SegmentIdGeneratorTests
     }
 
     [Theory]
+    [InlineData(10)]        // one id per claim
+    [InlineData(100_000)]   // threads claim chunks of 256
+    public async Task Threads_drawing_at_once_never_share_an_id_and_every_id_handed_out_is_issued_or_reported_unissued(int step)
+    {
+        var store = new InMemorySegmentStore();
+        store.CreateTag("orders", step);
+        await using var generator = new SegmentIdGenerator(store, new SegmentIdOptions { MaxStep = 1_000_000 });
+        var perThread = new long[4][];
+        using var start = new Barrier(4);
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            var ids = perThread[t] = new long[60_000];
+            start.SignalAndWait();
+            for (var i = 0; i < 50_000; i++)
+            {
+                var next = generator.NextAsync("orders");
+                ids[i] = next.IsCompletedSuccessfully ? next.Result : next.AsTask().GetAwaiter().GetResult();
+            }
+            generator.NextAsync("orders", ids.AsMemory(50_000)).AsTask().GetAwaiter().GetResult(); // batches mix with single draws
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        foreach (var ids in perThread)
+        {
+            for (var i = 1; i < ids.Length; i++)
+                Assert.True(ids[i] > ids[i - 1], "a thread's ids must increase");
+        }
+        var issued = perThread.SelectMany(ids => ids).ToList();
+        Assert.Equal(240_000, issued.Distinct().Count());
+        await WaitUntilAsync(() => store.Allocations == generator.LoadsStarted("orders"));
+        var unissued = generator.GetUnissuedRanges("orders");
+        var handedOut = unissued.Max(r => r.End);
+        var seen = new bool[handedOut];
+        foreach (var id in issued.Concat(unissued.SelectMany(r => LongRange(r.Start, r.End))))
+        {
+            Assert.InRange(id, 1, handedOut - 1);
+            Assert.False(seen[id], $"id {id} is counted twice");
+            seen[id] = true;
+        }
+        Assert.All(Enumerable.Range(1, (int)handedOut - 1), id => Assert.True(seen[id], $"id {id} was handed out by the store but neither issued nor reported unissued"));
+    }
+
+    private static IEnumerable<long> LongRange(long start, long end)
+    {
+        for (var id = start; id < end; id++)
+            yield return id;
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("a129aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public async Task A_tag_outside_1_to_128_characters_is_rejected(string tag)
@@ -145,8 +195,8 @@ public sealed class SegmentIdGeneratorTests
     private static async Task DrainCurrentSegmentAsync(SegmentIdGenerator generator, string tag)
     {
         var current = generator.GetUnissuedRanges(tag)[0];
-        for (var i = current.Start; i < current.End; i++)
-            await generator.NextAsync(tag);
+        // One batch: single draws from pool threads could leave ids claimed by a thread behind.
+        await generator.NextAsync(tag, new long[current.End - current.Start]);
         await WaitUntilAsync(() => generator.GetUnissuedRanges(tag).Count == 1);
     }
 

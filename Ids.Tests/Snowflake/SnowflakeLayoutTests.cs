@@ -1,4 +1,5 @@
 using Coord.Ids.Snowflake;
+using Coord.Ids.WorkerIds;
 
 namespace Coord.Ids.Tests.Snowflake;
 
@@ -54,7 +55,7 @@ public sealed class SnowflakeLayoutTests
     public void Options_need_exactly_one_worker_id_source()
     {
         Assert.Contains("exactly one", Assert.Throws<ArgumentException>(() => new SnowflakeOptions().Validate()).Message);
-        var both = new SnowflakeOptions { WorkerId = 1, WorkerIdLease = new() { ConnectionString = "Host=x" } };
+        var both = new SnowflakeOptions { WorkerId = 1, WorkerIdLeaser = new PostgresWorkerIdLeaser(new PostgresWorkerIdOptions { ConnectionString = "Host=x" }) };
         Assert.Contains("exactly one", Assert.Throws<ArgumentException>(both.Validate).Message);
     }
 

@@ -13,8 +13,10 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
     public async Task Eight_concurrent_generators_get_eight_distinct_worker_ids()
     {
         var connection = await postgres.NewDatabaseAsync();
-        var options = new SnowflakeOptions { WorkerIdLease = new PostgresWorkerIdOptions { ConnectionString = connection } };
-        var providers = Enumerable.Range(0, 8).Select(_ => new SnowflakeGeneratorProvider(options)).ToList();
+        var providers = Enumerable.Range(0, 8).Select(_ => new SnowflakeGeneratorProvider(new SnowflakeOptions
+        {
+            WorkerIdLeaser = new PostgresWorkerIdLeaser(new PostgresWorkerIdOptions { ConnectionString = connection }),
+        })).ToList();
         try
         {
             var generators = await Task.WhenAll(providers.Select(p => Task.Run(async () => await p.GetAsync())));
@@ -67,7 +69,7 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
         {
             Assert.Equal(0, reused.WorkerId);
             // The dead owner reserved timestamps up to its lease's end; a generator on the id starts after them.
-            await using var generator = await SnowflakeGenerator.StartAsync(new SnowflakeOptions { WorkerIdLease = options }, reused);
+            await using var generator = await SnowflakeGenerator.StartAsync(new SnowflakeOptions { WorkerIdLeaser = leaser }, reused);
             Assert.True(generator.Decode(generator.Next()).Timestamp.ToUnixTimeMilliseconds() > reused.LastIssuedUnixMs);
         }
     }
@@ -76,12 +78,13 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
     public async Task A_restart_on_a_clock_behind_the_stored_timestamp_waits_for_a_small_gap_and_refuses_a_large_one()
     {
         var connection = await postgres.NewDatabaseAsync();
-        var options = new SnowflakeOptions { WorkerIdLease = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "clock" } };
+        var leaseOptions = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "clock" };
         var start = DateTimeOffset.UtcNow;
         long lastIssuedBeforeRestart;
         {
             var time = new FakeTimeProvider(start);
-            await using var leaser = new PostgresWorkerIdLeaser(options.WorkerIdLease, time);
+            await using var leaser = new PostgresWorkerIdLeaser(leaseOptions, time);
+            var options = new SnowflakeOptions { WorkerIdLeaser = leaser };
             await using var generator = await SnowflakeGenerator.StartAsync(options, await leaser.AcquireAsync(0), time);
             generator.Next();
             time.Advance(TimeSpan.FromMilliseconds(40));
@@ -92,7 +95,8 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
         // Large gap: 10 s behind. Start-up refuses and says by how much.
         {
             var time = new FakeTimeProvider(start.AddSeconds(-10));
-            await using var leaser = new PostgresWorkerIdLeaser(options.WorkerIdLease, time);
+            await using var leaser = new PostgresWorkerIdLeaser(leaseOptions, time);
+            var options = new SnowflakeOptions { WorkerIdLeaser = leaser };
             var lease = await leaser.AcquireAsync(0);
             var error = await Assert.ThrowsAsync<ClockBehindStoredTimestampException>(() => SnowflakeGenerator.StartAsync(options, lease, time));
             Assert.Equal(0, error.WorkerId);
@@ -104,7 +108,8 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
         // Small gap: 500 ms behind. Start-up waits until the clock passes the stored timestamp.
         {
             var time = new FakeTimeProvider(start.AddMilliseconds(-460));
-            await using var leaser = new PostgresWorkerIdLeaser(options.WorkerIdLease, time);
+            await using var leaser = new PostgresWorkerIdLeaser(leaseOptions, time);
+            var options = new SnowflakeOptions { WorkerIdLeaser = leaser };
             var starting = SnowflakeGenerator.StartAsync(options, await leaser.AcquireAsync(0), time);
             await Task.Delay(200);
             Assert.False(starting.IsCompleted, "start-up must wait while the clock is behind the stored timestamp");
@@ -119,8 +124,8 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
     {
         var connection = await postgres.NewDatabaseAsync();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var options = new SnowflakeOptions { WorkerIdLease = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "lost", LeaseDuration = TimeSpan.FromSeconds(30) } };
-        await using var leaser = new PostgresWorkerIdLeaser(options.WorkerIdLease, time);
+        await using var leaser = new PostgresWorkerIdLeaser(new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "lost", LeaseDuration = TimeSpan.FromSeconds(30) }, time);
+        var options = new SnowflakeOptions { WorkerIdLeaser = leaser };
         var lease = await leaser.AcquireAsync(0);
         await using var generator = await SnowflakeGenerator.StartAsync(options, lease, time);
         generator.Next();
@@ -137,7 +142,7 @@ public sealed class PostgresWorkerIdLeaseTests(PostgresFixture postgres) : IClas
     {
         var connection = await postgres.NewDatabaseAsync();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var options = new SnowflakeOptions { WorkerIdLease = new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "re-lease" } };
+        var options = new SnowflakeOptions { WorkerIdLeaser = new PostgresWorkerIdLeaser(new PostgresWorkerIdOptions { ConnectionString = connection, Pool = "re-lease" }, time) };
         await using var provider = new SnowflakeGeneratorProvider(options, time);
         var first = await provider.GetAsync();
         Assert.Same(first, await provider.GetAsync());

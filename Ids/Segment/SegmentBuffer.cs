@@ -3,13 +3,14 @@ namespace Coord.Ids.Segment;
 /// <summary>The two segments of one tag (Leaf's double buffer) and the state of its loads.</summary>
 internal sealed class SegmentBuffer(string tag)
 {
+    /// <summary>Guards switching segments and starting loads; never taken while ids are drawn from a segment.</summary>
     public readonly Lock Gate = new();
     public string Tag { get; } = tag;
 
-    // Current: [Position, End). PreloadAt: first id whose issue starts loading the next segment.
-    public long Position;
-    public long End;
-    public long PreloadAt;
+    public SegmentRange Current = new(0, 0, 0);
+
+    /// <summary>Each thread's claimed, not yet issued ids (tracked so that they count as unissued).</summary>
+    public readonly ThreadLocal<LocalChunk> Local = new(() => new LocalChunk(), trackAllValues: true);
 
     public SegmentAllocation? Next;
 
@@ -28,23 +29,4 @@ internal sealed class SegmentBuffer(string tag)
 
     /// <summary>After a failed background load, the next one waits until this timestamp, so an outage is not hammered.</summary>
     public long RetryBackgroundLoadAt;
-
-    /// <summary>Takes one id from the current segment, or moves to the next segment when the current one is used up.</summary>
-    public bool TryTake(out long id)
-    {
-        if (Position >= End)
-        {
-            if (Next is not { } next)
-            {
-                id = 0;
-                return false;
-            }
-            Next = null;
-            Position = next.Start;
-            End = next.MaxId;
-            PreloadAt = 0; // set by the caller, which knows the threshold
-        }
-        id = Position++;
-        return true;
-    }
 }

@@ -11,7 +11,10 @@ namespace Coord.Ids.Segment;
 /// the background, so a draw waits on the store only when both are empty. The step adapts to the
 /// draw rate (doubling when a segment drains within 15 min, halving when it lasts over 30). Ids of a
 /// tag are unique across all generators sharing the store; a segment left unused at shutdown leaves
-/// a gap, never a repeat. Thread-safe.
+/// a gap, never a repeat. Thread-safe, and drawing ids takes no lock: each thread claims a small
+/// chunk of the current segment with one atomic add (a batch claims all it needs at once), so threads
+/// scale instead of queueing. A thread's ids increase; two threads' calls interleave out of order by at
+/// most a chunk (Leaf's "trend-increasing"); a batch is one increasing run.
 /// </summary>
 public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
 {
@@ -38,12 +41,7 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
     public ValueTask<long> NextAsync(string tag, CancellationToken cancellationToken = default)
     {
         var buffer = BufferFor(tag);
-        lock (buffer.Gate)
-        {
-            if (TakeLocked(buffer, out var id))
-                return ValueTask.FromResult(id);
-        }
-        return new ValueTask<long>(WaitForSegmentAsync(buffer, cancellationToken));
+        return TryTake(buffer, out var id) ? ValueTask.FromResult(id) : new ValueTask<long>(WaitForSegmentAsync(buffer, cancellationToken));
     }
 
     public ValueTask NextAsync(string tag, Memory<long> destination, CancellationToken cancellationToken = default)
@@ -54,8 +52,9 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
     }
 
     /// <summary>
-    /// The ids of <paramref name="tag"/> this generator holds but has not issued: the rest of the current
-    /// segment and the loaded next one. They are lost (a gap) if the process stops now.
+    /// The ids of <paramref name="tag"/> this generator holds but has not issued: what threads claimed
+    /// and have not handed out yet, the rest of the current segment and the loaded next one. They are
+    /// lost (a gap) if the process stops now. Exact once no call is drawing ids.
     /// </summary>
     public IReadOnlyList<(long Start, long End)> GetUnissuedRanges(string tag)
     {
@@ -63,11 +62,14 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
             return [];
         lock (buffer.Gate)
         {
-            var ranges = new List<(long Start, long End)>(2);
-            if (buffer.Position < buffer.End)
-                ranges.Add((buffer.Position, buffer.End));
+            var ranges = buffer.Local.Values.Where(c => c.Next < c.End).Select(c => (c.Next, c.End)).ToList();
+            var current = buffer.Current;
+            var cursor = Volatile.Read(ref current.Cursor);
+            if (cursor < current.End)
+                ranges.Add((cursor, current.End));
             if (buffer.Next is { } next)
                 ranges.Add((next.Start, next.MaxId));
+            ranges.Sort();
             return ranges;
         }
     }
@@ -110,17 +112,102 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
         return _buffers.GetOrAdd(tag, static t => new SegmentBuffer(t));
     }
 
-    private bool TakeLocked(SegmentBuffer buffer, out long id)
+    // The hot path: this thread's claimed chunk, else one atomic claim on the current segment. Ids a
+    // thread hands out increase; calls on different threads interleave by at most a chunk.
+    private bool TryTake(SegmentBuffer buffer, out long id)
     {
-        var end = buffer.End;
-        if (!buffer.TryTake(out id))
-            return false;
-        if (buffer.End != end)
-            buffer.PreloadAt = PreloadPoint(buffer.Position - 1, buffer.End);
-        if (id >= buffer.PreloadAt && buffer.Next is null && buffer.Loading is null && Volatile.Read(ref _disposed) == 0
-            && (buffer.RetryBackgroundLoadAt == 0 || _time.GetTimestamp() >= buffer.RetryBackgroundLoadAt))
-            StartLoadLocked(buffer);
-        return true;
+        var local = buffer.Local.Value!;
+        if (local.Next < local.End)
+        {
+            id = local.Next++;
+            return true;
+        }
+        while (true)
+        {
+            var range = Volatile.Read(ref buffer.Current);
+            if (range.TryClaim(range.ChunkSize, out var start, out var end))
+            {
+                Claimed(buffer, range, end);
+                id = start;
+                local.Next = start + 1;
+                local.End = end;
+                return true;
+            }
+            if (!MoveToNextSegment(buffer, range))
+            {
+                id = 0;
+                return false;
+            }
+        }
+    }
+
+    // A batch is this thread's own chunk, then one contiguous claim per segment it spans.
+    private int TakeBuffered(SegmentBuffer buffer, Span<long> destination)
+    {
+        var filled = 0;
+        var local = buffer.Local.Value!;
+        while (filled < destination.Length && local.Next < local.End)
+            destination[filled++] = local.Next++;
+        return filled + TakeShared(buffer, destination[filled..]);
+    }
+
+    // Claims straight from the segments, leaving no chunk behind: after an await the code runs on a pool
+    // thread, and a chunk left there would later go to some other caller, out of that caller's order.
+    private int TakeShared(SegmentBuffer buffer, Span<long> destination)
+    {
+        var filled = 0;
+        while (filled < destination.Length)
+        {
+            var range = Volatile.Read(ref buffer.Current);
+            if (range.TryClaim(destination.Length - filled, out var start, out var end))
+            {
+                Claimed(buffer, range, end);
+                for (var id = start; id < end; id++)
+                    destination[filled++] = id;
+            }
+            else if (!MoveToNextSegment(buffer, range))
+            {
+                break;
+            }
+        }
+        return filled;
+    }
+
+    private bool TryTakeShared(SegmentBuffer buffer, out long id)
+    {
+        Span<long> one = stackalloc long[1];
+        var taken = TakeShared(buffer, one) == 1;
+        id = one[0];
+        return taken;
+    }
+
+    // Whoever claims past the preload point checks whether the next segment must be loaded; once it is
+    // loaded (or loading) that costs two reads of fields that rarely change.
+    private void Claimed(SegmentBuffer buffer, SegmentRange range, long claimedEnd)
+    {
+        if (claimedEnd <= range.PreloadAt || buffer.Next.HasValue || Volatile.Read(ref buffer.Loading) is not null || Volatile.Read(ref _disposed) != 0)
+            return;
+        lock (buffer.Gate)
+        {
+            if (buffer.Next is null && buffer.Loading is null && ReferenceEquals(buffer.Current, range)
+                && (buffer.RetryBackgroundLoadAt == 0 || _time.GetTimestamp() >= buffer.RetryBackgroundLoadAt))
+                StartLoadLocked(buffer);
+        }
+    }
+
+    /// <summary>Makes the loaded next segment current once <paramref name="drained"/> is used up; false when none is loaded.</summary>
+    private bool MoveToNextSegment(SegmentBuffer buffer, SegmentRange drained)
+    {
+        lock (buffer.Gate)
+        {
+            if (!ReferenceEquals(buffer.Current, drained))
+                return true; // another caller moved on already
+            if (buffer.Next is not { } next)
+                return false;
+            buffer.Next = null;
+            Volatile.Write(ref buffer.Current, new SegmentRange(next.Start, next.MaxId, PreloadPoint(next.Start, next.MaxId)));
+            return true;
+        }
     }
 
     private long PreloadPoint(long start, long end)
@@ -142,12 +229,14 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
             arrivedAt = buffer.LoadsStarted;
         while (true)
         {
+            if (TryTakeShared(buffer, out var id))
+                return id;
             Task<Exception?> loading;
             long loadNumber;
             lock (buffer.Gate)
             {
-                if (TakeLocked(buffer, out var id))
-                    return id;
+                if (buffer.Next is not null)
+                    continue; // loaded since the take failed
                 ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
                 loading = buffer.Loading ?? StartLoadLocked(buffer);
                 loadNumber = buffer.LoadsStarted;
@@ -160,11 +249,8 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
             // A load begun before this call may have failed long ago; only a fresh failure is the answer.
             if (loadNumber > arrivedAt)
             {
-                lock (buffer.Gate)
-                {
-                    if (TakeLocked(buffer, out var id))
-                        return id;
-                }
+                if (TryTakeShared(buffer, out id))
+                    return id;
                 throw new SegmentUnavailableException(buffer.Tag, _store.Description, failure);
             }
         }
@@ -177,19 +263,8 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
         {
             var id = await WaitForSegmentAsync(buffer, cancellationToken).ConfigureAwait(false);
             destination.Span[filled++] = id;
-            filled += TakeBuffered(buffer, destination.Span[filled..]);
+            filled += TakeShared(buffer, destination.Span[filled..]);
         }
-    }
-
-    private int TakeBuffered(SegmentBuffer buffer, Span<long> destination)
-    {
-        var filled = 0;
-        lock (buffer.Gate)
-        {
-            while (filled < destination.Length && TakeLocked(buffer, out var id))
-                destination[filled++] = id;
-        }
-        return filled;
     }
 
     private async Task<Exception?> LoadAsync(SegmentBuffer buffer)

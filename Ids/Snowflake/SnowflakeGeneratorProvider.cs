@@ -1,29 +1,24 @@
-using Coord.Ids.WorkerIds;
-using Microsoft.Extensions.Logging;
-
 namespace Coord.Ids.Snowflake;
 
 /// <summary>
 /// Hands out the process's one <see cref="SnowflakeGenerator"/>, starting it on first use: with a
 /// static worker id at once, with a leased one after the lease is taken (hence async). Disposing it
-/// releases the lease.
+/// releases the lease and disposes the options' <see cref="SnowflakeOptions.WorkerIdLeaser"/>.
 /// </summary>
 public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
 {
     private readonly SnowflakeOptions _options;
     private readonly TimeProvider _time;
-    private readonly ILoggerFactory? _loggers;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SnowflakeGenerator? _generator;
-    private PostgresWorkerIdLeaser? _leaser;
 
-    public SnowflakeGeneratorProvider(SnowflakeOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggers = null)
+    public SnowflakeGeneratorProvider(SnowflakeOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _options = options;
         _time = timeProvider ?? TimeProvider.System;
-        _loggers = loggers;
+        options.ValidateAt(_time.GetUtcNow());
+        _options = options;
         if (options.WorkerId is not null)
             _generator = new SnowflakeGenerator(options, _time);
     }
@@ -48,8 +43,7 @@ public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
                 return current;
             if (_generator is { } lost)
                 await lost.DisposeAsync().ConfigureAwait(false); // nothing to release; stops its renewal
-            _leaser ??= new PostgresWorkerIdLeaser(_options.WorkerIdLease!, _time, _loggers?.CreateLogger<PostgresWorkerIdLeaser>());
-            var lease = await _leaser.AcquireAsync(_options.Layout.MaxWorkerId, cancellationToken).ConfigureAwait(false);
+            var lease = await _options.WorkerIdLeaser!.AcquireAsync(_options.Layout.MaxWorkerId, cancellationToken).ConfigureAwait(false);
             try
             {
                 var generator = await SnowflakeGenerator.StartAsync(_options, lease, _time, cancellationToken).ConfigureAwait(false);
@@ -72,7 +66,7 @@ public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
     {
         if (_generator is { } generator)
             await generator.DisposeAsync().ConfigureAwait(false);
-        if (_leaser is { } leaser)
+        if (_options.WorkerIdLeaser is { } leaser)
             await leaser.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
     }

@@ -16,7 +16,7 @@ namespace Coord.Ids.WorkerIds;
 /// reservation (the owner's clock plus the lease duration, since the owner may issue ids until its
 /// lease runs out); a clean release replaces it by the exact last timestamp issued.
 /// </remarks>
-public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
+public sealed class PostgresWorkerIdLeaser : IWorkerIdLeaser, IWorkerIdLeaseStore
 {
     private readonly PostgresWorkerIdOptions _options;
     private readonly NpgsqlDataSource _dataSource;
@@ -42,6 +42,8 @@ public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
 
     /// <summary><c>host:port</c> of the database, for messages.</summary>
     public string Endpoint { get; }
+
+    public string Description => $"PostgreSQL {Endpoint} (table {_table}, pool '{_options.Pool}')";
 
     /// <summary>
     /// Leases the lowest free worker id in 0..<paramref name="maxWorkerId"/>. Throws
@@ -81,7 +83,7 @@ public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
         var lastIssued = reader.GetInt64(1);
         _logger.LogInformation("Leased Snowflake worker id {WorkerId} of pool {Pool} on {Endpoint}; last stored timestamp {LastTimestampMs}.",
             workerId, _options.Pool, Endpoint, lastIssued);
-        return new PostgresWorkerIdLease(this, workerId, owner, lastIssued, sent);
+        return new RenewingWorkerIdLease(this, workerId, owner, lastIssued, sent);
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
@@ -105,13 +107,11 @@ public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
                 p.AddWithValue("max", maxWorkerId);
             }, cancellationToken);
 
-    internal TimeSpan LeaseDuration => _options.LeaseDuration;
-    internal TimeProvider Time => _time;
-    internal ILogger Logger => _logger;
-    internal string Pool => _options.Pool;
+    TimeSpan IWorkerIdLeaseStore.LeaseDuration => _options.LeaseDuration;
+    TimeProvider IWorkerIdLeaseStore.Time => _time;
+    ILogger IWorkerIdLeaseStore.Logger => _logger;
 
-    /// <summary>Extends the lease; false when the row is no longer ours.</summary>
-    internal async Task<bool> RenewAsync(int workerId, Guid owner, long reserveUnixMs, CancellationToken cancellationToken)
+    async Task<bool> IWorkerIdLeaseStore.RenewAsync(int workerId, Guid owner, long reserveUnixMs, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand($"""
             UPDATE {_table} SET expires_at = clock_timestamp() + @ttl,
@@ -126,8 +126,7 @@ public sealed class PostgresWorkerIdLeaser : IAsyncDisposable
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>Frees the row, replacing the reservation by the exact last issued timestamp.</summary>
-    internal async Task ReleaseAsync(int workerId, Guid owner, long lastIssuedUnixMs, CancellationToken cancellationToken)
+    async Task IWorkerIdLeaseStore.ReleaseAsync(int workerId, Guid owner, long lastIssuedUnixMs, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand($"""
             UPDATE {_table} SET owner = NULL, expires_at = NULL,

@@ -1,13 +1,15 @@
 using Coord.Ids.Segment;
 using Coord.Ids.Snowflake;
 using Coord.Ids.Uuid;
+using Coord.Service.Hosting;
 
 namespace Coord.Service.Ids;
 
 /// <summary>
 /// The ID generators this instance serves, from <c>Coord:Ids</c>:
-/// <c>Snowflake</c> binds onto <see cref="SnowflakeOptions"/> (<c>WorkerId</c>, or <c>WorkerIdLease:ConnectionString</c>
-/// to lease one from PostgreSQL; neither means the fixed worker id <see cref="DevWorkerId"/>), and
+/// <c>Snowflake</c> binds onto <see cref="SnowflakeSettings"/> (layout, epoch, waits, <c>WorkerId</c>), or
+/// <c>WorkerIdLease</c> (<see cref="WorkerIdLeasers"/>) to lease one; neither means the fixed worker id
+/// <see cref="DevWorkerId"/>), and
 /// <c>Segment</c> onto <see cref="SegmentIdOptions"/> (<c>PostgresStore:ConnectionString</c> for Leaf's
 /// <c>leaf_alloc</c> table; none means an in-memory store that creates tags on first use).
 /// </summary>
@@ -43,17 +45,12 @@ public sealed class IdServices : IAsyncDisposable
     public static IdServices FromConfiguration(IConfiguration configuration, TimeProvider time, ILoggerFactory loggers)
     {
         var section = configuration.GetSection(SectionName);
-
-        var snowflakeOptions = new SnowflakeOptions();
-        section.GetSection("Snowflake").Bind(snowflakeOptions);
-        var fixedDevWorker = snowflakeOptions.WorkerId is null && snowflakeOptions.WorkerIdLease is null;
-        if (fixedDevWorker)
-            snowflakeOptions.WorkerId = DevWorkerId;
-        var snowflake = new SnowflakeGeneratorProvider(snowflakeOptions, time, loggers);
-
+        StrictConfiguration.RejectUnknownKeys(section, "Snowflake", "Segment");
         var segmentSection = section.GetSection("Segment");
-        var segmentOptions = new SegmentIdOptions();
-        segmentSection.Bind(segmentOptions);
+        var segmentOptions = StrictConfiguration.Bind(segmentSection, new SegmentIdOptions());
+        Prefixed(segmentSection, segmentOptions.Validate);
+
+        var (snowflake, fixedDevWorker) = SnowflakeFromConfiguration(section.GetSection("Snowflake"), time, loggers);
         ISegmentStore store;
         IAsyncDisposable? ownedStore = null;
         if (segmentOptions.PostgresStore is { } postgres)
@@ -71,12 +68,55 @@ public sealed class IdServices : IAsyncDisposable
         }
         var segments = new SegmentIdGenerator(store, segmentOptions, time, loggers.CreateLogger<SegmentIdGenerator>());
 
+        var snowflakeOptions = snowflake.Options;
         var worker = snowflakeOptions.WorkerId is { } id
             ? fixedDevWorker ? $"fixed worker id {id} (dev; configure Coord:Ids:Snowflake:WorkerId or WorkerIdLease for a fleet)" : $"worker id {id}"
-            : "worker id leased from PostgreSQL";
-        var summary = $"snowflake with {worker}, segments from {store.Description}{(segmentOptions.AutoCreateTags ? " (tags made on first use)" : "")}, uuid v4/v7";
+            : $"worker id leased from {snowflakeOptions.WorkerIdLeaser!.Description}";
+        var summary = $"snowflake ({snowflakeOptions.Layout}) with {worker}, segments from {store.Description}{(segmentOptions.AutoCreateTags ? " (tags made on first use)" : "")}, uuid v4/v7";
         return new IdServices(snowflake, segments, ownedStore, summary, time);
     }
+
+    private static (SnowflakeGeneratorProvider Provider, bool FixedDevWorker) SnowflakeFromConfiguration(IConfigurationSection section, TimeProvider time, ILoggerFactory loggers)
+    {
+        var settings = StrictConfiguration.Bind(section, new SnowflakeSettings(), "WorkerIdLease");
+        var leaseSection = section.GetSection("WorkerIdLease");
+        if (settings.WorkerId is not null && leaseSection.Exists())
+            throw new ArgumentException($"{section.Path}: set WorkerId (a fixed id) or WorkerIdLease (leased from a store), not both.");
+        var fixedDevWorker = settings.WorkerId is null && !leaseSection.Exists();
+        if (fixedDevWorker)
+            settings.WorkerId = DevWorkerId;
+        var options = Prefixed(section, settings.ToOptions);
+        if (leaseSection.Exists())
+            options.WorkerIdLeaser = WorkerIdLeasers.Create(leaseSection, loggers, time);
+        try
+        {
+            return (Prefixed(section, () => new SnowflakeGeneratorProvider(options, time)), fixedDevWorker);
+        }
+        catch
+        {
+            options.WorkerIdLeaser?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    // The library names the property; the operator needs the configuration path too.
+    private static T Prefixed<T>(IConfigurationSection section, Func<T> make)
+    {
+        try
+        {
+            return make();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{section.Path}: {ex.Message}", ex);
+        }
+    }
+
+    private static void Prefixed(IConfigurationSection section, Action validate) => Prefixed(section, () =>
+    {
+        validate();
+        return 0;
+    });
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using Coord.Locks;
+using Coord.Service.Hosting;
 
 namespace Coord.Service.Locks;
 
@@ -37,6 +38,7 @@ public sealed class LockBackendRegistry : IAsyncDisposable
     public static LockBackendRegistry FromConfiguration(IConfiguration configuration, IEnumerable<ILockBackendFactory> factories, ILoggerFactory loggers, TimeProvider time)
     {
         var section = configuration.GetSection(SectionName);
+        StrictConfiguration.RejectUnknownKeys(section, "Default", "Backends");
         var byType = factories.ToDictionary(f => f.Type, StringComparer.OrdinalIgnoreCase);
         var configured = section.GetSection("Backends").GetChildren().ToList();
         var isDevMode = configured.Count == 0;

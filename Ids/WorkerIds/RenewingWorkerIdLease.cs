@@ -2,17 +2,21 @@ using Microsoft.Extensions.Logging;
 
 namespace Coord.Ids.WorkerIds;
 
-/// <summary>A worker id leased by <see cref="PostgresWorkerIdLeaser"/>, renewed in the background.</summary>
-internal sealed class PostgresWorkerIdLease : WorkerIdLease
+/// <summary>
+/// A worker id leased from a store, renewed every third of its duration. It counts as lost once the
+/// store could have expired it (from the moment the last successful request was sent, less a margin
+/// for clock rate drift), fired from a timer even while a renewal is still in flight.
+/// </summary>
+internal sealed class RenewingWorkerIdLease : WorkerIdLease
 {
-    private readonly PostgresWorkerIdLeaser _leaser;
+    private readonly IWorkerIdLeaseStore _leaser;
     private readonly Guid _owner;
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _renewal;
     private int _disposed;
 
-    public PostgresWorkerIdLease(PostgresWorkerIdLeaser leaser, int workerId, Guid owner, long lastIssuedUnixMs, long acquireSentTimestamp)
+    public RenewingWorkerIdLease(IWorkerIdLeaseStore leaser, int workerId, Guid owner, long lastIssuedUnixMs, long acquireSentTimestamp)
     {
         _leaser = leaser;
         _owner = owner;
@@ -102,7 +106,7 @@ internal sealed class PostgresWorkerIdLease : WorkerIdLease
 
     private void LoseLease(string why)
     {
-        _leaser.Logger.LogError("Lost the lease on Snowflake worker id {WorkerId} of pool {Pool}: {Reason}. The generator stops issuing ids.", WorkerId, _leaser.Pool, why);
+        _leaser.Logger.LogError("Lost the lease on Snowflake worker id {WorkerId} from {Store}: {Reason}. The generator stops issuing ids.", WorkerId, _leaser.Description, why);
         _lost.Cancel();
     }
 }
