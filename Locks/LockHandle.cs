@@ -7,6 +7,10 @@ namespace Coord.Locks;
 /// be vouched for. Validity is counted from when the last successful acquire or renew request was
 /// <em>sent</em>, minus a drift margin, so it always ends before the server's own lease does.
 /// </summary>
+/// <remarks>
+/// The deadline has a timer of its own, so <see cref="Lost"/> fires on time even while a renew call is
+/// still in flight: a call over a cut connection may not come back before the server's lease has run out.
+/// </remarks>
 internal sealed class LockHandle : ILockHandle
 {
     private readonly LockProvider _provider;
@@ -19,6 +23,7 @@ internal sealed class LockHandle : ILockHandle
     private readonly CancellationToken _backendLost;
     private CancellationTokenRegistration _backendLostRegistration;
     private Task _renewLoop = Task.CompletedTask;
+    private ITimer? _deadline;
     private long _validUntilTimestamp;
     private long _leaseStartedTimestamp;
     private int _ended;
@@ -55,7 +60,30 @@ internal sealed class LockHandle : ILockHandle
     {
         if (_backendLost.CanBeCanceled)
             _backendLostRegistration = _backendLost.Register(static s => ((LockHandle)s!).MarkLost("the backend reported the hold gone"), this);
+        _deadline = _time.CreateTimer(static s => ((LockHandle)s!).OnDeadline(), this, RemainingValidity(), Timeout.InfiniteTimeSpan);
         _renewLoop = Task.Run(RenewLoopAsync);
+    }
+
+    private void OnDeadline()
+    {
+        // A renewal that succeeded in the meantime moved the deadline; only a deadline that has passed ends the hold.
+        var left = RemainingValidity();
+        if (left > TimeSpan.Zero)
+            RescheduleDeadline(left);
+        else
+            MarkLost("the lease ran out before a renewal succeeded");
+    }
+
+    private void RescheduleDeadline(TimeSpan dueIn)
+    {
+        try
+        {
+            _deadline?.Change(dueIn, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The hold ended while a renewal was being recorded.
+        }
     }
 
     /// <summary>Stops renewing without releasing, as a crashed holder would; for tests of expiry.</summary>
@@ -106,6 +134,7 @@ internal sealed class LockHandle : ILockHandle
                 if (await _provider.RenewForHandleAsync(Name, HolderToken, Ttl, linked.Token).ConfigureAwait(false))
                 {
                     SetLeaseStart(sentAt);
+                    RescheduleDeadline(RemainingValidity());
                     nextDelay = interval - _time.GetElapsedTime(sentAt);
                 }
                 else
@@ -132,6 +161,7 @@ internal sealed class LockHandle : ILockHandle
         // 0 = live, 1 = released, 2 = lost: a released hold never reports itself lost.
         if (Interlocked.CompareExchange(ref _ended, 2, 0) != 0)
             return;
+        _deadline?.Dispose();
         _logger.LogWarning("Lock {LockName} on {Backend} lost: {Reason}", Name, _provider.BackendName, reason);
         _provider.Metrics.Ended(lost: true, reason);
         try
@@ -150,6 +180,8 @@ internal sealed class LockHandle : ILockHandle
         if (previous == 1)
             return;
         _stop.Cancel();
+        if (_deadline is not null)
+            await _deadline.DisposeAsync().ConfigureAwait(false);
         await _backendLostRegistration.DisposeAsync().ConfigureAwait(false);
         try
         {
