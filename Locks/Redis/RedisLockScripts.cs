@@ -38,15 +38,19 @@ internal static class RedisLockScripts
     // caller's (it hands over in process). Waiters whose place lease ran out, or whose channel has no
     // subscriber left (their process died), are dropped on the way. Returns the new holder's token,
     // fence and channel; 'self' when the caller's own token comes first; nil when nobody live waits.
+    // The server time is read only once the queue turned out not to be empty (the uncontended path
+    // does without it) and returned last, nil when it was not needed.
     internal const string HandOff = Queue + """
 
-        local function hand_off(now, sec, usec, self, local_channel)
+        local function hand_off(self, local_channel)
+          local now, sec, usec
           while true do
             local head = redis.call('ZPOPMIN', KEYS[3])[1]
-            if not head then return nil end
+            if not head then return nil, nil, nil, now, sec, usec end
+            if not now then now, sec, usec = clock() end
             local info = redis.call('HGET', KEYS[4], head)
             if info then redis.call('HDEL', KEYS[4], head) end
-            if head == self then return 'self' end
+            if head == self then return 'self', nil, nil, now, sec, usec end
             if info then
               local ttl, expires, channel = entry(info)
               if expires > now then
@@ -57,7 +61,7 @@ internal static class RedisLockScripts
                 end
                 if reached > 0 then
                   redis.call('SET', KEYS[1], head, 'PX', ttl)
-                  return head, fence, channel
+                  return head, fence, channel, now, sec, usec
                 end
                 redis.call('DECR', KEYS[2])
               end
@@ -82,16 +86,18 @@ internal static class RedisLockScripts
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
           return {1, tonumber(redis.call('GET', KEYS[2])), '0', '0', '', 0}
         end
-        local now, sec, usec = clock()
+        local now, sec, usec
         local local_token, local_fence = '', 0
         if not holder then
-          local head, fence, channel = hand_off(now, sec, usec, token, ARGV[5])
+          local head, fence, channel
+          head, fence, channel, now, sec, usec = hand_off(token, ARGV[5])
           if head == nil or head == 'self' then
             redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
-            return {1, redis.call('INCR', KEYS[2]), sec, usec, '', 0}
+            return {1, redis.call('INCR', KEYS[2]), '0', '0', '', 0}
           end
           if channel == ARGV[5] then local_token, local_fence = head, fence end
         end
+        if not now then now, sec, usec = clock() end
         local lease = tonumber(ARGV[3])
         if ARGV[4] == '1' then
           take_place(token, tonumber(sec) * 1000000 + tonumber(usec), ARGV[2], now, lease, ARGV[5])
@@ -139,11 +145,10 @@ internal static class RedisLockScripts
           redis.call('HDEL', KEYS[4], token)
           return {0, '0', '0', '', 0}
         end
-        local now, sec, usec = clock()
-        local head, fence, channel = hand_off(now, sec, usec, token, ARGV[2])
+        local head, fence, channel, now, sec, usec = hand_off(token, ARGV[2])
         if head == nil or head == 'self' then
           redis.call('DEL', KEYS[1])
-          return {1, sec, usec, '', 0}
+          return {1, '0', '0', '', 0}
         end
         if channel == ARGV[2] then return {1, sec, usec, head, fence} end
         return {1, sec, usec, '', 0}
