@@ -7,6 +7,10 @@ namespace Coord.Locks;
 /// be vouched for. Validity is counted from when the last successful acquire or renew request was
 /// <em>sent</em>, minus a drift margin, so it always ends before the server's own lease does.
 /// </summary>
+/// <remarks>
+/// The deadline has a timer of its own, so <see cref="Lost"/> fires on time even while a renew call is
+/// still in flight: a call over a cut connection may not come back before the server's lease has run out.
+/// </remarks>
 internal sealed class LockHandle : ILockHandle
 {
     private readonly LockProvider _provider;
@@ -18,7 +22,9 @@ internal sealed class LockHandle : ILockHandle
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationToken _backendLost;
     private CancellationTokenRegistration _backendLostRegistration;
-    private Task _renewLoop = Task.CompletedTask;
+    private Task _renewing = Task.CompletedTask;
+    private ITimer? _deadline;
+    private ITimer? _renewal;
     private long _validUntilTimestamp;
     private long _leaseStartedTimestamp;
     private int _ended;
@@ -55,7 +61,38 @@ internal sealed class LockHandle : ILockHandle
     {
         if (_backendLost.CanBeCanceled)
             _backendLostRegistration = _backendLost.Register(static s => ((LockHandle)s!).MarkLost("the backend reported the hold gone"), this);
-        _renewLoop = Task.Run(RenewLoopAsync);
+        _deadline = _time.CreateTimer(static s => ((LockHandle)s!).OnDeadline(), this, RemainingValidity(), Timeout.InfiniteTimeSpan);
+        var firstRenewal = Ttl / 3 - _time.GetElapsedTime(Volatile.Read(ref _leaseStartedTimestamp));
+        _renewal = _time.CreateTimer(static s => ((LockHandle)s!).OnRenewalDue(), this, firstRenewal > TimeSpan.Zero ? firstRenewal : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnDeadline()
+    {
+        // A renewal that succeeded in the meantime moved the deadline; only a deadline that has passed ends the hold.
+        var left = RemainingValidity();
+        if (left > TimeSpan.Zero)
+            RescheduleDeadline(left);
+        else
+            MarkLost("the lease ran out before a renewal succeeded");
+    }
+
+    private void RescheduleDeadline(TimeSpan dueIn)
+    {
+        try
+        {
+            _deadline?.Change(dueIn, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The hold ended while a renewal was being recorded.
+        }
+    }
+
+    private void OnRenewalDue()
+    {
+        // Renewals run one at a time: the next is scheduled only when this one has finished.
+        if (!_stop.IsCancellationRequested && !_lost.IsCancellationRequested)
+            _renewing = RenewOnceAsync();
     }
 
     /// <summary>Stops renewing without releasing, as a crashed holder would; for tests of expiry.</summary>
@@ -80,51 +117,48 @@ internal sealed class LockHandle : ILockHandle
         return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)left / _time.TimestampFrequency);
     }
 
-    private async Task RenewLoopAsync()
+    private async Task RenewOnceAsync()
     {
-        var interval = Ttl / 3;
-        var retryDelay = TimeSpan.FromTicks(Math.Clamp(Ttl.Ticks / 10, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
-        var nextDelay = interval - _time.GetElapsedTime(Volatile.Read(ref _leaseStartedTimestamp));
-        while (!_stop.IsCancellationRequested && !_lost.IsCancellationRequested)
+        TimeSpan next;
+        try
         {
-            try
+            var sentAt = _time.GetTimestamp();
+            var validity = RemainingValidity();
+            if (validity <= TimeSpan.Zero)
             {
-                var validity = RemainingValidity();
-                var delay = nextDelay < validity ? nextDelay : validity;
-                if (delay > TimeSpan.Zero)
-                    await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
-
-                var sentAt = _time.GetTimestamp();
-                validity = RemainingValidity();
-                if (validity <= TimeSpan.Zero)
-                {
-                    MarkLost("the lease ran out before a renewal succeeded");
-                    return;
-                }
-
-                using var attempt = new CancellationTokenSource(validity, _time);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token, _stop.Token, _lost.Token);
-                if (await _provider.RenewForHandleAsync(Name, HolderToken, Ttl, linked.Token).ConfigureAwait(false))
-                {
-                    SetLeaseStart(sentAt);
-                    nextDelay = interval - _time.GetElapsedTime(sentAt);
-                }
-                else
-                {
-                    MarkLost("the backend refused the renewal: someone else holds the lock or it expired");
-                    return;
-                }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested || _lost.IsCancellationRequested)
-            {
+                MarkLost("the lease ran out before a renewal succeeded");
                 return;
             }
-            catch (Exception ex)
+
+            using var attempt = new CancellationTokenSource(validity, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token, _stop.Token, _lost.Token);
+            if (!await _provider.RenewForHandleAsync(Name, HolderToken, Ttl, linked.Token).ConfigureAwait(false))
             {
-                // A failed renewal is retried until validity runs out: a short network blip must not cost the lock.
-                _logger.LogWarning(ex, "Renewing lock {LockName} on {Backend} failed; retrying while the lease is still valid", Name, _provider.BackendName);
-                nextDelay = retryDelay;
+                MarkLost("the backend refused the renewal: someone else holds the lock or it expired");
+                return;
             }
+            SetLeaseStart(sentAt);
+            RescheduleDeadline(RemainingValidity());
+            next = Ttl / 3 - _time.GetElapsedTime(sentAt);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested || _lost.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            // A failed renewal is retried until validity runs out: a short network blip must not cost the lock.
+            _logger.LogWarning(ex, "Renewing lock {LockName} on {Backend} failed; retrying while the lease is still valid", Name, _provider.BackendName);
+            next = TimeSpan.FromTicks(Math.Clamp(Ttl.Ticks / 10, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
+        }
+
+        try
+        {
+            _renewal?.Change(next > TimeSpan.Zero ? next : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Released while this renewal ran.
         }
     }
 
@@ -133,6 +167,8 @@ internal sealed class LockHandle : ILockHandle
         // 0 = live, 1 = released, 2 = lost: a released hold never reports itself lost.
         if (Interlocked.CompareExchange(ref _ended, 2, 0) != 0)
             return;
+        _deadline?.Dispose();
+        _renewal?.Dispose();
         _logger.LogWarning("Lock {LockName} on {Backend} lost: {Reason}", Name, _provider.BackendName, reason);
         _provider.Metrics.Ended(lost: true, reason);
         try
@@ -151,14 +187,12 @@ internal sealed class LockHandle : ILockHandle
         if (previous == 1)
             return;
         _stop.Cancel();
+        _deadline?.Dispose();
+        _renewal?.Dispose();
         await _backendLostRegistration.DisposeAsync().ConfigureAwait(false);
-        try
-        {
-            await _renewLoop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        // A renewal callback racing this release sees _stop and cancels its call at once; whatever it
+        // sends is a compare-and-extend by our token, which cannot touch a later holder's lease.
+        await _renewing.ConfigureAwait(false);
 
         try
         {

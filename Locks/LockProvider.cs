@@ -60,7 +60,9 @@ public abstract class LockProvider : ILock
     /// entry is left behind. The token is unique to that attempt, so releasing by it is always safe.
     /// </summary>
     protected virtual Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
-        => ReleaseCoreAsync(request.Name, request.HolderToken, cancellationToken);
+        => request.Attempt is { } attempt
+            ? attempt.AbandonAsync(cancellationToken)
+            : ReleaseCoreAsync(request.Name, request.HolderToken, cancellationToken);
 
     /// <summary>Reads whether <paramref name="name"/> is held. Backends that cannot tell throw <see cref="NotSupportedException"/>.</summary>
     protected virtual Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)

@@ -36,7 +36,16 @@ public sealed class LockRequest
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the caller asked.</summary>
     public long StartedTimestamp { get; }
 
-    /// <summary>Whatever the backend needs to remember about this attempt for its clean-up (e.g. that it joined a queue).</summary>
+    /// <summary>
+    /// This attempt's state on the backend, typed by the backend; when set, the provider abandons an
+    /// acquire that ended without a grant through <see cref="LockAttempt.AbandonAsync"/>.
+    /// </summary>
+    public LockAttempt? Attempt { get; set; }
+
+    /// <summary>
+    /// Untyped clean-up state of the backends that do not yet derive a <see cref="LockAttempt"/> (etcd,
+    /// ZooKeeper, PostgreSQL); new code uses <see cref="Attempt"/>.
+    /// </summary>
     public object? BackendState { get; set; }
 
     public TimeSpan Elapsed => _time.GetElapsedTime(StartedTimestamp);

@@ -68,29 +68,56 @@ public sealed class RedisLockTests(RedisServerFixture redis) : IClassFixture<Red
     }
 
     [Fact]
-    public async Task A_dead_waiter_at_the_head_of_the_queue_drops_out_after_its_place_lease()
+    public async Task A_waiter_whose_process_died_is_skipped_at_once_by_the_hand_off()
     {
         var name = $"deadwaiter/{Guid.NewGuid():N}";
         var keys = new RedisLockKeys("coord:", name);
         var holder = Client();
         var held = await holder.AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
 
-        // A waiter that queued and then vanished without leaving: written as its process would have left it.
+        // A waiter that queued and then died with its process, its place lease still good for a minute:
+        // written as it would have left it, with a wake-up channel that nobody subscribes to any more.
         var db = redis.Raw.GetDatabase();
         var server = redis.Raw.GetServer(redis.Server.Endpoint);
         var nowMs = (long)(await server.TimeAsync() - DateTime.UnixEpoch).TotalMilliseconds;
         await db.SortedSetAddAsync(keys.Queue, "deadbeefdeadbeefdeadbeefdeadbeef", 1);
-        await db.HashSetAsync(keys.Waiters, "deadbeefdeadbeefdeadbeefdeadbeef", $"30000:{nowMs + 1500}");
+        await db.HashSetAsync(keys.Waiters, "deadbeefdeadbeefdeadbeefdeadbeef", $"30000:{nowMs + 60_000}:coord:wake:gone");
 
-        var waiter = Client(waiterLease: TimeSpan.FromSeconds(1));
-        var waiting = waiter.AcquireAsync(name, wait: TimeSpan.FromSeconds(20));
-        await Task.Delay(2000);
+        var waiting = Client().AcquireAsync(name, wait: TimeSpan.FromSeconds(20));
+        while (await db.SortedSetLengthAsync(keys.Queue) < 2)
+            await Task.Delay(20);
         await held.ReleaseAsync();
 
-        // The dead entry's lease ran out before the release, so the hand-off skips it.
+        // PUBLISH reached nobody on the dead waiter's channel, so the same release handed the lock to the live one.
         await using var next = await waiting;
         Assert.Equal(next.HolderToken, (string?)await db.StringGetAsync(keys.Lock));
+        Assert.Equal(held.FencingToken + 1, next.FencingToken);
         Assert.False(await db.HashExistsAsync(keys.Waiters, "deadbeefdeadbeefdeadbeefdeadbeef"));
+    }
+
+    [Fact]
+    public async Task A_waiter_whose_place_lease_ran_out_is_skipped_by_the_hand_off()
+    {
+        var name = $"stalewaiter/{Guid.NewGuid():N}";
+        var keys = new RedisLockKeys("coord:", name);
+        var held = await Client().AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+        var waiter = Client();
+        var waiting = waiter.AcquireAsync(name, wait: TimeSpan.FromSeconds(20));
+        var db = redis.Raw.GetDatabase();
+        while (await db.SortedSetLengthAsync(keys.Queue) < 1)
+            await Task.Delay(20);
+
+        // Ahead of the live waiter, on its very channel (so PUBLISH would reach it), a place whose lease has run out.
+        var server = redis.Raw.GetServer(redis.Server.Endpoint);
+        var nowMs = (long)(await server.TimeAsync() - DateTime.UnixEpoch).TotalMilliseconds;
+        var channel = ((string)(await db.HashGetAllAsync(keys.Waiters))[0].Value!).Split(':', 3)[2];
+        await db.SortedSetAddAsync(keys.Queue, "deadbeefdeadbeefdeadbeefdeadbeef", 1);
+        await db.HashSetAsync(keys.Waiters, "deadbeefdeadbeefdeadbeefdeadbeef", $"30000:{nowMs - 1}:{channel}");
+        await held.ReleaseAsync();
+
+        await using var next = await waiting;
+        Assert.Equal(next.HolderToken, (string?)await db.StringGetAsync(keys.Lock));
+        Assert.Equal(held.FencingToken + 1, next.FencingToken);
     }
 
     [Fact]

@@ -18,9 +18,12 @@ namespace Coord.Locks.RedLock;
 /// </summary>
 /// <remarks>
 /// Each master holds the key layout of <see cref="RedisLockKeys"/>, with the holder token as the value,
-/// so any client that knows the token can renew or release (as the REST service does). Waiters queue
-/// on every master under one client-chosen ticket, so all masters agree on who is first; a release wakes
-/// only that waiter. One "acquire" request in the metrics is one round of parallel calls to all masters.
+/// so any client that knows the token can renew or release (as the REST service does). A waiter's first
+/// vote already queues it on every master under one client-chosen ticket, so all masters agree on who is
+/// first; a release claims each master's key for that waiter and wakes only its provider, on a channel
+/// of the provider's own on every master. One "acquire" request in the metrics is one round of parallel
+/// calls to all masters: an acquisition under contention costs three (a vote that queues, the vote
+/// after the wake-up, the release).
 /// </remarks>
 public sealed class RedLockLock : LockProvider
 {
@@ -31,59 +34,18 @@ public sealed class RedLockLock : LockProvider
         : base(options, logger)
     {
         _options = options;
-        _masters = options.Masters.Select(m => new RedisConnection(m, null, -1, options.ConnectTimeout, Metrics, Time)).ToArray();
+        var channel = options.KeyPrefix + "wake:" + RandomNumberGenerator.GetHexString(16, lowercase: true);
+        _masters = options.Masters.Select(m => new RedisConnection(m, null, -1, options.ConnectTimeout, channel, Metrics, Logger)).ToArray();
     }
 
     public override string Backend => "redlock";
     public override string Endpoint => string.Join(",", _masters.Select(m => m.Endpoint));
     public override bool SupportsFencing => false;
 
-    protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-    {
-        var keys = new RedisLockKeys(_options.KeyPrefix, request.Name);
-        var ttlMs = (long)Math.Ceiling(request.Ttl.TotalMilliseconds);
-        var refresh = Min(_options.WaiterLease / 3, request.Ttl / 3);
-        var willWait = !request.WaitExpired && request.RemainingWait != TimeSpan.Zero;
-        // Microseconds since the epoch plus a random tail: the same ticket on every master orders the queues alike.
-        var ticket = Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 + RandomNumberGenerator.GetInt32(1000);
-        var waiter = new RedisWaiter(request.HolderToken);
-        var memberships = new List<IAsyncDisposable>();
-        try
-        {
-            var queued = false;
-            while (true)
-            {
-                var sent = Time.GetTimestamp();
-                var (votes, retryIn) = await VoteAsync(keys, request.HolderToken, ttlMs, queued, ticket, cancellationToken).ConfigureAwait(false);
-                var validity = request.Ttl - Time.GetElapsedTime(sent) - _options.DriftMarginFor(request.Ttl);
-                if (votes >= _options.Quorum && validity > TimeSpan.Zero)
-                    return new LockGrant(null, sent);
-                if (votes > 0)
-                {
-                    // A minority of keys would only block the others; give them back but keep our place in line.
-                    await ReleaseOnMastersAsync(keys, request.HolderToken, keepPlace: queued, cancellationToken).ConfigureAwait(false);
-                    retryIn = TimeSpan.FromMilliseconds(5 + RandomNumberGenerator.GetInt32(25));
-                }
-                if (!willWait || request.WaitExpired)
-                    return null;
-                if (!queued)
-                {
-                    request.BackendState = waiter;
-                    await JoinWakeChannelsAsync(keys, waiter, memberships, cancellationToken).ConfigureAwait(false);
-                    queued = true;
-                    continue; // ask again, now taking a place in every master's queue
-                }
-                await waiter.Signal.WaitAsync(request.NextWakeUp(Min(retryIn, refresh)), Time, cancellationToken).ConfigureAwait(false);
-                if (request.WaitExpired)
-                    return null;
-            }
-        }
-        finally
-        {
-            foreach (var membership in memberships)
-                await membership.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    internal IReadOnlyList<RedisConnection> Masters => _masters;
+
+    protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+        => new RedLockAttempt(request, this, new RedisLockKeys(_options.KeyPrefix, request.Name), _options, Logger, Time).AcquireAsync(cancellationToken);
 
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
@@ -94,11 +56,8 @@ public sealed class RedLockLock : LockProvider
         return results.Count(r => r is { } v && (long)v == 1) >= _options.Quorum;
     }
 
-    protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
-    {
-        Metrics.Request("release");
-        return await ReleaseOnMastersAsync(new RedisLockKeys(_options.KeyPrefix, name), holderToken, keepPlace: false, cancellationToken).ConfigureAwait(false);
-    }
+    protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => ReleaseOnMastersAsync(new RedisLockKeys(_options.KeyPrefix, name), holderToken, keepPlace: false, cancellationToken);
 
     protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
     {
@@ -110,12 +69,13 @@ public sealed class RedLockLock : LockProvider
         return new LockStatus(name, held, held ? TimeSpan.FromMilliseconds(remaining[_options.Quorum - 1]) : null, null);
     }
 
-    private async Task<(int Votes, TimeSpan RetryIn)> VoteAsync(RedisLockKeys keys, string token, long ttlMs, bool enqueue, long ticket, CancellationToken cancellationToken)
+    /// <summary>One vote round on every master; <paramref name="queue"/> also takes (or refreshes) the place in line where the vote fails.</summary>
+    internal async Task<(int Votes, TimeSpan RetryIn)> VoteAsync(RedisLockKeys keys, string token, long ttlMs, bool queue, long ticket, CancellationToken cancellationToken)
     {
         Metrics.Request("acquire");
         var placeLeaseMs = (long)_options.WaiterLease.TotalMilliseconds;
         var results = await FanOutAsync(
-            db => db.ScriptEvaluateAsync(RedLockScripts.Acquire, keys.All, [token, ttlMs, placeLeaseMs, enqueue ? 1 : 0, ticket]),
+            (db, master) => db.ScriptEvaluateAsync(RedLockScripts.Acquire, keys.All, [token, ttlMs, placeLeaseMs, queue ? 1 : 0, ticket, master.WakeUps.Name]),
             cancellationToken).ConfigureAwait(false);
         var answered = results.Count(r => r is not null);
         if (answered < _options.Quorum)
@@ -123,53 +83,61 @@ public sealed class RedLockLock : LockProvider
                 $"only {answered} of {_masters.Length} Redis masters answered in time; RedLock needs {_options.Quorum} to decide");
         var votes = 0;
         var retryMs = long.MaxValue;
-        foreach (var result in results.OfType<RedisResult>())
+        for (var i = 0; i < results.Length; i++)
         {
-            var pair = (RedisResult[])result!;
-            if ((long)pair[0] == 1)
+            if (results[i] is not { } result)
+                continue;
+            var reply = (RedisResult[])result!;
+            if ((long)reply[0] == 1)
+            {
                 votes++;
-            else
-                retryMs = Math.Min(retryMs, Math.Max(1, (long)pair[1]));
+                continue;
+            }
+            retryMs = Math.Min(retryMs, Math.Max(1, (long)reply[1]));
+            WakeInProcess(_masters[i], reply[2]);
         }
         return (votes, retryMs == long.MaxValue ? _options.WaiterLease / 3 : TimeSpan.FromMilliseconds(retryMs));
     }
 
-    private async Task<bool> ReleaseOnMastersAsync(RedisLockKeys keys, string token, bool keepPlace, CancellationToken cancellationToken)
+    /// <summary>Releases by token on every master (or gives back a minority of keys); true when a majority was held.</summary>
+    internal async Task<bool> ReleaseOnMastersAsync(RedisLockKeys keys, string token, bool keepPlace, CancellationToken cancellationToken)
     {
+        Metrics.Request("release");
         var results = await FanOutAsync(
-            db => db.ScriptEvaluateAsync(RedLockScripts.Release, keys.All, [token, keys.WakeChannel, keepPlace ? 1 : 0]),
+            (db, master) => db.ScriptEvaluateAsync(RedLockScripts.Release, keys.All, [token, master.WakeUps.Name, keepPlace ? 1 : 0]),
             cancellationToken).ConfigureAwait(false);
+        var held = 0;
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (results[i] is not { } result)
+                continue;
+            var reply = (RedisResult[])result!;
+            held += (long)reply[0] == 1 ? 1 : 0;
+            WakeInProcess(_masters[i], reply[1]);
+        }
         // Deleting a stale key of ours on a minority of masters is harmless but does not mean we held the lock.
-        return results.Count(r => r is { } v && (long)v == 1) >= _options.Quorum;
+        return held >= _options.Quorum;
     }
 
-    private async Task JoinWakeChannelsAsync(RedisLockKeys keys, RedisWaiter waiter, List<IAsyncDisposable> memberships, CancellationToken cancellationToken)
+    private static void WakeInProcess(RedisConnection master, RedisResult token)
     {
-        foreach (var master in _masters)
-        {
-            try
-            {
-                var (_, wakeUps) = await master.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                memberships.Add(await wakeUps.JoinAsync(keys.WakeChannel, waiter, cancellationToken).WaitAsync(_options.MasterTimeout, Time, cancellationToken).ConfigureAwait(false));
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                // A master that is down wakes nobody; the others (and the fallback timer) still do.
-                Logger.LogDebug(ex, "Could not subscribe to wake-ups of lock {LockName} on {Master}", keys.Lock, master.Endpoint);
-            }
-        }
+        if ((string?)token is { Length: > 0 } local)
+            master.WakeUps.Deliver(local);
     }
+
+    private Task<RedisResult?[]> FanOutAsync(Func<IDatabase, Task<RedisResult>> call, CancellationToken cancellationToken)
+        => FanOutAsync((db, _) => call(db), cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="call"/> on every master at once, each bounded by the master timeout. A master
     /// that fails or is late gives null; only when every master fails does the error reach the caller.
     /// </summary>
-    private async Task<RedisResult?[]> FanOutAsync(Func<IDatabase, Task<RedisResult>> call, CancellationToken cancellationToken)
+    private async Task<RedisResult?[]> FanOutAsync(Func<IDatabase, RedisConnection, Task<RedisResult>> call, CancellationToken cancellationToken)
     {
         var calls = _masters.Select(async master =>
         {
-            var (db, _) = await master.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            return await call(db).WaitAsync(_options.MasterTimeout, Time, cancellationToken).ConfigureAwait(false);
+            var db = await master.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            return await call(db, master).WaitAsync(_options.MasterTimeout, Time, cancellationToken).ConfigureAwait(false);
         }).ToArray();
         try
         {
@@ -187,6 +155,4 @@ public sealed class RedLockLock : LockProvider
         foreach (var master in _masters)
             await master.DisposeAsync().ConfigureAwait(false);
     }
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

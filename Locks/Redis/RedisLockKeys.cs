@@ -6,8 +6,9 @@ namespace Coord.Locks.Redis;
 /// Where one lock lives in Redis. Every key starts with the prefix and a kind, then the name as
 /// given: <c>coord:lock:orders/42</c> holds the holder token (with the lease as its PX expiry),
 /// <c>coord:fence:orders/42</c> the fencing counter (never expires), <c>coord:queue:orders/42</c>
-/// the waiters in arrival order (sorted set), <c>coord:waiters:orders/42</c> each waiter's TTL and
-/// place lease (hash), and <c>coord:wake:orders/42</c> is the hand-off channel.
+/// the waiters in arrival order (sorted set) and <c>coord:waiters:orders/42</c> each waiter's TTL, place
+/// lease and wake-up channel (hash). Wake-up channels belong to providers, not names:
+/// <c>coord:wake:&lt;random id&gt;</c>, one per provider and server.
 /// </summary>
 /// <remarks>
 /// The kind comes before the name, not after it, so no name can reach another lock's keys:
@@ -21,14 +22,12 @@ public sealed class RedisLockKeys
         Fence = prefix + "fence:" + name;
         Queue = prefix + "queue:" + name;
         Waiters = prefix + "waiters:" + name;
-        WakeChannel = prefix + "wake:" + name;
     }
 
     public string Lock { get; }
     public string Fence { get; }
     public string Queue { get; }
     public string Waiters { get; }
-    public string WakeChannel { get; }
 
     internal RedisKey[] All => [Lock, Fence, Queue, Waiters];
 }

@@ -1,0 +1,72 @@
+using Coord.Locks.Redis;
+using Coord.Locks.RedLock;
+
+namespace Coord.Locks.Tests.RedLock;
+
+/// <summary>How RedLock waiters queue and wake: one vote to join the line, one wake-up to the first waiter, nothing stranded.</summary>
+public sealed class RedLockWaitingTests(RedisMastersFixture redis) : IClassFixture<RedisMastersFixture>, IAsyncLifetime
+{
+    private readonly OwnedClients<RedLockLock> _clients = new();
+
+    private RedLockLock Client(string prefix) => _clients.Add(new RedLockLock(new RedLockOptions { Masters = [.. redis.Masters.ConnectionStrings], KeyPrefix = prefix }));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _clients.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task A_waiter_joins_every_queue_with_its_first_vote_and_a_contended_acquisition_costs_three_requests()
+    {
+        var prefix = $"votes-{Guid.NewGuid():N}:";
+        var name = "queue";
+        var keys = new RedisLockKeys(prefix, name);
+        var holder = Client(prefix);
+        var waiter = Client(prefix);
+        // One earlier wait subscribes the waiter's provider on every master; from then on a wait needs no extra round.
+        var warmUp = await holder.AcquireAsync("warm-up");
+        var warmWait = waiter.AcquireAsync("warm-up", wait: TimeSpan.FromSeconds(10));
+        await WaitForQueueAsync(new RedisLockKeys(prefix, "warm-up"), 1);
+        await warmUp.ReleaseAsync();
+        await (await warmWait).ReleaseAsync();
+
+        var held = await holder.AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+        var before = waiter.Metrics.RequestCounts();
+        var waiting = waiter.AcquireAsync(name, wait: TimeSpan.FromSeconds(20));
+        await WaitForQueueAsync(keys, 1);
+        Assert.Equal(1, waiter.Metrics.RequestCount("acquire") - before.GetValueOrDefault("acquire"));
+
+        await held.ReleaseAsync();
+        var next = await waiting;
+        await next.ReleaseAsync();
+        var after = waiter.Metrics.RequestCounts();
+        // The vote that queued, the vote after the wake-up, the release.
+        Assert.Equal(3, after.Sum(kv => kv.Value) - before.Values.Sum());
+    }
+
+    [Fact]
+    public async Task Waiters_that_give_up_at_the_wake_up_strand_no_lock()
+    {
+        var prefix = $"tiny-{Guid.NewGuid():N}:";
+        var name = "tiny";
+        var ttl = TimeSpan.FromSeconds(10);
+        var clients = Enumerable.Range(0, 24).Select(_ => (ILock)Client(prefix)).ToArray();
+
+        var (grants, overlaps) = await TinyWaits.RunAsync(clients, name, ttl, TimeSpan.FromSeconds(4));
+
+        TinyWaits.AssertServedWithoutStrandedLocks(grants, overlaps, clients.Length, ttl);
+        var key = new RedisLockKeys(prefix, name).Lock;
+        var left = await Task.WhenAll(redis.Raw.Select(r => r.GetDatabase().KeyExistsAsync(key)));
+        Assert.DoesNotContain(true, left);
+    }
+
+    private async Task WaitForQueueAsync(RedisLockKeys keys, int length)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await Task.WhenAll(redis.Raw.Select(r => r.GetDatabase().SortedSetLengthAsync(keys.Queue)))).Any(n => n < length))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the queue of {keys.Lock} never reached {length} on every master");
+            await Task.Delay(20);
+        }
+    }
+}

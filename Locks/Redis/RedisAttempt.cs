@@ -1,0 +1,105 @@
+using System.Globalization;
+using Coord.Locks.Internal;
+using StackExchange.Redis;
+
+namespace Coord.Locks.Redis;
+
+/// <summary>
+/// One acquire on <see cref="RedisLock"/>: its place in the name's queue, and the hand-off a release
+/// may deliver to it (by message to its provider's channel, or in process).
+/// </summary>
+/// <remarks>
+/// A hand-off starts the new holder's lease on the server at the hand-off. The waiter dates it from
+/// when it sent its last attempt that found the lock not its own, moved on by the server time that
+/// passed between that attempt and the hand-off (less the drift factor), so its lease is never longer
+/// than the server's and barely shorter.
+/// </remarks>
+internal sealed class RedisAttempt(
+    LockRequest request,
+    IDatabase db,
+    RedisConnection server,
+    RedisLockKeys keys,
+    TimeSpan placeLease,
+    double clockDriftFactor,
+    LockMetrics metrics,
+    TimeProvider time)
+    : QueuedAttempt(request, time), IRedisWakeUpReader
+{
+    private readonly long _ttlMs = (long)Math.Ceiling(request.Ttl.TotalMilliseconds);
+    private HandOffNote? _handOff;
+    private long _lastMissSent;
+    private long _lastMissServerMicros = -1;
+
+    protected override TimeSpan RefreshInterval => Min(placeLease / 3, Request.Ttl / 3);
+
+    protected override bool CanQueueAtOnce => server.WakeUps.IsSubscribed;
+
+    protected override async Task JoinAsync(CancellationToken cancellationToken)
+    {
+        await server.EnsureSubscribedAsync(cancellationToken).ConfigureAwait(false);
+        server.WakeUps.Register(Token, this);
+    }
+
+    protected override void LeaveWakeUps() => server.WakeUps.Unregister(Token, this);
+
+    protected override async Task<TryResult> TryAsync(bool queue, CancellationToken cancellationToken)
+    {
+        metrics.Request("acquire");
+        var sent = Time.GetTimestamp();
+        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(
+            RedisLockScripts.Acquire, keys.All,
+            [Token, _ttlMs, (long)placeLease.TotalMilliseconds, queue ? 1 : 0, server.WakeUps.Name]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        if ((long)reply[0] == 1)
+            return TryResult.Held(new LockGrant((long)reply[1], sent));
+
+        _lastMissSent = sent;
+        _lastMissServerMicros = ServerMicros(reply[2], reply[3]);
+        RedisLock.HandOverInProcess(server.WakeUps, reply[2], reply[3], reply[4], reply[5]);
+        return TryResult.NotYet(TimeSpan.FromMilliseconds(Math.Max(1, (long)reply[1])));
+    }
+
+    protected override async Task<LockGrant?> LeaveAsync(CancellationToken cancellationToken)
+    {
+        metrics.Request("leave");
+        var sent = Time.GetTimestamp();
+        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(RedisLockScripts.Leave, keys.All, [Token, _ttlMs]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        return (long)reply[0] == 1 ? new LockGrant((long)reply[1], sent) : null;
+    }
+
+    protected override Task LeaveAndReleaseAsync(CancellationToken cancellationToken)
+        => RedisLock.ReleaseAsync(db, server.WakeUps, keys, Token, metrics, cancellationToken);
+
+    public void Read(ReadOnlySpan<char> rest)
+    {
+        // ":fence:serverSeconds:serverMicroseconds"
+        Span<Range> parts = stackalloc Range[4];
+        if (rest.Length < 2 || rest[0] != ':' || rest[1..].Split(parts, ':') != 3)
+            return;
+        var body = rest[1..];
+        if (long.TryParse(body[parts[0]], NumberStyles.None, CultureInfo.InvariantCulture, out var fence)
+            && long.TryParse(body[parts[1]], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            && long.TryParse(body[parts[2]], NumberStyles.None, CultureInfo.InvariantCulture, out var micros))
+        {
+            Volatile.Write(ref _handOff, new HandOffNote(fence, seconds * 1_000_000 + micros));
+            Wake();
+        }
+    }
+
+    protected override LockGrant? TakeHandOff()
+    {
+        if (Volatile.Read(ref _handOff) is not { } note)
+            return null;
+        if (_lastMissServerMicros < 0)
+            return new LockGrant(note.Fence, Request.StartedTimestamp);
+        var serverMicrosSinceMiss = Math.Max(0, note.ServerMicros - _lastMissServerMicros) * (1 - clockDriftFactor);
+        var ticks = (long)(serverMicrosSinceMiss * Time.TimestampFrequency / 1_000_000);
+        var start = Math.Min(_lastMissSent + ticks, Time.GetTimestamp());
+        return new LockGrant(note.Fence, start);
+    }
+
+    internal static long ServerMicros(RedisResult seconds, RedisResult micros) => (long)seconds * 1_000_000 + (long)micros;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private sealed record HandOffNote(long Fence, long ServerMicros);
+}
