@@ -55,7 +55,16 @@ internal sealed class LockHandle : ILockHandle
     public DateTimeOffset ValidUntil => _time.GetUtcNow() + RemainingValidity();
 
     public CancellationToken Lost => _lost.Token;
-    public bool IsLost => _lost.IsCancellationRequested;
+    public bool IsLost
+    {
+        get
+        {
+            // The deadline timer may run late on a busy machine; a reader must never hear "held" past validity.
+            if (!_lost.IsCancellationRequested && Volatile.Read(ref _ended) == 0 && RemainingValidity() <= TimeSpan.Zero)
+                MarkLost("the lease ran out before a renewal succeeded");
+            return _lost.IsCancellationRequested;
+        }
+    }
 
     internal void Start()
     {
