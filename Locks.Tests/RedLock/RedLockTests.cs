@@ -9,7 +9,7 @@ public sealed class RedLockTests(RedisMastersFixture redis) : IClassFixture<Redi
     private readonly OwnedClients<RedLockLock> _clients = new();
 
     private RedLockLock Client()
-        => _clients.Add(new RedLockLock(new RedLockOptions { Masters = [.. redis.Masters.ConnectionStrings], MasterTimeout = TimeSpan.FromMilliseconds(300) }));
+        => _clients.Add(new RedLockLock(new RedLockOptions { Masters = [.. redis.Masters.ConnectionStrings], MasterTimeout = TimeSpan.FromMilliseconds(2000) }));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
