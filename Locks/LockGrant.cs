@@ -7,4 +7,11 @@ namespace Coord.Locks;
 /// server-side lease. Validity is counted from here, so the client gives up before the server could.
 /// </param>
 /// <param name="BackendLost">Fires when the backend itself reports the hold gone (session expired, lease revoked).</param>
-public sealed record LockGrant(long? FencingToken, long LeaseStartedTimestamp, CancellationToken BackendLost = default);
+public sealed record LockGrant(long? FencingToken, long LeaseStartedTimestamp, CancellationToken BackendLost = default)
+{
+    /// <summary>
+    /// The holder token the server issued, where the server chooses it rather than taking the request's
+    /// (the REST service through Coord.Client); the hold is then renewed and released with this one.
+    /// </summary>
+    public string? IssuedHolderToken { get; init; }
+}

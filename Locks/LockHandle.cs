@@ -36,7 +36,7 @@ internal sealed class LockHandle : ILockHandle
         _time = time;
         _logger = logger;
         Name = request.Name;
-        HolderToken = request.HolderToken;
+        HolderToken = grant.IssuedHolderToken ?? request.HolderToken;
         Ttl = request.Ttl;
         _fencingToken = grant.FencingToken;
         _backendLost = grant.BackendLost;

@@ -95,7 +95,7 @@ public abstract class LockProvider : ILock
         var margin = Options.DriftMarginFor(request.Ttl);
         var validUntil = Time.GetUtcNow() - Time.GetElapsedTime(grant.LeaseStartedTimestamp) + request.Ttl - margin;
         Metrics.Ended(lost: false, null); // a bare lease is not tracked as a live hold of this process
-        return new LockLease(name, request.HolderToken, grant.FencingToken, request.Ttl, validUntil);
+        return new LockLease(name, grant.IssuedHolderToken ?? request.HolderToken, grant.FencingToken, request.Ttl, validUntil);
     }
 
     public async Task<LockStatus> GetStatusAsync(string name, CancellationToken cancellationToken = default)

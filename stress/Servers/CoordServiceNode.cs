@@ -29,7 +29,15 @@ public sealed class CoordServiceNode : ServerNode
     /// Starts the service with backend <see cref="BackendName"/> (the default) of <paramref name="backendType"/>,
     /// whose options are <paramref name="backendSettings"/> (option name to value), and waits for <c>/healthz</c>.
     /// </summary>
-    public static async Task<CoordServiceNode> StartAsync(string backendType, IReadOnlyDictionary<string, string> backendSettings, CancellationToken cancellationToken)
+    public static Task<CoordServiceNode> StartAsync(string backendType, IReadOnlyDictionary<string, string> backendSettings, CancellationToken cancellationToken)
+        => StartAsync(backendType, backendSettings, new Dictionary<string, string>(), cancellationToken);
+
+    /// <summary>
+    /// As above, with further service settings (configuration key to value, e.g. <c>Coord:ApiKeys:0</c>);
+    /// these come last, so they may also override the runner's defaults such as <c>Coord:Limits:MinTtl</c>.
+    /// </summary>
+    public static async Task<CoordServiceNode> StartAsync(string backendType, IReadOnlyDictionary<string, string> backendSettings,
+        IReadOnlyDictionary<string, string> serviceSettings, CancellationToken cancellationToken)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Coord.Service.dll");
         if (!File.Exists(dll))
@@ -46,6 +54,7 @@ public sealed class CoordServiceNode : ServerNode
             "--Logging:LogLevel:Default=Warning",
         };
         settings.AddRange(backendSettings.Select(kv => prefix + kv.Key + "=" + kv.Value));
+        settings.AddRange(serviceSettings.Select(kv => "--" + kv.Key + "=" + kv.Value));
         var directory = Path.Combine(Path.GetTempPath(), "coord-stress-service-" + Guid.NewGuid().ToString("N")[..12]);
         var node = new CoordServiceNode(FreeLoopbackPort(), directory, settings);
         return await StartOrDisposeAsync(node, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coord.Client;
 using Coord.Locks;
 using Coord.Locks.Etcd;
 using Coord.Locks.Postgres;
@@ -11,7 +12,7 @@ using Coord.Locks.ZooKeeper;
 // Usage: Coord.LockHolder <backend> <connection> <lock name> <ttl seconds> [count]
 // With a count, it holds "<lock name>/1" … "<lock name>/<count>" on one provider.
 
-const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper> <connection> <lock name> <ttl seconds> [count]";
+const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http> <connection> <lock name> <ttl seconds> [count]";
 if (args.Length is < 4 or > 5)
 {
     Console.Error.WriteLine(Usage);
@@ -19,6 +20,7 @@ if (args.Length is < 4 or > 5)
     Console.Error.WriteLine("  postgres:  an Npgsql connection string, e.g. \"Host=127.0.0.1;Port=5432;Username=postgres\"");
     Console.Error.WriteLine("  etcd:      comma-separated client URLs, e.g. http://127.0.0.1:2379");
     Console.Error.WriteLine("  zookeeper: a connect string, e.g. 127.0.0.1:2181");
+    Console.Error.WriteLine("  http:      the Coord service through Coord.Client: its address, with ;apiKey=<key> when it needs one, e.g. http://127.0.0.1:8080/;apiKey=0123456789abcdef");
     return 2;
 }
 
@@ -36,8 +38,10 @@ if (args.Length == 5 && (!int.TryParse(args[4], NumberStyles.None, CultureInfo.I
 }
 
 var ttl = TimeSpan.FromSeconds(ttlSeconds);
+CoordClient? client = null;
 LockProvider? created = args[0] switch
 {
+    "http" => (client = ServiceClient(args[1], ttl)).Locks,
     "redis" => new RedisLock(new RedisLockOptions { Configuration = args[1], DefaultTtl = ttl }),
     "postgres" => new PostgresLock(new PostgresLockOptions { ConnectionString = args[1], DefaultTtl = ttl }),
     "etcd" => new EtcdLock(new EtcdLockOptions { Endpoints = args[1].Split(','), DefaultTtl = ttl }),
@@ -46,9 +50,10 @@ LockProvider? created = args[0] switch
 };
 if (created is null)
 {
-    Console.Error.WriteLine($"The backend must be 'redis', 'postgres', 'etcd' or 'zookeeper'; it was '{args[0]}'.");
+    Console.Error.WriteLine($"The backend must be 'redis', 'postgres', 'etcd', 'zookeeper' or 'http'; it was '{args[0]}'.");
     return 2;
 }
+await using var ownedClient = client;
 await using var locks = created;
 
 string[] names = count == 0 ? [args[2]] : Enumerable.Range(1, count).Select(i => $"{args[2]}/{i}").ToArray();
@@ -69,3 +74,19 @@ catch (OperationCanceledException)
     return 3;
 }
 return 0;
+
+// The service's TTL floor is 1 s by default; a holder asked for less says so to its client, and the service decides.
+static CoordClient ServiceClient(string connection, TimeSpan ttl)
+{
+    const string KeyMarker = ";apiKey=";
+    var marker = connection.IndexOf(KeyMarker, StringComparison.Ordinal);
+    var address = marker < 0 ? connection : connection[..marker];
+    var key = marker < 0 ? null : connection[(marker + KeyMarker.Length)..];
+    return CoordClient.Create(o =>
+    {
+        o.BaseAddress = new Uri(address);
+        o.ApiKey = key;
+        o.MinTtl = ttl < o.MinTtl ? ttl : o.MinTtl;
+        o.DefaultTtl = ttl;
+    });
+}

@@ -1,0 +1,162 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Coord.Ids.Snowflake;
+using Coord.Locks;
+
+namespace Coord.Client.Internal;
+
+/// <summary>
+/// The service's HTTP routes, one method each. Every call is bounded (the wait it asks for plus
+/// <see cref="LockOptions.ConnectTimeout"/>), and every failure comes out as a <see cref="CoordServiceException"/>
+/// carrying the problem's status, code and detail. Holder tokens travel only in a header and never reach a message.
+/// </summary>
+internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
+{
+    private const string HolderTokenHeader = "Coord-Holder-Token";
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    private readonly TimeProvider _time = options.TimeProvider;
+    private readonly string _backendQuery = options.Backend is null ? "" : "?backend=" + Uri.EscapeDataString(options.Backend);
+
+    public Uri BaseAddress => http.BaseAddress!;
+
+    /// <summary>POST: the hold, or null when the lock stayed held through <paramref name="wait"/> (409 lock_held).</summary>
+    public async Task<AcquireReply?> AcquireAsync(string name, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, LockPath(name))
+        {
+            Content = Body($"{{\"ttlMs\":{Milliseconds(ttl)},\"waitMs\":{Milliseconds(wait)}}}"),
+        };
+        using var answer = await SendAsync(request, "acquire", wait, cancellationToken).ConfigureAwait(false);
+        if (answer.StatusCode == HttpStatusCode.OK)
+        {
+            using var document = await ReadJsonAsync(answer, cancellationToken).ConfigureAwait(false);
+            var root = document.RootElement;
+            var token = root.GetProperty("holderToken").GetString() ?? throw Malformed("acquire", "holderToken");
+            long? fence = root.TryGetProperty("fencingToken", out var f) && f.ValueKind == JsonValueKind.String
+                ? long.Parse(f.GetString()!, NumberStyles.None, CultureInfo.InvariantCulture)
+                : null;
+            return new AcquireReply(token, fence);
+        }
+        var problem = await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false);
+        if (problem is { Status: HttpStatusCode.Conflict, Code: "lock_held" })
+            return null;
+        throw Failure("acquire", problem);
+    }
+
+    /// <summary>PUT: true when renewed, false when the token does not hold the lock (409 not_holder).</summary>
+    public async Task<bool> RenewAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, LockPath(name)) { Content = Body($"{{\"ttlMs\":{Milliseconds(ttl)}}}") };
+        request.Headers.Add(HolderTokenHeader, holderToken);
+        return await ExpectHolderAsync(request, "renew", HttpStatusCode.OK, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>DELETE: true when released, false when the token does not hold the lock (409 not_holder).</summary>
+    public async Task<bool> ReleaseAsync(string name, string holderToken, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, LockPath(name));
+        request.Headers.Add(HolderTokenHeader, holderToken);
+        return await ExpectHolderAsync(request, "release", HttpStatusCode.NoContent, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<LockStatus> StatusAsync(string name, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, LockPath(name));
+        using var answer = await SendAsync(request, "status", TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        if (answer.StatusCode != HttpStatusCode.OK)
+            throw Failure("status", await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false));
+        using var document = await ReadJsonAsync(answer, cancellationToken).ConfigureAwait(false);
+        var root = document.RootElement;
+        TimeSpan? expiresIn = root.TryGetProperty("expiresInMs", out var e) && e.ValueKind == JsonValueKind.Number ? TimeSpan.FromMilliseconds(e.GetInt64()) : null;
+        long? fence = root.TryGetProperty("fencingToken", out var f) && f.ValueKind == JsonValueKind.String
+            ? long.Parse(f.GetString()!, NumberStyles.None, CultureInfo.InvariantCulture)
+            : null;
+        return new LockStatus(name, root.GetProperty("held").GetBoolean(), expiresIn, fence);
+    }
+
+    /// <summary>GET an id list (<c>?count=</c>) and parse its decimal or UUID strings without a string per id.</summary>
+    public async Task<T[]> IdsAsync<T>(string path, int count, IdParser<T> parse, CancellationToken cancellationToken)
+    {
+        var separator = path.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{path}{separator}count={count.ToString(CultureInfo.InvariantCulture)}");
+        using var answer = await SendAsync(request, "ids", TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        if (answer.StatusCode != HttpStatusCode.OK)
+            throw Failure("ids", await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false));
+        var body = await answer.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return IdListReader.Read(body, count, parse);
+    }
+
+    public async Task<SnowflakeIdParts> DecodeSnowflakeAsync(long id, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/ids/snowflake/" + id.ToString(CultureInfo.InvariantCulture));
+        using var answer = await SendAsync(request, "decode", TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        if (answer.StatusCode != HttpStatusCode.OK)
+            throw Failure("decode", await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false));
+        using var document = await ReadJsonAsync(answer, cancellationToken).ConfigureAwait(false);
+        var root = document.RootElement;
+        return new SnowflakeIdParts(id, root.GetProperty("timestamp").GetDateTimeOffset(), root.GetProperty("timestampMs").GetInt64(),
+            root.GetProperty("workerId").GetInt32(), root.GetProperty("rollbackCounter").GetInt32(), root.GetProperty("sequence").GetInt32());
+    }
+
+    private async Task<bool> ExpectHolderAsync(HttpRequestMessage request, string operation, HttpStatusCode success, CancellationToken cancellationToken)
+    {
+        using var answer = await SendAsync(request, operation, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        if (answer.StatusCode == success)
+            return true;
+        var problem = await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false);
+        if (problem is { Status: HttpStatusCode.Conflict, Code: "not_holder" })
+            return false;
+        throw Failure(operation, problem);
+    }
+
+    /// <summary>Sends with a bound of <paramref name="wait"/> plus the connect timeout; failures without an answer become <see cref="CoordServiceException"/>.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string operation, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var bound = wait + options.ConnectTimeout;
+        using var timeout = new CancellationTokenSource(bound, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new CoordServiceException(
+                $"The Coord service at {BaseAddress} did not answer {operation} within {bound.TotalMilliseconds:0} ms.",
+                null, null, null, new TimeoutException(ex.Message, ex));
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CoordServiceException($"The Coord service at {BaseAddress} could not be reached for {operation}: {ex.Message}", null, null, null, ex);
+        }
+    }
+
+    private CoordServiceException Failure(string operation, ServiceProblem problem)
+        => new($"The Coord service at {BaseAddress} refused {operation}: {problem.Describe()}", problem.Status, problem.Code, problem.Detail);
+
+    private CoordServiceException Malformed(string operation, string field)
+        => new($"The Coord service at {BaseAddress} answered {operation} without '{field}'.", HttpStatusCode.OK, null, null);
+
+    private string LockPath(string name) => "v1/locks/" + EncodeName(name) + _backendQuery;
+
+    /// <summary>
+    /// One path segment: every reserved character escaped, '/' included (the service decodes %2F to '/'),
+    /// and '.' too, so that no name reads as a "." or ".." segment that URI normalisation would remove.
+    /// </summary>
+    internal static string EncodeName(string name) => Uri.EscapeDataString(name).Replace(".", "%2E", StringComparison.Ordinal);
+
+    private static StringContent Body(string json) => new(json, Encoding.UTF8, Json);
+
+    private static string Milliseconds(TimeSpan span) => ((long)Math.Ceiling(span.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+
+    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage answer, CancellationToken cancellationToken)
+    {
+        var body = await answer.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return JsonDocument.Parse(body);
+    }
+}
