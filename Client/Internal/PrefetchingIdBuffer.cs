@@ -7,12 +7,11 @@ namespace Coord.Client.Internal;
 /// current one runs out, so a caller waits on the network only when it drains ids faster than they arrive.
 /// Batches start small and double (up to the configured maximum) while each is used up within a second,
 /// and halve again when one lasts more than a minute, so a quiet caller does not sit on a large stock.
+/// One fetch at a time: the service issues a batch only after the one before it, so ids that rise as the
+/// service issues them (Snowflake, UUIDv7, segments) also rise as this client hands them out.
 /// </summary>
 internal sealed class PrefetchingIdBuffer<T> : IAsyncDisposable
 {
-    /// <summary>At most this many fetches run at once: one on the wire while the previous answer is parsed.</summary>
-    private const int MaxInFlight = 2;
-
     private static readonly TimeSpan GrowBelow = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ShrinkAbove = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan BackgroundRetryDelay = TimeSpan.FromSeconds(1);
@@ -25,13 +24,14 @@ internal sealed class PrefetchingIdBuffer<T> : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Queue<T[]> _ready = new();
+
     private readonly CancellationTokenSource _disposed = new();
 
     private T[] _current = [];
     private int _next;
     private long _currentSince;
     private int _readyIds;
-    private int _inFlight;
+    private bool _fetching;
     private int _batch;
     private long _noBackgroundFetchUntil;
     private TaskCompletionSource? _arrival;
@@ -131,7 +131,7 @@ internal sealed class PrefetchingIdBuffer<T> : IAsyncDisposable
                 return null;
             }
             // A caller that has to wait always gets a fetch going, even right after a failed one.
-            if (_inFlight == 0)
+            if (!_fetching)
                 StartFetchLocked();
             return (_arrival ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
@@ -149,11 +149,10 @@ internal sealed class PrefetchingIdBuffer<T> : IAsyncDisposable
             _batch = Math.Max(_batch / 2, _initialBatch);
     }
 
-    /// <summary>Keeps about two batches ahead of the caller, counting those on the way.</summary>
+    /// <summary>Keeps about two batches ahead of the caller, counting the one on the way.</summary>
     private void PrefetchLocked()
     {
-        var ahead = _current.Length - _next + _readyIds + _inFlight * _batch;
-        if (ahead >= 2 * _batch || _inFlight >= MaxInFlight || _disposed.IsCancellationRequested)
+        if (_fetching || _disposed.IsCancellationRequested || _current.Length - _next + _readyIds >= 2 * _batch)
             return;
         if (_noBackgroundFetchUntil != 0 && _time.GetTimestamp() < _noBackgroundFetchUntil)
             return;
@@ -162,7 +161,7 @@ internal sealed class PrefetchingIdBuffer<T> : IAsyncDisposable
 
     private void StartFetchLocked()
     {
-        _inFlight++;
+        _fetching = true;
         var size = _batch;
         _ = Task.Run(() => FetchAsync(size));
     }
@@ -183,14 +182,17 @@ internal sealed class PrefetchingIdBuffer<T> : IAsyncDisposable
         TaskCompletionSource? arrival;
         lock (_gate)
         {
-            _inFlight--;
+            _fetching = false;
             if (ids is { Length: > 0 })
             {
                 _ready.Enqueue(ids);
                 _readyIds += ids.Length;
+            }
+            if (failure is null)
+            {
                 _noBackgroundFetchUntil = 0;
             }
-            else if (failure is not null)
+            else
             {
                 _noBackgroundFetchUntil = _time.GetTimestamp() + (long)(BackgroundRetryDelay.TotalSeconds * _time.TimestampFrequency);
             }

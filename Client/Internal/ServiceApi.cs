@@ -76,7 +76,7 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
         long? fence = root.TryGetProperty("fencingToken", out var f) && f.ValueKind == JsonValueKind.String
             ? long.Parse(f.GetString()!, NumberStyles.None, CultureInfo.InvariantCulture)
             : null;
-        return new LockStatus(name, root.GetProperty("held").GetBoolean(), expiresIn, fence);
+        return new LockStatus(root.GetProperty("name").GetString() ?? name, root.GetProperty("held").GetBoolean(), expiresIn, fence);
     }
 
     /// <summary>GET an id list (<c>?count=</c>) and parse its decimal or UUID strings without a string per id.</summary>
@@ -142,7 +142,12 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
     private CoordServiceException Malformed(string operation, string field)
         => new($"The Coord service at {BaseAddress} answered {operation} without '{field}'.", HttpStatusCode.OK, null, null);
 
-    private string LockPath(string name) => "v1/locks/" + EncodeName(name) + _backendQuery;
+    /// <summary>
+    /// Absolute and sent exactly as built: <see cref="Uri"/> would otherwise unescape %2E and drop a name's
+    /// "." or ".." as a dot segment, turning one lock's name into another's.
+    /// </summary>
+    private Uri LockPath(string name)
+        => new(BaseAddress.AbsoluteUri + "v1/locks/" + EncodeName(name) + _backendQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
 
     /// <summary>
     /// One path segment: every reserved character escaped, '/' included (the service decodes %2F to '/'),
