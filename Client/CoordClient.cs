@@ -22,7 +22,6 @@ public sealed class CoordClient : IAsyncDisposable
     private readonly ServiceApi _api;
     private readonly CoordClientOptions _options;
     private readonly ILoggerFactory _loggers;
-    private readonly IAsyncDisposable? _owned;
     private readonly Lazy<CoordSnowflakeIds> _snowflake;
     private readonly Lazy<CoordUuidIds> _uuidV7;
     private readonly Lazy<CoordUuidIds> _uuidV4;
@@ -35,9 +34,8 @@ public sealed class CoordClient : IAsyncDisposable
         options.Validate();
         _options = options;
         _loggers = loggers ?? NullLoggerFactory.Instance;
-        _owned = owned;
         _api = new ServiceApi(http, options);
-        Locks = new CoordServiceLock(_api, options, _loggers.CreateLogger<CoordServiceLock>());
+        Locks = new CoordServiceLock(_api, options, _loggers.CreateLogger<CoordServiceLock>(), owned);
         _snowflake = new(() => new CoordSnowflakeIds(Buffer("snowflake", "v1/ids/snowflake", IdListReader.Int64), _api));
         _uuidV7 = new(() => new CoordUuidIds(Buffer("uuid-v7", "v1/ids/uuid?version=7", IdListReader.Uuid), 7));
         _uuidV4 = new(() => new CoordUuidIds(Buffer("uuid-v4", "v1/ids/uuid?version=4", IdListReader.Uuid), 4));
@@ -61,7 +59,11 @@ public sealed class CoordClient : IAsyncDisposable
         return new CoordClient(http, options, loggers, provider);
     }
 
-    /// <summary>Locks held through the service: renewed in the background, lost at their validity deadline, released on dispose.</summary>
+    /// <summary>
+    /// Locks held through the service: renewed in the background, lost at their validity deadline, released on
+    /// dispose. Disposing it disposes the connections of a client made by <see cref="Create"/>, so it may be handed
+    /// out on its own.
+    /// </summary>
     public CoordServiceLock Locks { get; }
 
     /// <summary>Snowflake ids, prefetched; <see cref="CoordSnowflakeIds.DecodeAsync"/> reads one back.</summary>
@@ -85,10 +87,9 @@ public sealed class CoordClient : IAsyncDisposable
 
     public override string ToString() => $"CoordClient({BaseAddress})";
 
+    /// <summary>Stops the id prefetches, then releases every live hold; a client made by <see cref="Create"/> then closes its connections.</summary>
     public async ValueTask DisposeAsync()
     {
-        // Holds first, while the connections that release them are still open.
-        await Locks.DisposeAsync().ConfigureAwait(false);
         if (_snowflake.IsValueCreated)
             await _snowflake.Value.DisposeAsync().ConfigureAwait(false);
         if (_uuidV7.IsValueCreated)
@@ -97,7 +98,7 @@ public sealed class CoordClient : IAsyncDisposable
             await _uuidV4.Value.DisposeAsync().ConfigureAwait(false);
         if (_segments.IsValueCreated)
             await _segments.Value.DisposeAsync().ConfigureAwait(false);
-        if (_owned is not null)
-            await _owned.DisposeAsync().ConfigureAwait(false);
+        // Last: the holds are released over the connections that the lock provider then closes.
+        await Locks.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -19,11 +19,15 @@ public sealed class CoordServiceLock : LockProvider
     private readonly ServiceApi _api;
     private readonly CoordClientOptions _options;
 
-    internal CoordServiceLock(ServiceApi api, CoordClientOptions options, ILogger? logger)
+    private readonly IAsyncDisposable? _connections;
+
+    /// <param name="connections">What owns this client's connections when nothing else does (a client made by <see cref="CoordClient.Create"/>): closed after the last hold is released.</param>
+    internal CoordServiceLock(ServiceApi api, CoordClientOptions options, ILogger? logger, IAsyncDisposable? connections)
         : base(options, logger)
     {
         _api = api;
         _options = options;
+        _connections = connections;
         Endpoint = options.Backend is null ? api.BaseAddress.ToString() : $"{api.BaseAddress} (backend {options.Backend})";
     }
 
@@ -108,6 +112,8 @@ public sealed class CoordServiceLock : LockProvider
             throw new NotSupportedException($"The Coord service cannot do this ({ex.Code}): {ex.Detail}", ex);
         }
     }
+
+    protected override ValueTask DisposeCoreAsync() => _connections?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -1,3 +1,4 @@
+using Coord.Client;
 using Coord.Ids.Segment;
 using Coord.Ids.Snowflake;
 using Coord.Ids.Uuid;
@@ -41,6 +42,18 @@ public static class IdGeneratorCatalog
                 var generator = new SegmentIdGenerator(store);
                 return new IdSource("segment-postgres", () => IdSource.From(Next(generator, tag)), new Owners(generator, store));
             }),
+        new("client-snowflake", "Coord.Client Snowflake ids with prefetch, from the Coord service (child process, in-memory backends, worker id 1) over loopback HTTP",
+            async (_, ct) =>
+            {
+                var (client, owners) = await ServiceClientAsync(ct).ConfigureAwait(false);
+                return new IdSource("client-snowflake", () => IdSource.From(client.Snowflake.Next()), owners);
+            }),
+        new("client-uuid7", "Coord.Client UUIDv7 with prefetch, from the Coord service (child process) over loopback HTTP",
+            async (_, ct) =>
+            {
+                var (client, owners) = await ServiceClientAsync(ct).ConfigureAwait(false);
+                return new IdSource("client-uuid7", () => IdSource.From(client.UuidsV7.Next()), owners);
+            }),
         new("uuid7", "Coord UuidV7Generator (monotonic within the generator)",
             (_, _) =>
             {
@@ -73,6 +86,14 @@ public static class IdGeneratorCatalog
     {
         var next = generator.NextAsync(tag);
         return next.IsCompletedSuccessfully ? next.Result : next.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>The service as a child process with its defaults (in-memory locks, 10,000 ids per request at most) and a client of it.</summary>
+    private static async Task<(CoordClient Client, IAsyncDisposable Owners)> ServiceClientAsync(CancellationToken cancellationToken)
+    {
+        var service = await CoordServiceNode.StartAsync("inmemory", new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+        var client = CoordClient.Create(o => o.BaseAddress = service.BaseAddress);
+        return (client, new Owners(client, service));
     }
 
     private sealed class Owners(params IAsyncDisposable[] owned) : IAsyncDisposable

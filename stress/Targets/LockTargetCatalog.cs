@@ -60,7 +60,7 @@ public static class LockTargetCatalog
             var (locks, admin) = await servers.PostgresAsync(ct).ConfigureAwait(false);
             return new CoordLockTarget("postgres", () => new PostgresLock(new PostgresLockOptions { ConnectionString = locks }), [new PostgresCommitCounter(admin, StressServers.PostgresDatabase)]);
         }),
-        new("http", false, "Coord REST service (child process) over its redis backend on the same Redis server, driven with HttpClient", async (servers, s, ct) =>
+        new("http", false, "Coord REST service (child process) over its redis backend on the same Redis server, driven through Coord.Client", async (servers, s, ct) =>
         {
             var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
             return await HttpServiceTarget.StartOnRedisAsync(redis, s.KeyPrefix, [new RedisCommandCounter(redis)], ct).ConfigureAwait(false);
