@@ -6,4 +6,8 @@ namespace Coord.Locks;
 /// </summary>
 /// <param name="FencingToken">Null where the backend issues no fencing tokens.</param>
 /// <param name="ValidUntil">Local time until which the hold is safe, already reduced by the drift margin.</param>
-public sealed record LockLease(string Name, string HolderToken, long? FencingToken, TimeSpan Ttl, DateTimeOffset ValidUntil);
+public sealed record LockLease(string Name, string HolderToken, long? FencingToken, TimeSpan Ttl, DateTimeOffset ValidUntil)
+{
+    /// <summary>Everything but the holder token, which is a secret and so never reaches a log line through this text.</summary>
+    public override string ToString() => $"LockLease {{ Name = {Name}, FencingToken = {FencingToken}, Ttl = {Ttl}, ValidUntil = {ValidUntil:O} }}";
+}

@@ -71,12 +71,17 @@ public sealed class ClientLockTests(ServiceOnRedisFixture fixture) : IClassFixtu
         Assert.True(await client.Locks.RenewAsync(name, held.HolderToken, TimeSpan.FromSeconds(2)));
         var text = held.ToString()!;
         await held.ReleaseAsync();
+        var lease = await client.Locks.TryAcquireLeaseAsync(name, ttl: TimeSpan.FromSeconds(5));
+        Assert.NotNull(lease);
+        Assert.Contains(name, lease.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(lease.HolderToken, lease.ToString(), StringComparison.Ordinal);
+        Assert.True(await client.Locks.ReleaseAsync(name, lease.HolderToken));
 
         Assert.Matches("^[0-9a-f]{32}$", held.HolderToken);
         Assert.DoesNotContain(held.HolderToken, text, StringComparison.Ordinal);
         var lines = logs.Lines;
         Assert.Contains(lines, l => l.Contains("v1/locks/", StringComparison.Ordinal)); // the requests were logged...
-        Assert.DoesNotContain(lines, l => l.Contains(held.HolderToken, StringComparison.Ordinal)); // ...without the secrets
+        Assert.DoesNotContain(lines, l => l.Contains(held.HolderToken, StringComparison.Ordinal) || l.Contains(lease.HolderToken, StringComparison.Ordinal)); // ...without the secrets
         Assert.DoesNotContain(lines, l => l.Contains(ServiceFixture.ApiKey, StringComparison.Ordinal));
     }
 
