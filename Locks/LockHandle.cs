@@ -8,8 +8,10 @@ namespace Coord.Locks;
 /// <em>sent</em>, minus a drift margin, so it always ends before the server's own lease does.
 /// </summary>
 /// <remarks>
-/// The deadline has a timer of its own, so <see cref="Lost"/> fires on time even while a renew call is
-/// still in flight: a call over a cut connection may not come back before the server's lease has run out.
+/// One timer per hold serves both ends: it is armed for the next renewal and, while a renew call is in
+/// flight, for the validity deadline, so <see cref="Lost"/> fires on time even then: a call over a cut
+/// connection may not come back before the server's lease has run out. One timer, not two, because a
+/// short hold pays for every timer it creates and disposes.
 /// </remarks>
 internal sealed class LockHandle : ILockHandle
 {
@@ -23,8 +25,10 @@ internal sealed class LockHandle : ILockHandle
     private readonly CancellationToken _backendLost;
     private CancellationTokenRegistration _backendLostRegistration;
     private Task _renewing = Task.CompletedTask;
-    private ITimer? _deadline;
-    private ITimer? _renewal;
+    private readonly object _timerGate = new();
+    private ITimer? _timer;
+    private long _renewalDueTimestamp;
+    private bool _renewInFlight;
     private long _validUntilTimestamp;
     private long _leaseStartedTimestamp;
     private int _ended;
@@ -70,39 +74,74 @@ internal sealed class LockHandle : ILockHandle
     {
         if (_backendLost.CanBeCanceled)
             _backendLostRegistration = _backendLost.Register(static s => ((LockHandle)s!).MarkLost("the backend reported the hold gone"), this);
-        _deadline = _time.CreateTimer(static s => ((LockHandle)s!).OnDeadline(), this, RemainingValidity(), Timeout.InfiniteTimeSpan);
-        var firstRenewal = Ttl / 3 - _time.GetElapsedTime(Volatile.Read(ref _leaseStartedTimestamp));
-        _renewal = _time.CreateTimer(static s => ((LockHandle)s!).OnRenewalDue(), this, firstRenewal > TimeSpan.Zero ? firstRenewal : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-    }
-
-    private void OnDeadline()
-    {
-        // A renewal that succeeded in the meantime moved the deadline; only a deadline that has passed ends the hold.
-        var left = RemainingValidity();
-        if (left > TimeSpan.Zero)
-            RescheduleDeadline(left);
+        _renewalDueTimestamp = Volatile.Read(ref _leaseStartedTimestamp) + Ticks(Ttl / 3);
+        var firstRenewal = TimeSpan.FromSeconds((double)(_renewalDueTimestamp - _time.GetTimestamp()) / _time.TimestampFrequency);
+        if (Internal.DeferredHoldTimers.CanDefer(_time, firstRenewal))
+            Internal.DeferredHoldTimers.Defer(this);
         else
+            StartTimer();
+    }
+
+    /// <summary>Creates the hold's timer, unless the hold has already ended.</summary>
+    internal void StartTimer()
+    {
+        if (Volatile.Read(ref _ended) != 0)
+            return;
+        var timer = _time.CreateTimer(static s => ((LockHandle)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Volatile.Write(ref _timer, timer);
+        // A release or loss that raced this start saw no timer to dispose.
+        if (Volatile.Read(ref _ended) != 0)
+            timer.Dispose();
+        else
+            Arm();
+    }
+
+    private void OnTimer()
+    {
+        if (Volatile.Read(ref _ended) != 0)
+            return;
+        // A renewal that succeeded in the meantime moved the deadline; only a deadline that has passed ends the hold.
+        if (RemainingValidity() <= TimeSpan.Zero)
+        {
             MarkLost("the lease ran out before a renewal succeeded");
-    }
-
-    private void RescheduleDeadline(TimeSpan dueIn)
-    {
-        try
-        {
-            _deadline?.Change(dueIn, Timeout.InfiniteTimeSpan);
+            return;
         }
-        catch (ObjectDisposedException)
+        bool renew;
+        lock (_timerGate)
         {
-            // The hold ended while a renewal was being recorded.
+            // Renewals run one at a time: the next is due only when this one has finished.
+            renew = !_renewInFlight && !_stop.IsCancellationRequested && _time.GetTimestamp() >= _renewalDueTimestamp;
+            _renewInFlight |= renew;
         }
-    }
-
-    private void OnRenewalDue()
-    {
-        // Renewals run one at a time: the next is scheduled only when this one has finished.
-        if (!_stop.IsCancellationRequested && !_lost.IsCancellationRequested)
+        if (renew)
             _renewing = RenewOnceAsync();
+        Arm();
     }
+
+    /// <summary>Arms the timer for the next renewal, or for the deadline while a renewal is in flight (or stopped).</summary>
+    private void Arm()
+    {
+        lock (_timerGate)
+        {
+            var due = RemainingValidity();
+            if (!_renewInFlight && !_stop.IsCancellationRequested)
+            {
+                var toRenewal = TimeSpan.FromSeconds((double)(_renewalDueTimestamp - _time.GetTimestamp()) / _time.TimestampFrequency);
+                if (toRenewal < due)
+                    due = toRenewal;
+            }
+            try
+            {
+                _timer?.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The hold ended meanwhile.
+            }
+        }
+    }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
     /// <summary>Stops renewing without releasing, as a crashed holder would; for tests of expiry.</summary>
     internal void StopRenewingForTests()
@@ -128,7 +167,7 @@ internal sealed class LockHandle : ILockHandle
 
     private async Task RenewOnceAsync()
     {
-        TimeSpan next;
+        long nextDue;
         try
         {
             var sentAt = _time.GetTimestamp();
@@ -147,8 +186,7 @@ internal sealed class LockHandle : ILockHandle
                 return;
             }
             SetLeaseStart(sentAt);
-            RescheduleDeadline(RemainingValidity());
-            next = Ttl / 3 - _time.GetElapsedTime(sentAt);
+            nextDue = sentAt + Ticks(Ttl / 3);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested || _lost.IsCancellationRequested)
         {
@@ -158,17 +196,15 @@ internal sealed class LockHandle : ILockHandle
         {
             // A failed renewal is retried until validity runs out: a short network blip must not cost the lock.
             _logger.LogWarning(ex, "Renewing lock {LockName} on {Backend} failed; retrying while the lease is still valid", Name, _provider.BackendName);
-            next = TimeSpan.FromTicks(Math.Clamp(Ttl.Ticks / 10, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
+            nextDue = _time.GetTimestamp() + Ticks(TimeSpan.FromTicks(Math.Clamp(Ttl.Ticks / 10, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(500).Ticks)));
         }
 
-        try
+        lock (_timerGate)
         {
-            _renewal?.Change(next > TimeSpan.Zero ? next : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            _renewalDueTimestamp = nextDue;
+            _renewInFlight = false;
         }
-        catch (ObjectDisposedException)
-        {
-            // Released while this renewal ran.
-        }
+        Arm();
     }
 
     private void MarkLost(string reason)
@@ -176,8 +212,7 @@ internal sealed class LockHandle : ILockHandle
         // 0 = live, 1 = released, 2 = lost: a released hold never reports itself lost.
         if (Interlocked.CompareExchange(ref _ended, 2, 0) != 0)
             return;
-        _deadline?.Dispose();
-        _renewal?.Dispose();
+        Volatile.Read(ref _timer)?.Dispose();
         _logger.LogWarning("Lock {LockName} on {Backend} lost: {Reason}", Name, _provider.BackendName, reason);
         _provider.Metrics.Ended(lost: true, reason);
         try
@@ -196,8 +231,7 @@ internal sealed class LockHandle : ILockHandle
         if (previous == 1)
             return;
         _stop.Cancel();
-        _deadline?.Dispose();
-        _renewal?.Dispose();
+        Volatile.Read(ref _timer)?.Dispose();
         await _backendLostRegistration.DisposeAsync().ConfigureAwait(false);
         // A renewal callback racing this release sees _stop and cancels its call at once; whatever it
         // sends is a compare-and-extend by our token, which cannot touch a later holder's lease.

@@ -64,6 +64,13 @@ public abstract class LockProvider : ILock
             ? attempt.AbandonAsync(cancellationToken)
             : ReleaseCoreAsync(request.Name, request.HolderToken, cancellationToken);
 
+    /// <summary>
+    /// True when the backend bounds every call itself (its client library times out each request, and
+    /// a waiting acquire stops at the caller's wait), so the provider need not arm a timer of its own
+    /// per call: on a fast backend that timer is a measurable part of a short hold's cost.
+    /// </summary>
+    protected virtual bool BoundsEveryCall => false;
+
     /// <summary>Reads whether <paramref name="name"/> is held. Backends that cannot tell throw <see cref="NotSupportedException"/>.</summary>
     protected virtual Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
         => throw new NotSupportedException($"The {Backend} backend does not report lock status.");
@@ -178,12 +185,12 @@ public abstract class LockProvider : ILock
     {
         var bound = (wait ?? TimeSpan.Zero) + Options.ConnectTimeout;
         // A wait beyond what a timer can count (about 49 days) is bounded by the backend's own wait instead.
-        var unbounded = (operation == "acquire" && wait is null) || bound.TotalMilliseconds > MaximumTimerMilliseconds;
+        var unbounded = BoundsEveryCall || (operation == "acquire" && wait is null) || bound.TotalMilliseconds > MaximumTimerMilliseconds;
         using var timeout = unbounded ? null : new CancellationTokenSource(bound, Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout?.Token ?? CancellationToken.None);
+        using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            return await call(linked.Token).ConfigureAwait(false);
+            return await call(linked?.Token ?? cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout is { IsCancellationRequested: true })
         {

@@ -143,12 +143,25 @@ public sealed class RedisHandOffTests(RedisServerFixture redis) : IClassFixture<
         var ttl = TimeSpan.FromSeconds(10);
         var clients = Enumerable.Range(0, 24).Select(_ => (ILock)Client(prefix)).ToArray();
 
-        var (grants, overlaps) = await TinyWaits.RunAsync(clients, name, ttl, TimeSpan.FromSeconds(4));
+        var run = await TinyWaits.RunAsync(clients, name, ttl, TimeSpan.FromSeconds(4));
 
-        TinyWaits.AssertServedWithoutStrandedLocks(grants, overlaps, clients.Length, ttl);
-        var fences = grants.Select(g => g.Fence!.Value).Order().ToArray();
-        // Every fence between the first and the last went to a client: no hand-off was lost to a waiter that gave up.
-        Assert.Equal(Enumerable.Range(0, fences.Length).Select(i => fences[0] + i), fences);
+        TinyWaits.AssertServedWithoutStrandedLocks(run, clients.Length, ttl);
+        TinyWaits.AssertEveryFenceReachedAClient(run);
+        Assert.False(await redis.Raw.GetDatabase().KeyExistsAsync(new RedisLockKeys(prefix, name).Lock), "the lock is still held after every client let go");
+    }
+
+    [Fact]
+    public async Task Waiters_cancelled_at_the_hand_off_strand_no_lock_and_leave_no_hold_behind()
+    {
+        var prefix = $"tiny-cancel-{Guid.NewGuid():N}:";
+        var name = "tiny";
+        var ttl = TimeSpan.FromSeconds(10);
+        var clients = Enumerable.Range(0, 24).Select(_ => (ILock)Client(prefix)).ToArray();
+
+        var run = await TinyWaits.RunAsync(clients, name, ttl, TimeSpan.FromSeconds(4), TinyWaits.GiveUp.ByCancellation);
+
+        // A hand-off that landed on a cancelled waiter is given back by its abandon step at once.
+        TinyWaits.AssertServedWithoutStrandedLocks(run, clients.Length, ttl);
         Assert.False(await redis.Raw.GetDatabase().KeyExistsAsync(new RedisLockKeys(prefix, name).Lock), "the lock is still held after every client let go");
     }
 

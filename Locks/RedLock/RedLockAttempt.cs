@@ -8,22 +8,40 @@ namespace Coord.Locks.RedLock;
 /// <summary>
 /// One acquire on <see cref="RedLockLock"/>: a vote on every master that, when it fails, already holds
 /// this waiter's place in each master's queue under one ticket, so all masters agree on who is first.
-/// A release on a master claims its key for the first waiter and wakes only that waiter, which votes
-/// again once a majority of masters have woken it: by then each of them has claimed its key for it, so
-/// the vote wins at once instead of racing releases still on their way to the slower masters.
+/// A release on a master hands that master's key to the first waiter and tells only that waiter; the
+/// waiter holds the lock once a majority of masters have handed it their keys, with no vote round of its own.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Validity counts from before the earliest key write of the masters it relies on: for each master, the
+/// waiter knows when it sent its last request that master turned down and the master's clock in that
+/// answer; the hand-off message carries the master's clock at the write, so the write came at least the
+/// master time between the two (less the drift factor) after that send. The earliest of these bounds
+/// starts the lease; each master's key lives a whole TTL from its own write, so none expires before the
+/// client stops vouching.
+/// </para>
+/// <para>
+/// A master's "no" to a vote, and a give-back of a minority of keys (a split vote), void every hand-off
+/// from that master dated before that answer: such a message may arrive after the answer, and counting
+/// it would claim a key the waiter no longer has.
+/// </para>
+/// </remarks>
 internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, RedisLockKeys keys, RedLockOptions options, ILogger logger, TimeProvider time)
     : QueuedAttempt(request, time)
 {
     private static readonly TimeSpan SplitVoteBackoff = TimeSpan.FromMilliseconds(5);
 
     private readonly long _ttlMs = (long)Math.Ceiling(request.Ttl.TotalMilliseconds);
+    private readonly TimeSpan _margin = options.DriftMarginFor(request.Ttl);
 
     // Microseconds since the epoch plus a random tail: the same ticket on every master orders the queues alike.
     private readonly long _ticket = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 + RandomNumberGenerator.GetInt32(1000);
 
+    // Per master, guarded by _sync: the last "no" (local send time, master clock), the latest hand-off
+    // received (master clock, -1 for none) and the master clock of the latest give-back.
+    private readonly object _sync = new();
+    private readonly MasterState[] _state = Enumerable.Range(0, owner.Masters.Count).Select(_ => new MasterState()).ToArray();
     private MasterWakeUp[] _wakeUps = [];
-    private long _wokenBy; // one bit per master that woke this attempt since its last vote was sent
 
     protected override TimeSpan RefreshInterval => Min(options.WaiterLease / 3, Request.Ttl / 3);
 
@@ -32,9 +50,8 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
     protected override async Task JoinAsync(CancellationToken cancellationToken)
     {
         _wakeUps = owner.Masters.Select((_, i) => new MasterWakeUp(this, i)).ToArray();
-        for (var i = 0; i < owner.Masters.Count; i++)
+        await Task.WhenAll(owner.Masters.Select(async (master, i) =>
         {
-            var master = owner.Masters[i];
             try
             {
                 await master.EnsureSubscribedAsync(cancellationToken).WaitAsync(options.MasterTimeout, Time, cancellationToken).ConfigureAwait(false);
@@ -45,7 +62,7 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
                 logger.LogDebug(ex, "Could not subscribe to wake-ups on {Master}", master.Endpoint);
             }
             master.WakeUps.Register(Token, _wakeUps[i]);
-        }
+        })).ConfigureAwait(false);
     }
 
     protected override void LeaveWakeUps()
@@ -54,34 +71,128 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
             owner.Masters[i].WakeUps.Unregister(Token, _wakeUps[i]);
     }
 
-    private void WokenBy(int master)
-    {
-        var bit = master < 63 ? 1L << master : 0;
-        var woken = Interlocked.Or(ref _wokenBy, bit) | bit;
-        if (bit == 0 || long.PopCount(woken) >= options.Quorum)
-            Wake();
-    }
-
     protected override async Task<TryResult> TryAsync(bool queue, CancellationToken cancellationToken)
     {
-        Interlocked.Exchange(ref _wokenBy, 0);
         var sent = Time.GetTimestamp();
-        var (votes, retryIn) = await owner.VoteAsync(keys, Token, _ttlMs, queue, _ticket, cancellationToken).ConfigureAwait(false);
-        var validity = Request.Ttl - Time.GetElapsedTime(sent) - options.DriftMarginFor(Request.Ttl);
-        if (votes >= options.Quorum && validity > TimeSpan.Zero)
-            return TryResult.Held(new LockGrant(null, sent));
-        if (votes > 0)
+        var votes = await owner.VoteAsync(keys, Token, _ttlMs, queue, _ticket, cancellationToken).ConfigureAwait(false);
+        var retryMs = long.MaxValue;
+        var yes = 0;
+        var bounds = new long[votes.Length];
+        lock (_sync)
+        {
+            for (var i = 0; i < votes.Length; i++)
+            {
+                bounds[i] = -1;
+                if (votes[i] is not { } vote)
+                    continue;
+                if (vote.Held)
+                {
+                    // The key lives a TTL from the vote's execution, which came after it was sent.
+                    yes++;
+                    bounds[i] = sent;
+                    continue;
+                }
+                // A "no" means the key was not ours when the master answered: an older hand-off is void.
+                var state = _state[i];
+                state.MissSent = sent;
+                state.MissServerMicros = vote.ServerMicros;
+                Void(state, vote.ServerMicros);
+                retryMs = Math.Min(retryMs, vote.RetryMs);
+            }
+            // Keys handed over by messages count beside the votes: together they may make the majority.
+            if (yes > 0 && LeaseStart(bounds) is { } start)
+                return TryResult.Held(new LockGrant(null, start));
+        }
+
+        if (yes > 0)
         {
             // A minority of keys would only block the others; give them back but keep our place in line.
-            await owner.ReleaseOnMastersAsync(keys, Token, keepPlace: queue, cancellationToken).ConfigureAwait(false);
-            retryIn = SplitVoteBackoff + TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(25));
+            var released = await owner.ReleaseEachAsync(keys, Token, keepPlace: queue, cancellationToken).ConfigureAwait(false);
+            lock (_sync)
+            {
+                for (var i = 0; i < released.Length; i++)
+                {
+                    if (released[i] >= 0)
+                        Void(_state[i], released[i]);
+                }
+            }
+            return TryResult.NotYet(SplitVoteBackoff + TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(25)));
         }
-        return TryResult.NotYet(retryIn);
+        return TryResult.NotYet(retryMs == long.MaxValue ? options.WaiterLease / 3 : TimeSpan.FromMilliseconds(retryMs));
+    }
+
+    protected override LockGrant? TakeHandOff()
+    {
+        lock (_sync)
+        {
+            var bounds = new long[_state.Length];
+            Array.Fill(bounds, -1);
+            return LeaseStart(bounds) is { } start ? new LockGrant(null, start) : null;
+        }
+    }
+
+    /// <summary>
+    /// With <paramref name="bounds"/> holding the lease-start bounds already known (votes just won), adds
+    /// those of the hand-offs received; when a majority of masters is covered and the earliest bound still
+    /// leaves validity, returns it. Called under <see cref="_sync"/>.
+    /// </summary>
+    private long? LeaseStart(long[] bounds)
+    {
+        var now = Time.GetTimestamp();
+        var covered = 0;
+        var start = long.MaxValue;
+        for (var i = 0; i < bounds.Length; i++)
+        {
+            var bound = bounds[i] >= 0 ? bounds[i] : HandOffBound(_state[i], now);
+            if (bound < 0)
+                continue;
+            covered++;
+            start = Math.Min(start, bound);
+        }
+        if (covered < options.Quorum)
+            return null;
+        var validTicks = (long)((Request.Ttl - _margin).TotalSeconds * Time.TimestampFrequency);
+        return start + validTicks > now ? start : null;
+    }
+
+    /// <summary>The earliest local time at which a master's hand-off to us can have been written; -1 when there is none.</summary>
+    private long HandOffBound(MasterState state, long now)
+    {
+        if (state.HandOffMicros < 0)
+            return -1;
+        if (state.MissServerMicros < 0)
+            return Request.StartedTimestamp; // the key names our token, so it was written after we asked
+        var masterMicros = Math.Max(0, state.HandOffMicros - state.MissServerMicros) * (1 - options.ClockDriftFactor);
+        var bound = state.MissSent + (long)(masterMicros * Time.TimestampFrequency / 1_000_000);
+        return Math.Min(bound, now);
+    }
+
+    /// <summary>Forgets a hand-off from a master dated at or before <paramref name="serverMicros"/>, and ignores any such that arrives later.</summary>
+    private static void Void(MasterState state, long serverMicros)
+    {
+        state.VoidedBeforeMicros = Math.Max(state.VoidedBeforeMicros, serverMicros);
+        if (state.HandOffMicros <= state.VoidedBeforeMicros)
+            state.HandOffMicros = -1;
+    }
+
+    private void HandedOffBy(int master, long serverMicros)
+    {
+        bool majority;
+        lock (_sync)
+        {
+            var state = _state[master];
+            if (serverMicros <= state.VoidedBeforeMicros || serverMicros <= state.HandOffMicros)
+                return;
+            state.HandOffMicros = serverMicros;
+            majority = _state.Count(s => s.HandOffMicros >= 0) >= options.Quorum;
+        }
+        if (majority)
+            Wake();
     }
 
     protected override async Task<LockGrant?> LeaveAsync(CancellationToken cancellationToken)
     {
-        // No master hands over a key, so there is no hold to keep: leave every queue and pass on any claim.
+        // Keys handed over too late to count are passed on with the place in line.
         await owner.ReleaseOnMastersAsync(keys, Token, keepPlace: false, cancellationToken).ConfigureAwait(false);
         return null;
     }
@@ -89,10 +200,23 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
     protected override Task LeaveAndReleaseAsync(CancellationToken cancellationToken)
         => owner.ReleaseOnMastersAsync(keys, Token, keepPlace: false, cancellationToken);
 
-    /// <summary>A wake-up from one master, counted toward the majority that makes a vote worth sending.</summary>
+    private sealed class MasterState
+    {
+        public long MissSent;
+        public long MissServerMicros = -1;
+        public long HandOffMicros = -1;
+        public long VoidedBeforeMicros = -1;
+    }
+
+    /// <summary>A hand-off from one master (":serverSeconds:serverMicroseconds"), counted toward the majority that makes a hold.</summary>
     private sealed class MasterWakeUp(RedLockAttempt attempt, int master) : IRedisWakeUpReader
     {
-        public void Read(ReadOnlySpan<char> rest) => attempt.WokenBy(master);
+        public void Read(ReadOnlySpan<char> rest)
+        {
+            Span<long> numbers = stackalloc long[2];
+            if (IRedisWakeUpReader.TryReadNumbers(rest, numbers))
+                attempt.HandedOffBy(master, numbers[0] * 1_000_000 + numbers[1]);
+        }
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

@@ -20,10 +20,11 @@ namespace Coord.Locks.RedLock;
 /// Each master holds the key layout of <see cref="RedisLockKeys"/>, with the holder token as the value,
 /// so any client that knows the token can renew or release (as the REST service does). A waiter's first
 /// vote already queues it on every master under one client-chosen ticket, so all masters agree on who is
-/// first; a release claims each master's key for that waiter and wakes only its provider, on a channel
-/// of the provider's own on every master. One "acquire" request in the metrics is one round of parallel
-/// calls to all masters: an acquisition under contention costs three (a vote that queues, the vote
-/// after the wake-up, the release).
+/// first; a release hands each master's key to that waiter and tells only its provider, on a channel of
+/// the provider's own on every master, and the waiter holds the lock once a majority have handed it
+/// theirs (see <see cref="RedLockAttempt"/>). One "acquire" request in the metrics is one round of
+/// parallel calls to all masters: an acquisition under contention costs two (the vote that queues, the
+/// release).
 /// </remarks>
 public sealed class RedLockLock : LockProvider
 {
@@ -69,8 +70,11 @@ public sealed class RedLockLock : LockProvider
         return new LockStatus(name, held, held ? TimeSpan.FromMilliseconds(remaining[_options.Quorum - 1]) : null, null);
     }
 
-    /// <summary>One vote round on every master; <paramref name="queue"/> also takes (or refreshes) the place in line where the vote fails.</summary>
-    internal async Task<(int Votes, TimeSpan RetryIn)> VoteAsync(RedisLockKeys keys, string token, long ttlMs, bool queue, long ticket, CancellationToken cancellationToken)
+    /// <summary>
+    /// One vote round on every master; <paramref name="queue"/> also takes (or refreshes) the place in line
+    /// where the vote fails. Returns each master's answer, null for a master that did not answer in time.
+    /// </summary>
+    internal async Task<MasterVote?[]> VoteAsync(RedisLockKeys keys, string token, long ttlMs, bool queue, long ticket, CancellationToken cancellationToken)
     {
         Metrics.Request("acquire");
         var placeLeaseMs = (long)_options.WaiterLease.TotalMilliseconds;
@@ -81,8 +85,7 @@ public sealed class RedLockLock : LockProvider
         if (answered < _options.Quorum)
             throw new TimeoutException(
                 $"only {answered} of {_masters.Length} Redis masters answered in time; RedLock needs {_options.Quorum} to decide");
-        var votes = 0;
-        var retryMs = long.MaxValue;
+        var votes = new MasterVote?[results.Length];
         for (var i = 0; i < results.Length; i++)
         {
             if (results[i] is not { } result)
@@ -90,39 +93,51 @@ public sealed class RedLockLock : LockProvider
             var reply = (RedisResult[])result!;
             if ((long)reply[0] == 1)
             {
-                votes++;
+                votes[i] = new MasterVote(true, 0, -1);
                 continue;
             }
-            retryMs = Math.Min(retryMs, Math.Max(1, (long)reply[1]));
-            WakeInProcess(_masters[i], reply[2]);
+            var serverMicros = RedisAttempt.ServerMicros(reply[3], reply[4]);
+            votes[i] = new MasterVote(false, Math.Max(1, (long)reply[1]), serverMicros);
+            HandOverInProcess(_masters[i], reply[2], serverMicros);
         }
-        return (votes, retryMs == long.MaxValue ? _options.WaiterLease / 3 : TimeSpan.FromMilliseconds(retryMs));
+        return votes;
     }
 
     /// <summary>Releases by token on every master (or gives back a minority of keys); true when a majority was held.</summary>
     internal async Task<bool> ReleaseOnMastersAsync(RedisLockKeys keys, string token, bool keepPlace, CancellationToken cancellationToken)
+        => (await ReleaseEachAsync(keys, token, keepPlace, cancellationToken).ConfigureAwait(false)).Count(t => t >= 0) >= _options.Quorum;
+
+    /// <summary>
+    /// Releases by token on every master; returns, per master, the server time (microseconds) at which a
+    /// key held by the token stopped being its own, or -1 where the token held nothing (or the master did
+    /// not answer). Deleting a stale key of ours on a minority of masters does not mean we held the lock.
+    /// </summary>
+    internal async Task<long[]> ReleaseEachAsync(RedisLockKeys keys, string token, bool keepPlace, CancellationToken cancellationToken)
     {
         Metrics.Request("release");
         var results = await FanOutAsync(
             (db, master) => db.ScriptEvaluateAsync(RedLockScripts.Release, keys.All, [token, master.WakeUps.Name, keepPlace ? 1 : 0]),
             cancellationToken).ConfigureAwait(false);
-        var held = 0;
+        var released = new long[results.Length];
         for (var i = 0; i < results.Length; i++)
         {
+            released[i] = -1;
             if (results[i] is not { } result)
                 continue;
             var reply = (RedisResult[])result!;
-            held += (long)reply[0] == 1 ? 1 : 0;
-            WakeInProcess(_masters[i], reply[1]);
+            if ((long)reply[0] != 1)
+                continue;
+            released[i] = RedisAttempt.ServerMicros(reply[2], reply[3]);
+            HandOverInProcess(_masters[i], reply[1], released[i]);
         }
-        // Deleting a stale key of ours on a minority of masters is harmless but does not mean we held the lock.
-        return held >= _options.Quorum;
+        return released;
     }
 
-    private static void WakeInProcess(RedisConnection master, RedisResult token)
+    /// <summary>Delivers a hand-off that a script gave to a waiter of this same provider, where no message was sent.</summary>
+    private static void HandOverInProcess(RedisConnection master, RedisResult token, long serverMicros)
     {
         if ((string?)token is { Length: > 0 } local)
-            master.WakeUps.Deliver(local);
+            master.WakeUps.Deliver($"{local}:{serverMicros / 1_000_000}:{serverMicros % 1_000_000}");
     }
 
     private Task<RedisResult?[]> FanOutAsync(Func<IDatabase, Task<RedisResult>> call, CancellationToken cancellationToken)

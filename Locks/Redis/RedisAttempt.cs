@@ -1,4 +1,3 @@
-using System.Globalization;
 using Coord.Locks.Internal;
 using StackExchange.Redis;
 
@@ -72,17 +71,11 @@ internal sealed class RedisAttempt(
     public void Read(ReadOnlySpan<char> rest)
     {
         // ":fence:serverSeconds:serverMicroseconds"
-        Span<Range> parts = stackalloc Range[4];
-        if (rest.Length < 2 || rest[0] != ':' || rest[1..].Split(parts, ':') != 3)
+        Span<long> numbers = stackalloc long[3];
+        if (!IRedisWakeUpReader.TryReadNumbers(rest, numbers))
             return;
-        var body = rest[1..];
-        if (long.TryParse(body[parts[0]], NumberStyles.None, CultureInfo.InvariantCulture, out var fence)
-            && long.TryParse(body[parts[1]], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            && long.TryParse(body[parts[2]], NumberStyles.None, CultureInfo.InvariantCulture, out var micros))
-        {
-            Volatile.Write(ref _handOff, new HandOffNote(fence, seconds * 1_000_000 + micros));
-            Wake();
-        }
+        Volatile.Write(ref _handOff, new HandOffNote(numbers[0], numbers[1] * 1_000_000 + numbers[2]));
+        Wake();
     }
 
     protected override LockGrant? TakeHandOff()

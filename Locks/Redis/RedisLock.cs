@@ -35,6 +35,9 @@ public sealed class RedisLock : LockProvider
     public override string Backend => "redis";
     public override string Endpoint => _server.Endpoint;
 
+    // Every command times out in the client library (AsyncTimeout), and waiters stop at their wait.
+    protected override bool BoundsEveryCall => true;
+
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
