@@ -37,7 +37,7 @@ public abstract class WorkerIdLeaseTests<TStore>(TStore store) : IClassFixture<T
             Assert.Equal(ids.Count, ids.Distinct().Count());
 
             await using var ninth = store.NewLeaser(pool, TimeSpan.FromSeconds(30));
-            var full = await Assert.ThrowsAsync<InvalidOperationException>(() => ninth.AcquireAsync(maxWorkerId: 7));
+            var full = await Assert.ThrowsAsync<WorkerIdsExhaustedException>(() => ninth.AcquireAsync(maxWorkerId: 7));
             Assert.Contains($"All 8 worker ids of pool '{pool}'", full.Message);
         }
         finally
@@ -64,7 +64,7 @@ public abstract class WorkerIdLeaseTests<TStore>(TStore store) : IClassFixture<T
             ShortLease.TotalSeconds.ToString(CultureInfo.InvariantCulture), "0");
         Assert.Equal("leased 0", await holder.ReadLineAsync(TimeSpan.FromSeconds(60)));
         await using var leaser = store.NewLeaser(pool, ShortLease);
-        var busy = await Assert.ThrowsAsync<InvalidOperationException>(() => leaser.AcquireAsync(maxWorkerId: 0));
+        var busy = await Assert.ThrowsAsync<WorkerIdsExhaustedException>(() => leaser.AcquireAsync(maxWorkerId: 0));
         Assert.Contains("All 1 worker ids", busy.Message);
 
         holder.Kill();
@@ -76,7 +76,7 @@ public abstract class WorkerIdLeaseTests<TStore>(TStore store) : IClassFixture<T
             {
                 taken = await leaser.AcquireAsync(maxWorkerId: 0);
             }
-            catch (InvalidOperationException)
+            catch (WorkerIdsExhaustedException)
             {
                 Assert.True(killed.Elapsed < ShortLease + TimeSpan.FromSeconds(1),
                     $"worker id 0 still leased {killed.Elapsed.TotalSeconds:0.0} s after its holder was killed (lease {ShortLease.TotalSeconds} s)");
@@ -117,7 +117,7 @@ public abstract class WorkerIdLeaseTests<TStore>(TStore store) : IClassFixture<T
             {
                 taken = await other.AcquireAsync(maxWorkerId: 0);
             }
-            catch (InvalidOperationException) when (deadline.Elapsed < TimeSpan.FromSeconds(15))
+            catch (WorkerIdsExhaustedException) when (deadline.Elapsed < TimeSpan.FromSeconds(15))
             {
                 await Task.Delay(20);
             }

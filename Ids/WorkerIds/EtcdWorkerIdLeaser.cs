@@ -81,9 +81,7 @@ public sealed class EtcdWorkerIdLeaser : IWorkerIdLeaser
                 _logger.LogInformation("Leased Snowflake worker id {WorkerId} from {Store}; last stored timestamp {LastTimestampMs}.", workerId, Description, lastIssued);
                 return new RenewingWorkerIdLease(hold, workerId, owner, lastIssued, sent, session: hold);
             }
-            throw new InvalidOperationException(
-                $"All {maxWorkerId + 1} worker ids of pool '{_options.Pool}' on {Description} are leased by live generators; " +
-                "stop one, wait for a dead one's lease to expire, or use a layout with more worker bits.");
+            throw new WorkerIdsExhaustedException(maxWorkerId + 1, _options.Pool, Description);
         }
         catch
         {

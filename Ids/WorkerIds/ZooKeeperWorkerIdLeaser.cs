@@ -65,9 +65,7 @@ public sealed class ZooKeeperWorkerIdLeaser : IWorkerIdLeaser
                     workerId, Description, client.SessionId, lastIssued);
                 return new RenewingWorkerIdLease(session, workerId, owner, lastIssued, sent, session: session);
             }
-            throw new InvalidOperationException(
-                $"All {maxWorkerId + 1} worker ids of pool '{_options.Pool}' on {Description} are leased by live generators; " +
-                "stop one, wait for a dead one's session to expire, or use a layout with more worker bits.");
+            throw new WorkerIdsExhaustedException(maxWorkerId + 1, _options.Pool, Description);
         }
         catch
         {

@@ -54,6 +54,35 @@ public sealed class WorkerIdLeaseConfigurationTests(WorkerIdLeaseServers servers
     }
 
     [Theory]
+    [InlineData("etcd")]
+    [InlineData("zookeeper")]
+    public async Task A_store_that_does_not_answer_is_a_503_naming_the_store_not_the_client_library(string type)
+    {
+        var closed = ClosedPort();
+        var settings = type == "etcd" ? Etcd("down") : ZooKeeper("down");
+        if (type == "etcd")
+            settings[$"{Lease}:Endpoints:0"] = $"http://127.0.0.1:{closed}";
+        else
+            settings[$"{Lease}:ConnectString"] = $"127.0.0.1:{closed}";
+        settings[$"{Lease}:CommandTimeout"] = "00:00:01";
+        await using var host = await ServiceHost.StartAsync(settings);
+        using var response = await host.Client.GetAsync("/v1/ids/snowflake");
+        var detail = (await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "ids_unavailable")).GetProperty("detail").GetString()!;
+        Assert.Contains($"Could not lease a Snowflake worker id from {(type == "etcd" ? "etcd" : "ZooKeeper")} ", detail, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{closed}", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Grpc", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Status(", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", detail, StringComparison.Ordinal);
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Theory]
     [InlineData("etcd", "", "Endpoints must list at least one etcd client URL")]
     [InlineData("etcd", "Endpoints:0=localhost:2379", "must be an http:// or https:// URL")]
     [InlineData("etcd", "Endpoints:0=http://127.0.0.1:2379|LeaseDuration=00:00:01", "whole seconds from 2 s to 1 h")]

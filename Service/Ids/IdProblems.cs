@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Coord.Ids.Segment;
 using Coord.Ids.Snowflake;
+using Coord.Ids.WorkerIds;
 using Coord.Service.Errors;
 using Microsoft.AspNetCore.Mvc;
 
@@ -24,6 +25,9 @@ public static class IdProblems
         SegmentUnavailableException unavailable => Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.IdsUnavailable, unavailable.Message),
         ClockMovedBackwardsException clock => Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.IdsUnavailable, clock.Message),
         ClockBehindStoredTimestampException clock => Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.IdsUnavailable, clock.Message),
+        WorkerIdsExhaustedException exhausted => Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.IdsUnavailable, exhausted.Message),
+        WorkerIdStoreUnavailableException store => Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.IdsUnavailable,
+            $"{store.Message} The service log has the full error."),
         // Leasing a worker id or loading a segment from a database that does not answer.
         DbException db => Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.IdsUnavailable, $"The ID store did not answer: {db.Message}"),
         TimeoutException timeout => Problems.Details(StatusCodes.Status503ServiceUnavailable, ProblemCodes.IdsUnavailable, timeout.Message),
