@@ -21,6 +21,9 @@ public sealed class ZooKeeperWorkerIdLeaser : IWorkerIdLeaser
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _pool;
+    // A session that found every id taken is kept for the next try, so a starter polling for a free id
+    // does not open and close a session (two writes on the ensemble, a connection slot) each time.
+    private ZooKeeperClient? _spare;
 
     public ZooKeeperWorkerIdLeaser(ZooKeeperWorkerIdOptions options, TimeProvider? timeProvider = null, ILogger<ZooKeeperWorkerIdLeaser>? logger = null)
     {
@@ -44,12 +47,9 @@ public sealed class ZooKeeperWorkerIdLeaser : IWorkerIdLeaser
     public async Task<WorkerIdLease> AcquireAsync(int maxWorkerId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxWorkerId);
-        var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var client = await SessionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (client.SessionTimeout != _options.LeaseDuration)
-                _logger.LogInformation("ZooKeeper {ConnectString} granted a session timeout of {Granted} ms instead of {Asked} ms; worker id leases count from it.",
-                    _options.ConnectString, client.SessionTimeout.TotalMilliseconds, _options.LeaseDuration.TotalMilliseconds);
             var session = new ZooKeeperWorkerIdSession(this, client);
             var owner = Guid.NewGuid();
             var sent = _time.GetTimestamp();
@@ -67,6 +67,13 @@ public sealed class ZooKeeperWorkerIdLeaser : IWorkerIdLeaser
             }
             throw new WorkerIdsExhaustedException(maxWorkerId + 1, _options.Pool, Description);
         }
+        catch (WorkerIdsExhaustedException)
+        {
+            // This session made no node: keep it for the next try.
+            if (Interlocked.CompareExchange(ref _spare, client, null) is not null)
+                await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         catch
         {
             await client.DisposeAsync().ConfigureAwait(false); // closing the session deletes any node it made
@@ -74,8 +81,27 @@ public sealed class ZooKeeperWorkerIdLeaser : IWorkerIdLeaser
         }
     }
 
-    /// <summary>Sessions belong to leases; the leaser itself holds nothing open.</summary>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>Sessions of live leases belong to them; the leaser closes only a spare one.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _spare, null) is { } spare)
+            await spare.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<ZooKeeperClient> SessionAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _spare, null) is { } spare)
+        {
+            if (spare.State == ZooKeeperState.SyncConnected)
+                return spare;
+            await spare.DisposeAsync().ConfigureAwait(false);
+        }
+        var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        if (client.SessionTimeout != _options.LeaseDuration)
+            _logger.LogInformation("ZooKeeper {ConnectString} granted a session timeout of {Granted} ms instead of {Asked} ms; worker id leases count from it.",
+                _options.ConnectString, client.SessionTimeout.TotalMilliseconds, _options.LeaseDuration.TotalMilliseconds);
+        return client;
+    }
 
     private async Task<ZooKeeperClient> ConnectAsync(CancellationToken cancellationToken)
     {
