@@ -1,12 +1,13 @@
 using System.Globalization;
 using Coord.Ids.Segment;
+using Coord.Ids.Tests.WorkerIds;
 using Coord.Ids.WorkerIds;
 
 namespace Coord.Ids.Tests;
 
 /// <summary>
 /// The test assembly doubles as a helper program so tests can put generators in a second process:
-/// <c>dotnet exec Coord.Ids.Tests.dll segment-draw ...</c> or <c>... worker-lease ...</c>.
+/// <c>dotnet exec Coord.Ids.Tests.dll segment-draw ...</c> or <c>... worker-lease redis ...</c>.
 /// </summary>
 public static class Program
 {
@@ -17,14 +18,12 @@ public static class Program
             case "segment-draw":
                 await SegmentDrawAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), args[5]);
                 return 0;
-            case "worker-lease-redis":
-                await RedisWorkerLeaseAsync(args[1], args[2], TimeSpan.FromSeconds(int.Parse(args[3], CultureInfo.InvariantCulture)), int.Parse(args[4], CultureInfo.InvariantCulture));
-                return 0;
             case "worker-lease":
-                await WorkerLeaseAsync(args[1], args[2], TimeSpan.FromSeconds(int.Parse(args[3], CultureInfo.InvariantCulture)), int.Parse(args[4], CultureInfo.InvariantCulture));
+                await HoldUntilKilledAsync(WorkerIdLeaseStore.Create(args[1], args[2], args[3],
+                    TimeSpan.FromSeconds(int.Parse(args[4], CultureInfo.InvariantCulture))), int.Parse(args[5], CultureInfo.InvariantCulture));
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: segment-draw <connection> <tag> <generators> <ids-each> <out-file> | worker-lease[-redis] <connection> <pool> <lease-seconds> <max-worker-id>");
+                await Console.Error.WriteLineAsync("usage: segment-draw <connection> <tag> <generators> <ids-each> <out-file> | worker-lease postgres|redis|etcd|zookeeper <endpoint> <pool> <lease-seconds> <max-worker-id>");
                 return 2;
         }
     }
@@ -51,18 +50,6 @@ public static class Program
         await File.WriteAllLinesAsync(outFile + ".unissued",
             results.SelectMany(r => r.Unissued).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Start} {r.End}")));
     }
-
-    private static Task WorkerLeaseAsync(string connectionString, string pool, TimeSpan lease, int maxWorkerId)
-        => HoldUntilKilledAsync(new PostgresWorkerIdLeaser(new PostgresWorkerIdOptions
-        {
-            ConnectionString = connectionString, Pool = pool, LeaseDuration = lease, CommandTimeout = lease / 2,
-        }), maxWorkerId);
-
-    private static Task RedisWorkerLeaseAsync(string configuration, string pool, TimeSpan lease, int maxWorkerId)
-        => HoldUntilKilledAsync(new RedisWorkerIdLeaser(new RedisWorkerIdOptions
-        {
-            Configuration = configuration, Pool = pool, LeaseDuration = lease, CommandTimeout = lease / 6,
-        }), maxWorkerId);
 
     /// <summary>Leases a worker id, prints it and keeps the lease until the process is killed.</summary>
     private static async Task HoldUntilKilledAsync(IWorkerIdLeaser leaser, int maxWorkerId)

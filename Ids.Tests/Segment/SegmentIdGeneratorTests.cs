@@ -79,6 +79,41 @@ public sealed class SegmentIdGeneratorTests
         Assert.Equal([(2L, 51L)], lenient.GetUnissuedRanges("nobody"));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(1_000)]
+    public async Task Tags_made_on_first_use_stop_at_the_limit_and_existing_tags_keep_working(int limit)
+    {
+        var store = new InMemorySegmentStore();
+        store.CreateTag("existing", step: 10);
+        await using var generator = new SegmentIdGenerator(store, new SegmentIdOptions { AutoCreateTags = true, InitialStep = 10, MaxAutoCreatedTags = limit });
+        // Made concurrently: the count must not overshoot even when first uses race.
+        var made = await Task.WhenAll(Enumerable.Range(0, limit).Select(i => Task.Run(async () => await generator.NextAsync($"t{i}"))));
+        Assert.All(made, id => Assert.Equal(1, id));
+
+        var refused = await Assert.ThrowsAsync<SegmentTagLimitReachedException>(async () => await generator.NextAsync("one-too-many"));
+        Assert.Equal(limit, refused.Limit);
+        Assert.Contains($"'one-too-many' does not exist", refused.Message);
+        Assert.Contains($"limit of {limit} tags", refused.Message);
+        await Assert.ThrowsAsync<SegmentTagLimitReachedException>(async () => await generator.NextAsync("one-too-many")); // asked again: still refused
+
+        // Tags already there (made by hand, or made before the limit) do not count against it and keep serving.
+        Assert.Equal(1, await generator.NextAsync("existing"));
+        Assert.Equal(2, await generator.NextAsync($"t{limit - 1}"));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_000_001)]
+    public void A_tag_limit_out_of_range_is_refused(int limit)
+        => Assert.Contains("MaxAutoCreatedTags must be between 1 and 1,000,000", Assert.Throws<ArgumentOutOfRangeException>(
+            () => new SegmentIdOptions { MaxAutoCreatedTags = limit }.Validate()).Message);
+
+    [Fact]
+    public void The_largest_tag_limit_is_accepted()
+        => new SegmentIdOptions { MaxAutoCreatedTags = 1_000_000 }.Validate();
+
     [Fact]
     public async Task Tags_have_independent_ranges()
     {

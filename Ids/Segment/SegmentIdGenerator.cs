@@ -24,6 +24,7 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SegmentBuffer> _buffers = new(StringComparer.Ordinal);
+    private int _autoCreatedTags;
     private int _disposed;
 
     public SegmentIdGenerator(ISegmentStore store, SegmentIdOptions? options = null, TimeProvider? timeProvider = null, ILogger<SegmentIdGenerator>? logger = null)
@@ -244,8 +245,15 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
             var failure = await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (failure is null)
                 continue;
-            if (failure is SegmentTagNotFoundException)
-                throw new SegmentTagNotFoundException(buffer.Tag, _store.Description);
+            if (failure is SegmentTagNotFoundException or SegmentTagLimitReachedException)
+            {
+                // A tag that never had a segment keeps no buffer: callers naming ever new unknown tags must not grow memory.
+                if (Volatile.Read(ref buffer.StoredStep) == 0)
+                    _buffers.TryRemove(new KeyValuePair<string, SegmentBuffer>(buffer.Tag, buffer));
+                throw failure is SegmentTagLimitReachedException
+                    ? new SegmentTagLimitReachedException(buffer.Tag, _options.MaxAutoCreatedTags, _store.Description)
+                    : new SegmentTagNotFoundException(buffer.Tag, _store.Description);
+            }
             // A load begun before this call may have failed long ago; only a fresh failure is the answer.
             if (loadNumber > arrivedAt)
             {
@@ -279,7 +287,7 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
             {
                 if (!_options.AutoCreateTags)
                     throw new SegmentTagNotFoundException(buffer.Tag, _store.Description);
-                await _store.CreateTagAsync(buffer.Tag, _options.InitialStep, "created by Coord on first use", CancellationToken.None).ConfigureAwait(false);
+                await CreateTagAsync(buffer.Tag).ConfigureAwait(false);
                 allocation = await _store.AllocateAsync(buffer.Tag, step, CancellationToken.None).ConfigureAwait(false)
                     ?? throw new SegmentTagNotFoundException(buffer.Tag, _store.Description);
             }
@@ -303,9 +311,30 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
                 buffer.Loading = null;
                 buffer.RetryBackgroundLoadAt = _time.GetTimestamp() + (long)(BackgroundRetryDelay.TotalSeconds * _time.TimestampFrequency);
             }
-            if (ex is not SegmentTagNotFoundException)
+            if (ex is not SegmentTagNotFoundException and not SegmentTagLimitReachedException)
                 _logger.LogWarning(ex, "Loading the next segment of tag {Tag} from {Store} failed; buffered ids are still served.", buffer.Tag, _store.Description);
             return ex;
+        }
+    }
+
+    /// <summary>Creates a tag on first use while fewer than <see cref="SegmentIdOptions.MaxAutoCreatedTags"/> were made.</summary>
+    private async Task CreateTagAsync(string tag)
+    {
+        // Counted before the store is asked, so concurrent first uses cannot overshoot the limit.
+        if (Interlocked.Increment(ref _autoCreatedTags) > _options.MaxAutoCreatedTags)
+        {
+            Interlocked.Decrement(ref _autoCreatedTags);
+            throw new SegmentTagLimitReachedException(tag, _options.MaxAutoCreatedTags, _store.Description);
+        }
+        try
+        {
+            await _store.CreateTagAsync(tag, _options.InitialStep, "created by Coord on first use", CancellationToken.None).ConfigureAwait(false);
+            _logger.LogInformation("Created segment tag {Tag} in {Store} on first use ({Count} of at most {Limit}).", tag, _store.Description, Volatile.Read(ref _autoCreatedTags), _options.MaxAutoCreatedTags);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _autoCreatedTags);
+            throw;
         }
     }
 

@@ -8,6 +8,9 @@ public sealed class SegmentIdOptions
     /// <summary>Create an unknown tag on first use (max_id 1, <see cref="InitialStep"/>) instead of failing.</summary>
     public bool AutoCreateTags { get; set; }
 
+    /// <summary>Most tags one generator creates on first use (default 1,000); past it an unknown tag is refused with <see cref="SegmentTagLimitReachedException"/>.</summary>
+    public int MaxAutoCreatedTags { get; set; } = 1_000;
+
     /// <summary>The stored step of auto-created tags (default 1,000).</summary>
     public int InitialStep { get; set; } = 1_000;
 
@@ -32,6 +35,8 @@ public sealed class SegmentIdOptions
     public void Validate()
     {
         PostgresStore?.Validate();
+        if (MaxAutoCreatedTags is < 1 or > 1_000_000)
+            throw new ArgumentOutOfRangeException(nameof(MaxAutoCreatedTags), MaxAutoCreatedTags, "MaxAutoCreatedTags must be between 1 and 1,000,000.");
         if (InitialStep < 1)
             throw new ArgumentOutOfRangeException(nameof(InitialStep), InitialStep, "InitialStep must be at least 1.");
         if (MaxStep < InitialStep)

@@ -5,7 +5,13 @@ public sealed class SegmentTagNotFoundException : KeyNotFoundException
 {
     public SegmentTagNotFoundException(string tag, string store)
         : base($"Segment tag '{tag}' does not exist in {store}. Insert a row (biz_tag, max_id, step) for it, or switch on SegmentIdOptions.AutoCreateTags.")
-        => Tag = tag;
+    {
+        Tag = tag;
+        Store = store;
+    }
 
     public string Tag { get; }
+
+    /// <summary>The store's description, for messages.</summary>
+    public string Store { get; }
 }

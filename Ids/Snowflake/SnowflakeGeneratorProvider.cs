@@ -1,3 +1,5 @@
+using Coord.Ids.WorkerIds;
+
 namespace Coord.Ids.Snowflake;
 
 /// <summary>
@@ -43,7 +45,7 @@ public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
                 return current;
             if (_generator is { } lost)
                 await lost.DisposeAsync().ConfigureAwait(false); // nothing to release; stops its renewal
-            var lease = await _options.WorkerIdLeaser!.AcquireAsync(_options.Layout.MaxWorkerId, cancellationToken).ConfigureAwait(false);
+            var lease = await AcquireAsync(_options.WorkerIdLeaser!, cancellationToken).ConfigureAwait(false);
             try
             {
                 var generator = await SnowflakeGenerator.StartAsync(_options, lease, _time, cancellationToken).ConfigureAwait(false);
@@ -59,6 +61,19 @@ public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Leases a worker id; a store that fails (rather than answering that every id is taken) becomes <see cref="WorkerIdStoreUnavailableException"/>.</summary>
+    private async Task<WorkerIdLease> AcquireAsync(IWorkerIdLeaser leaser, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await leaser.AcquireAsync(_options.Layout.MaxWorkerId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (WorkerIdsExhaustedException or OperationCanceledException or ArgumentException or OutOfMemoryException))
+        {
+            throw new WorkerIdStoreUnavailableException(leaser.Description, ex);
         }
     }
 

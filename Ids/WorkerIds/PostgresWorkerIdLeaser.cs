@@ -76,9 +76,7 @@ public sealed class PostgresWorkerIdLeaser : IWorkerIdLeaser, IWorkerIdLeaseStor
         command.Parameters.AddWithValue("reserve", reserve);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            throw new InvalidOperationException(
-                $"All {maxWorkerId + 1} worker ids of pool '{_options.Pool}' in table {_table} on {Endpoint} are leased by live generators; " +
-                "stop one, wait for a dead one's lease to expire, or use a layout with more worker bits.");
+            throw new WorkerIdsExhaustedException(maxWorkerId + 1, _options.Pool, Description);
         var workerId = reader.GetInt32(0);
         var lastIssued = reader.GetInt64(1);
         _logger.LogInformation("Leased Snowflake worker id {WorkerId} of pool {Pool} on {Endpoint}; last stored timestamp {LastTimestampMs}.",

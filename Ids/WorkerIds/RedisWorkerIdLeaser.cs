@@ -78,9 +78,7 @@ public sealed class RedisWorkerIdLeaser : IWorkerIdLeaser, IWorkerIdLeaseStore
         var result = await db.ScriptEvaluateAsync(AcquireScript, values:
             [_prefix, maxWorkerId, owner.ToString("N"), (long)_options.LeaseDuration.TotalMilliseconds, reserve]).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (result.IsNull)
-            throw new InvalidOperationException(
-                $"All {maxWorkerId + 1} worker ids of pool '{_options.Pool}' on {Description} are leased by live generators; " +
-                "stop one, wait for a dead one's lease to expire, or use a layout with more worker bits.");
+            throw new WorkerIdsExhaustedException(maxWorkerId + 1, _options.Pool, Description);
         var reply = (RedisResult[])result!;
         var workerId = (int)reply[0];
         var lastIssued = long.Parse((string)reply[1]!, CultureInfo.InvariantCulture);

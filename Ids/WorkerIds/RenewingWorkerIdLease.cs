@@ -11,17 +11,31 @@ internal sealed class RenewingWorkerIdLease : WorkerIdLease
 {
     private readonly IWorkerIdLeaseStore _leaser;
     private readonly Guid _owner;
+    private readonly IAsyncDisposable? _session;
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly ITimer _deadline;
+    private readonly TimeSpan _validFor;
     private readonly Task _renewal;
+    private int _lostOnce;
     private int _disposed;
 
-    public RenewingWorkerIdLease(IWorkerIdLeaseStore leaser, int workerId, Guid owner, long lastIssuedUnixMs, long acquireSentTimestamp)
+    /// <param name="session">
+    /// What the lease keeps open on the store beside its row or key (a ZooKeeper session, an etcd
+    /// lease), ended once the id is released or lost.
+    /// </param>
+    public RenewingWorkerIdLease(IWorkerIdLeaseStore leaser, int workerId, Guid owner, long lastIssuedUnixMs, long acquireSentTimestamp, IAsyncDisposable? session = null)
     {
         _leaser = leaser;
         _owner = owner;
+        _session = session;
         WorkerId = workerId;
         LastIssuedUnixMs = lastIssuedUnixMs;
+        var ttl = leaser.LeaseDuration;
+        // Valid until the store could expire the lease, less a margin for clock rate drift between hosts.
+        _validFor = ttl - TimeSpan.FromTicks(ttl.Ticks / 10);
+        // The deadline is a timer of its own, so a renewal stuck in flight cannot hold the lost signal back.
+        _deadline = leaser.Time.CreateTimer(_ => LoseLease("its renewal did not succeed before the lease ran out"), null, Left(acquireSentTimestamp), Timeout.InfiniteTimeSpan);
         _renewal = RenewLoopAsync(acquireSentTimestamp);
     }
 
@@ -35,6 +49,7 @@ internal sealed class RenewingWorkerIdLease : WorkerIdLease
             return;
         await _stop.CancelAsync().ConfigureAwait(false);
         await _renewal.ConfigureAwait(false);
+        await _deadline.DisposeAsync().ConfigureAwait(false);
         if (!_lost.IsCancellationRequested)
         {
             try
@@ -49,32 +64,43 @@ internal sealed class RenewingWorkerIdLease : WorkerIdLease
                 _leaser.Logger.LogWarning(ex, "Could not release Snowflake worker id {WorkerId}; it frees itself when its lease expires.", WorkerId);
             }
         }
+        if (_session is not null)
+        {
+            try
+            {
+                await _session.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _leaser.Logger.LogWarning(ex, "Could not end the store session of Snowflake worker id {WorkerId}; the store ends it when it expires.", WorkerId);
+            }
+        }
         _lost.Dispose();
         _stop.Dispose();
+    }
+
+    private TimeSpan Left(long validFrom)
+    {
+        var left = _validFor - _leaser.Time.GetElapsedTime(validFrom);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     private async Task RenewLoopAsync(long sent)
     {
         var time = _leaser.Time;
         var ttl = _leaser.LeaseDuration;
-        // Valid until the server could expire the row, less a margin for clock rate drift between hosts.
-        var validFor = ttl - TimeSpan.FromTicks(ttl.Ticks / 10);
         var validFrom = sent;
         var interval = ttl / 3;
         var retry = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, interval.Ticks));
         var wait = interval;
+        using var stopOrLost = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, _lost.Token);
         try
         {
             while (true)
             {
-                var left = validFor - time.GetElapsedTime(validFrom);
-                if (left <= TimeSpan.Zero)
-                {
-                    LoseLease("its renewal did not succeed before the lease ran out");
-                    return;
-                }
-                await Task.Delay(wait < left ? wait : left, time, _stop.Token).ConfigureAwait(false);
-                if (time.GetElapsedTime(validFrom) >= validFor)
+                var left = Left(validFrom);
+                await Task.Delay(wait < left ? wait : left, time, stopOrLost.Token).ConfigureAwait(false);
+                if (Left(validFrom) <= TimeSpan.Zero)
                 {
                     LoseLease("its renewal did not succeed before the lease ran out");
                     return;
@@ -83,30 +109,42 @@ internal sealed class RenewingWorkerIdLease : WorkerIdLease
                 var reserve = Math.Max(CurrentLastIssuedUnixMs ?? 0, time.GetUtcNow().ToUnixTimeMilliseconds() + (long)ttl.TotalMilliseconds);
                 try
                 {
-                    if (!await _leaser.RenewAsync(WorkerId, _owner, reserve, _stop.Token).ConfigureAwait(false))
+                    if (!await _leaser.RenewAsync(WorkerId, _owner, reserve, stopOrLost.Token).ConfigureAwait(false))
                     {
-                        LoseLease("the row is no longer ours (the lease expired or was taken)");
+                        LoseLease("the store says the id is no longer ours (the lease expired or was taken)");
                         return;
                     }
+                    if (_lost.IsCancellationRequested)
+                        return; // the deadline passed while the renewal was in flight: lost stays lost
                     validFrom = attemptSent;
+                    _deadline.Change(Left(validFrom), Timeout.InfiniteTimeSpan);
                     wait = interval;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
+                catch (Exception ex) when (!stopOrLost.IsCancellationRequested)
                 {
                     _leaser.Logger.LogWarning(ex, "Renewing Snowflake worker id {WorkerId} failed; retrying.", WorkerId);
                     wait = retry;
                 }
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopOrLost.IsCancellationRequested)
         {
-            // disposed
+            // disposed, or lost by the deadline timer
         }
     }
 
     private void LoseLease(string why)
     {
+        if (Interlocked.Exchange(ref _lostOnce, 1) != 0 || Volatile.Read(ref _disposed) != 0)
+            return;
         _leaser.Logger.LogError("Lost the lease on Snowflake worker id {WorkerId} from {Store}: {Reason}. The generator stops issuing ids.", WorkerId, _leaser.Description, why);
-        _lost.Cancel();
+        try
+        {
+            _lost.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // disposed meanwhile
+        }
     }
 }

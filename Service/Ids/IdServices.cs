@@ -11,7 +11,8 @@ namespace Coord.Service.Ids;
 /// <c>WorkerIdLease</c> (<see cref="WorkerIdLeasers"/>) to lease one; neither means the fixed worker id
 /// <see cref="DevWorkerId"/>), and
 /// <c>Segment</c> onto <see cref="SegmentIdOptions"/> (<c>PostgresStore:ConnectionString</c> for Leaf's
-/// <c>leaf_alloc</c> table; none means an in-memory store that creates tags on first use).
+/// <c>leaf_alloc</c> table; none means dev mode's in-memory store, which creates tags on first use, at most
+/// <c>MaxAutoCreatedTags</c> of them).
 /// </summary>
 public sealed class IdServices : IAsyncDisposable
 {
@@ -72,7 +73,7 @@ public sealed class IdServices : IAsyncDisposable
         var worker = snowflakeOptions.WorkerId is { } id
             ? fixedDevWorker ? $"fixed worker id {id} (dev; configure Coord:Ids:Snowflake:WorkerId or WorkerIdLease for a fleet)" : $"worker id {id}"
             : $"worker id leased from {snowflakeOptions.WorkerIdLeaser!.Description}";
-        var summary = $"snowflake ({snowflakeOptions.Layout}) with {worker}, segments from {store.Description}{(segmentOptions.AutoCreateTags ? " (tags made on first use)" : "")}, uuid v4/v7";
+        var summary = $"snowflake ({snowflakeOptions.Layout}) with {worker}, segments from {store.Description}{(segmentOptions.AutoCreateTags ? $" (tags made on first use, at most {segmentOptions.MaxAutoCreatedTags})" : "")}, uuid v4/v7";
         return new IdServices(snowflake, segments, ownedStore, summary, time);
     }
 

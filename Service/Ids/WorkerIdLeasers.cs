@@ -18,6 +18,10 @@ public static class WorkerIdLeasers
                 StrictConfiguration.Bind(section, new PostgresWorkerIdOptions(), "Type"), time, loggers.CreateLogger<PostgresWorkerIdLeaser>()),
             ["redis"] = (section, loggers, time) => new RedisWorkerIdLeaser(
                 StrictConfiguration.Bind(section, new RedisWorkerIdOptions(), "Type"), time, loggers.CreateLogger<RedisWorkerIdLeaser>()),
+            ["etcd"] = (section, loggers, time) => new EtcdWorkerIdLeaser(
+                StrictConfiguration.Bind(section, new EtcdWorkerIdOptions(), "Type"), time, loggers.CreateLogger<EtcdWorkerIdLeaser>()),
+            ["zookeeper"] = (section, loggers, time) => new ZooKeeperWorkerIdLeaser(
+                StrictConfiguration.Bind(section, new ZooKeeperWorkerIdOptions(), "Type"), time, loggers.CreateLogger<ZooKeeperWorkerIdLeaser>()),
         };
 
     public static IReadOnlyCollection<string> Types => ByType.Keys;

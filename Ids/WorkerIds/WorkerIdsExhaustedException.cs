@@ -1,0 +1,22 @@
+namespace Coord.Ids.WorkerIds;
+
+/// <summary>Every worker id of the pool is held by a live lease: nothing to lease until one is released or expires.</summary>
+public sealed class WorkerIdsExhaustedException : InvalidOperationException
+{
+    public WorkerIdsExhaustedException(int count, string pool, string store)
+        : base($"All {count} worker ids of pool '{pool}' on {store} are leased by live generators; " +
+               "stop one, wait for a dead one's lease to expire, or use a layout with more worker bits.")
+    {
+        Count = count;
+        Pool = pool;
+        Store = store;
+    }
+
+    /// <summary>How many worker ids the layout allows (all of them taken).</summary>
+    public int Count { get; }
+
+    public string Pool { get; }
+
+    /// <summary>The leaser's description, for messages.</summary>
+    public string Store { get; }
+}
