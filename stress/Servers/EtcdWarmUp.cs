@@ -7,22 +7,30 @@ namespace Coord.Stress.Servers;
 
 /// <summary>
 /// Brings a freshly started etcd to its steady write rate before anything is measured. A new member
-/// commits (with fsync) several times slower for its first seconds, so without this the first target
-/// of a run would be measured on a slower server than the targets after it.
+/// commits (with fsync) several times slower for its first seconds, and its rate keeps climbing for
+/// several seconds more; without this the first target of a run is measured on a slower server than
+/// the targets after it (measured: the same target 0.8× or 1.1× its peer depending on which ran first).
 /// </summary>
 public static class EtcdWarmUp
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Longest = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Shortest = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan Longest = TimeSpan.FromSeconds(30);
 
-    /// <summary>Puts and deletes one key until two consecutive one-second windows differ by less than 10 % (at most 20 s); returns the last rate.</summary>
+    /// <summary>Number of one-second windows compared at a time: single windows on a shared machine vary by ±20 %.</summary>
+    private const int Span = 3;
+
+    /// <summary>
+    /// Puts and deletes one key for at least 8 s and until the last three one-second windows were no
+    /// faster than the three before them (the rate stopped climbing), at most 30 s; returns the last rate.
+    /// </summary>
     public static async Task<double> RunAsync(string clientUrl, CancellationToken cancellationToken)
     {
         using var etcd = new EtcdClient(clientUrl);
         var kv = etcd.GetConnection().KVClient;
         var key = ByteString.CopyFromUtf8("coord-stress-warm-up");
         var started = Stopwatch.StartNew();
-        var previous = 0.0;
+        var rates = new List<double>();
         while (true)
         {
             var window = Stopwatch.StartNew();
@@ -33,10 +41,15 @@ public static class EtcdWarmUp
                 await kv.DeleteRangeAsync(new DeleteRangeRequest { Key = key }, cancellationToken: cancellationToken);
                 pairs++;
             }
-            var rate = pairs / window.Elapsed.TotalSeconds;
-            if ((previous > 0 && Math.Abs(rate - previous) < 0.1 * previous && started.Elapsed > 3 * Window) || started.Elapsed >= Longest)
-                return rate;
-            previous = rate;
+            rates.Add(pairs / window.Elapsed.TotalSeconds);
+            if (started.Elapsed >= Longest)
+                return rates[^1];
+            if (started.Elapsed < Shortest || rates.Count < 2 * Span)
+                continue;
+            var recent = rates.TakeLast(Span).Average();
+            var before = rates.SkipLast(Span).TakeLast(Span).Average();
+            if (recent <= before * 1.05)
+                return recent;
         }
     }
 }
