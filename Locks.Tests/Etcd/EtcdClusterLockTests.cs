@@ -179,6 +179,55 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
         Assert.Equal([0, 1, 2, 3], order);
     }
 
+    [Fact]
+    public async Task A_holder_cut_off_from_the_cluster_hears_Lost_on_every_hold_before_another_client_is_granted_one()
+    {
+        var names = Enumerable.Range(0, 5).Select(i => $"cutoff/{Guid.NewGuid():N}/{i}").ToArray();
+        var leader = await etcd.Cluster.FindLeaderAsync();
+        var cutOff = etcd.Cluster.Nodes.First(n => n != leader);
+        // A knows only the member about to stop, so it cannot move; B knows only the other two.
+        var a = Client([cutOff]);
+        var b = Client(etcd.Cluster.Nodes.Where(n => n != cutOff));
+        var held = new List<ILockHandle>();
+        foreach (var name in names)
+            held.Add(await a.AcquireAsync(name, ttl: TimeSpan.FromSeconds(2)));
+        var lostAt = new long[names.Length];
+        for (var i = 0; i < held.Count; i++)
+        {
+            var index = i;
+            held[i].Lost.Register(() => Volatile.Write(ref lostAt[index], Stopwatch.GetTimestamp()));
+        }
+        var waiting = names.Select(async name =>
+        {
+            var next = await b.AcquireAsync(name, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(10));
+            return (Next: next, At: Stopwatch.GetTimestamp());
+        }).ToArray();
+        foreach (var name in names)
+            await EtcdLockTests.WaitUntilAsync(async () => (await QueueLengthAsync(name, leader)) == 2);
+
+        // A's keep-alives stop reaching the cluster; the leader expires A's session lease after its TTL and
+        // deletes every key on it, which grants B each lock. A must have heard Lost on each before that.
+        cutOff.Pause();
+        try
+        {
+            var granted = await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(30));
+            for (var i = 0; i < names.Length; i++)
+            {
+                Assert.True(held[i].IsLost, $"the cut-off holder of '{names[i]}' was not told it lost the lock");
+                Assert.True(Volatile.Read(ref lostAt[i]) < granted[i].At, $"Lost fired on '{names[i]}' only after another client held it");
+                Assert.True(granted[i].Next.FencingToken > held[i].FencingToken);
+                output.WriteLine($"{names[i]}: Lost {Stopwatch.GetElapsedTime(Volatile.Read(ref lostAt[i]), granted[i].At).TotalMilliseconds:0} ms before the next holder got it");
+                await granted[i].Next.ReleaseAsync();
+            }
+        }
+        finally
+        {
+            cutOff.Resume();
+        }
+        foreach (var handle in held)
+            await handle.DisposeAsync();
+    }
+
     private async Task<int> QueueLengthAsync(string name, EtcdNode member)
     {
         using var raw = new dotnet_etcd.EtcdClient(member.ClientUrl);
