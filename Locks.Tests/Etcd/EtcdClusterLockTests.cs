@@ -191,41 +191,16 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
         var held = new List<ILockHandle>();
         foreach (var name in names)
             held.Add(await a.AcquireAsync(name, ttl: TimeSpan.FromSeconds(2)));
-        var lostAt = new long[names.Length];
-        for (var i = 0; i < held.Count; i++)
-        {
-            var index = i;
-            held[i].Lost.Register(() => Volatile.Write(ref lostAt[index], Stopwatch.GetTimestamp()));
-        }
-        var waiting = names.Select(async name =>
-        {
-            var next = await b.AcquireAsync(name, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(10));
-            return (Next: next, At: Stopwatch.GetTimestamp());
-        }).ToArray();
-        foreach (var name in names)
-            await EtcdLockTests.WaitUntilAsync(async () => (await QueueLengthAsync(name, leader)) == 2);
 
         // A's keep-alives stop reaching the cluster; the leader expires A's session lease after its TTL and
         // deletes every key on it, which grants B each lock. A must have heard Lost on each before that.
-        cutOff.Pause();
-        try
-        {
-            var granted = await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(30));
-            for (var i = 0; i < names.Length; i++)
+        await CutOffHolder.AssertLostBeforeAnyoneElseIsGrantedAsync(names, held, b,
+            async () =>
             {
-                Assert.True(held[i].IsLost, $"the cut-off holder of '{names[i]}' was not told it lost the lock");
-                Assert.True(Volatile.Read(ref lostAt[i]) < granted[i].At, $"Lost fired on '{names[i]}' only after another client held it");
-                Assert.True(granted[i].Next.FencingToken > held[i].FencingToken);
-                output.WriteLine($"{names[i]}: Lost {Stopwatch.GetElapsedTime(Volatile.Read(ref lostAt[i]), granted[i].At).TotalMilliseconds:0} ms before the next holder got it");
-                await granted[i].Next.ReleaseAsync();
-            }
-        }
-        finally
-        {
-            cutOff.Resume();
-        }
-        foreach (var handle in held)
-            await handle.DisposeAsync();
+                foreach (var name in names)
+                    await EtcdLockTests.WaitUntilAsync(async () => (await QueueLengthAsync(name, leader)) == 2);
+            },
+            cutOff, TimeSpan.FromSeconds(30), output);
     }
 
     private async Task<int> QueueLengthAsync(string name, EtcdNode member)
