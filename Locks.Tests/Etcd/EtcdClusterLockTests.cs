@@ -158,7 +158,7 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
             var who = i;
             waiters.Add(Task.Run(async () =>
             {
-                await using var h = await Client().AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(30));
+                await using var h = await Client().AcquireAsync(name, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(30));
                 lock (order)
                     order.Add(who);
             }));
@@ -170,15 +170,37 @@ public sealed class EtcdClusterLockTests(EtcdClusterFixture etcd, ITestOutputHel
         paused.Pause();
         var clock = Stopwatch.StartNew();
         await holder.ReleaseAsync();
-        // With HTTP/2 pings at their defaults (30 s + 30 s) a watch on the paused member would stay silent past this bound.
-        // Since holds share a provider's session and watch stream, a client whose channel sat on the paused member
-        // has been seen to need more than 30 s to move (an open weakness of the shared stream); waiters still may
-        // not wait past their own 60 s.
-        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(60));
+        // With HTTP/2 pings at their defaults (30 s + 30 s) a watch on the paused member would stay silent past this bound;
+        // a waiter's watch stream that goes unanswered is moved to another member within a few seconds instead.
+        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(30));
         output.WriteLine($"all four waiters served {clock.ElapsedMilliseconds} ms after the release, with {paused} paused");
         paused.Resume();
 
         Assert.Equal([0, 1, 2, 3], order);
+    }
+
+    [Fact]
+    public async Task A_holder_cut_off_from_the_cluster_hears_Lost_on_every_hold_before_another_client_is_granted_one()
+    {
+        var names = Enumerable.Range(0, 5).Select(i => $"cutoff/{Guid.NewGuid():N}/{i}").ToArray();
+        var leader = await etcd.Cluster.FindLeaderAsync();
+        var cutOff = etcd.Cluster.Nodes.First(n => n != leader);
+        // A knows only the member about to stop, so it cannot move; B knows only the other two.
+        var a = Client([cutOff]);
+        var b = Client(etcd.Cluster.Nodes.Where(n => n != cutOff));
+        var held = new List<ILockHandle>();
+        foreach (var name in names)
+            held.Add(await a.AcquireAsync(name, ttl: TimeSpan.FromSeconds(2)));
+
+        // A's keep-alives stop reaching the cluster; the leader expires A's session lease after its TTL and
+        // deletes every key on it, which grants B each lock. A must have heard Lost on each before that.
+        await CutOffHolder.AssertLostBeforeAnyoneElseIsGrantedAsync(names, held, b,
+            async () =>
+            {
+                foreach (var name in names)
+                    await EtcdLockTests.WaitUntilAsync(async () => (await QueueLengthAsync(name, leader)) == 2);
+            },
+            cutOff, TimeSpan.FromSeconds(30), output);
     }
 
     private async Task<int> QueueLengthAsync(string name, EtcdNode member)

@@ -153,39 +153,7 @@ public sealed class ZooKeeperEnsembleTests(ZooKeeperEnsembleFixture fixture, ITe
         var held = new List<ILockHandle>();
         foreach (var name in names)
             held.Add(await a.AcquireAsync(name, ttl: ttl));
-        var lostAt = new long[names.Length];
-        for (var i = 0; i < held.Count; i++)
-        {
-            var index = i;
-            held[i].Lost.Register(() => Volatile.Write(ref lostAt[index], Stopwatch.GetTimestamp()));
-        }
-        var waiting = names.Select(async name =>
-        {
-            var next = await b.AcquireAsync(name, wait: TimeSpan.FromSeconds(40), ttl: TimeSpan.FromSeconds(10));
-            return (Next: next, At: Stopwatch.GetTimestamp());
-        }).ToArray();
-        await Task.Delay(300);
-        Assert.DoesNotContain(waiting, w => w.IsCompleted);
-
         // SIGSTOP A's member: A hears nothing and cannot move; the leader expires A's session after its timeout.
-        follower.Pause();
-        try
-        {
-            var granted = await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(40));
-            for (var i = 0; i < names.Length; i++)
-            {
-                Assert.True(held[i].IsLost, $"the cut-off holder of '{names[i]}' was not told it lost the lock");
-                Assert.True(Volatile.Read(ref lostAt[i]) < granted[i].At, $"Lost fired on '{names[i]}' only after another client held it");
-                Assert.True(granted[i].Next.FencingToken > held[i].FencingToken);
-                output.WriteLine($"{names[i]}: Lost {Stopwatch.GetElapsedTime(Volatile.Read(ref lostAt[i]), granted[i].At).TotalMilliseconds:0} ms before the next holder got it");
-                await granted[i].Next.ReleaseAsync();
-            }
-        }
-        finally
-        {
-            follower.Resume();
-        }
-        foreach (var handle in held)
-            await handle.DisposeAsync();
+        await CutOffHolder.AssertLostBeforeAnyoneElseIsGrantedAsync(names, held, b, () => Task.Delay(300), follower, TimeSpan.FromSeconds(40), output);
     }
 }

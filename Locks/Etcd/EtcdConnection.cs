@@ -1,22 +1,32 @@
-using dotnet_etcd;
 using Etcdserverpb;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Coord.Locks.Etcd;
 
 /// <summary>
-/// The transport of one <see cref="EtcdLock"/>: the gRPC channel over all endpoints, and sending a
+/// The transport of one <see cref="EtcdLock"/>: one gRPC channel to one member at a time, and sending a
 /// request again when a member does not answer or is unavailable. Every request sent through
 /// <see cref="SendAsync"/> is counted in the provider's metrics and must be idempotent.
 /// </summary>
+/// <remarks>
+/// A member that stops answering without closing its connections (paused, cut off, stuck on a disk)
+/// leaves every call on it silent, streams included. Whoever notices first (a request past its attempt
+/// timeout, a keep-alive or watch stream past its deadline) reports the channel it used, and the
+/// connection moves to the next member on a fresh channel, retiring the old one so that every call still
+/// on it fails at once and is made again on the new member. The first member is picked at random, so the
+/// clients of a cluster spread over its members.
+/// </remarks>
 internal sealed class EtcdConnection : IDisposable
 {
-    private readonly EtcdClient _client;
     private readonly EtcdLockOptions _options;
+    private readonly string[] _endpoints;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private EtcdMemberChannel _current;
+    private int _index;
+    private bool _disposed;
 
     public EtcdConnection(EtcdLockOptions options, string endpoint, LockMetrics metrics, ILogger logger)
     {
@@ -24,44 +34,41 @@ internal sealed class EtcdConnection : IDisposable
         _time = options.TimeProvider;
         _logger = logger;
         Metrics = metrics;
-        var secure = options.Endpoints.Any(e => e.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
-        _client = secure
-            ? new EtcdClient(endpoint, options.ConfigureTls ?? (_ => { }), configureChannelOptions: DetectDeadMembers)
-            : new EtcdClient(endpoint, configureChannelOptions: DetectDeadMembers);
-        if (!string.IsNullOrEmpty(options.Username))
-            _client.SetCredentials(options.Username, options.Password!);
-        var connection = _client.GetConnection();
-        Kv = connection.KVClient;
-        Leases = connection.LeaseClient;
-        Watches = connection.WatchClient;
+        _endpoints = endpoint.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        _index = Random.Shared.Next(_endpoints.Length);
+        _current = new EtcdMemberChannel(options, _endpoints[_index]);
     }
 
-    public KV.KVClient Kv { get; }
-    public Lease.LeaseClient Leases { get; }
-    public Watch.WatchClient Watches { get; }
+    /// <summary>The channel calls go to now; pass it to <see cref="ReportFailure"/> when a call on it stalls or fails.</summary>
+    public EtcdMemberChannel Current => Volatile.Read(ref _current);
+
+    public KV.KVClient Kv => Current.Kv;
+    public Lease.LeaseClient Leases => Current.Leases;
+    public Watch.WatchClient Watches => Current.Watches;
     public LockMetrics Metrics { get; }
 
     /// <summary>
-    /// A member that stops answering without closing its connections (paused, cut off) would leave a
-    /// stream on it silent forever; HTTP/2 pings find such a connection within about 10 s so the stream
-    /// moves to another member. 6 s between pings stays above etcd's default minimum (5 s), below
-    /// which it closes the connection; only connections with open calls are pinged.
+    /// Moves to the next member on a fresh channel if <paramref name="failed"/> is still the current one
+    /// (many callers noticing the same stall move the connection once), and retires <paramref name="failed"/>.
     /// </summary>
-    private static void DetectDeadMembers(GrpcChannelOptions channel)
+    public void ReportFailure(EtcdMemberChannel failed, string what, Exception? error = null)
     {
-        if (channel.HttpHandler is SocketsHttpHandler handler)
+        lock (_gate)
         {
-            handler.KeepAlivePingDelay = TimeSpan.FromSeconds(6);
-            handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(4);
-            handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
+            if (_disposed || failed != _current)
+                return;
+            _index = (_index + 1) % _endpoints.Length;
+            Volatile.Write(ref _current, new EtcdMemberChannel(_options, _endpoints[_index]));
         }
+        _logger.LogInformation(error, "etcd member {Failed}: {What}; moving to {Next}", failed.Endpoint, what, _endpoints[_index]);
+        failed.Dispose();
     }
 
     /// <summary>
     /// Sends one request, and sends it again when a member does not answer within the attempt timeout
-    /// or is unavailable, until <see cref="LockOptions.ConnectTimeout"/> has passed. A member whose
-    /// leader died holds a request for etcd's own request timeout (about 7 s) before failing it; sent
-    /// again, it reaches a member with a new leader.
+    /// or is unavailable, until <see cref="LockOptions.ConnectTimeout"/> has passed; a failed attempt moves
+    /// the connection to another member first. A member whose leader died holds a request for etcd's own
+    /// request timeout (about 7 s) before failing it; sent again, it reaches a member with a new leader.
     /// </summary>
     public async Task<T> SendAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
@@ -69,9 +76,10 @@ internal sealed class EtcdConnection : IDisposable
         var attemptTimeout = _options.AttemptTimeout;
         while (true)
         {
+            var channel = Current;
             var left = _options.ConnectTimeout - _time.GetElapsedTime(started);
             using var timeout = new CancellationTokenSource(left > TimeSpan.Zero && left < attemptTimeout ? left : attemptTimeout, _time);
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, channel.Retired);
             Metrics.Request(operation);
             try
             {
@@ -81,7 +89,7 @@ internal sealed class EtcdConnection : IDisposable
             {
                 throw new OperationCanceledException(ex.Message, ex, cancellationToken);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsWorthAnotherTry(ex))
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (IsWorthAnotherTry(ex) || channel.IsRetired))
             {
                 if (_time.GetElapsedTime(started) >= _options.ConnectTimeout)
                 {
@@ -90,8 +98,10 @@ internal sealed class EtcdConnection : IDisposable
                         : ex;
                 }
                 _logger.LogDebug(ex, "etcd {Operation} attempt failed; sending it again", operation);
+                var movedAlready = channel.IsRetired; // another caller noticed first: go on at once
+                ReportFailure(channel, $"{operation} failed or was not answered within {attemptTimeout.TotalMilliseconds:0} ms", ex);
                 attemptTimeout = TimeSpan.FromTicks(Math.Min(attemptTimeout.Ticks * 2, TimeSpan.FromSeconds(8).Ticks));
-                if (!timeout.IsCancellationRequested)
+                if (!timeout.IsCancellationRequested && !movedAlready)
                     await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false); // a fast failure: no hot loop
             }
         }
@@ -169,5 +179,14 @@ internal sealed class EtcdConnection : IDisposable
         }, cancellationToken);
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        EtcdMemberChannel current;
+        lock (_gate)
+        {
+            _disposed = true;
+            current = _current;
+        }
+        current.Dispose();
+    }
 }

@@ -92,7 +92,7 @@ internal sealed class EtcdSession : IAsyncDisposable
             {
                 var key = marker(leaseId);
                 var put = await connection.SendAsync("session", ct => connection.Kv.PutAsync(new PutRequest { Key = key, Lease = leaseId }, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
-                session._markerWatch = watches.Watch(key, put.Header.Revision + 1, session.OnMarkerGone, "session");
+                session._markerWatch = watches.Watch(key, put.Header.Revision + 1, session.OnMarkerGone, "session", guarded: false);
             }
             session._keepAlive = Task.Run(session.KeepAliveLoopAsync, CancellationToken.None);
             return session;
@@ -191,9 +191,11 @@ internal sealed class EtcdSession : IAsyncDisposable
         var lastSent = _time.GetTimestamp();
         while (!_stop.IsCancellationRequested)
         {
+            var channel = _connection.Current;
             try
             {
-                using var call = _connection.Leases.LeaseKeepAlive(cancellationToken: _stop.Token);
+                using var stream = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, channel.Retired);
+                using var call = channel.Leases.LeaseKeepAlive(cancellationToken: stream.Token);
                 while (true)
                 {
                     var due = tick - _time.GetElapsedTime(lastSent);
@@ -202,7 +204,7 @@ internal sealed class EtcdSession : IAsyncDisposable
                     var sent = _time.GetTimestamp();
                     lastSent = sent;
                     _connection.Metrics.Request("keepalive");
-                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stream.Token);
                     attempt.CancelAfter(_options.AttemptTimeout);
                     await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = LeaseId }, attempt.Token).ConfigureAwait(false);
                     if (!await call.ResponseStream.MoveNext(attempt.Token).ConfigureAwait(false))
@@ -214,7 +216,7 @@ internal sealed class EtcdSession : IAsyncDisposable
                     }
                     Refresh(sent);
                     if (!_holds.IsEmpty)
-                        await CheckHoldKeysAsync().ConfigureAwait(false);
+                        await CheckHoldKeysAsync(channel, stream.Token).ConfigureAwait(false);
                 }
             }
             catch (Exception) when (_stop.IsCancellationRequested)
@@ -223,8 +225,9 @@ internal sealed class EtcdSession : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                // Retried until validity runs out; then the expiry timer fires Lost.
+                // Retried, on another member, until validity runs out; then the expiry timer fires Lost.
                 _logger.LogDebug(ex, "Keep-alive of etcd session lease {LeaseId} failed; retrying", LeaseId);
+                _connection.ReportFailure(channel, "did not answer a keep-alive in time", ex);
                 try
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(100), _time, _stop.Token).ConfigureAwait(false);
@@ -238,13 +241,13 @@ internal sealed class EtcdSession : IAsyncDisposable
     }
 
     /// <summary>Lists the keys on the lease; a granted hold whose key is missing was released or deleted from elsewhere.</summary>
-    private async Task CheckHoldKeysAsync()
+    private async Task CheckHoldKeysAsync(EtcdMemberChannel channel, CancellationToken cancellationToken)
     {
         var sent = _time.GetTimestamp();
         _connection.Metrics.Request("keepalive");
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(_options.AttemptTimeout);
-        var lease = await _connection.Leases.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = LeaseId, Keys = true }, cancellationToken: attempt.Token).ConfigureAwait(false);
+        var lease = await channel.Leases.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = LeaseId, Keys = true }, cancellationToken: attempt.Token).ConfigureAwait(false);
         if (lease.TTL == -1) // TTL counts whole seconds left, so 0 is a live lease with under a second to go
         {
             MarkLost("etcd reports the session lease gone (revoked or expired)");

@@ -19,10 +19,11 @@ internal enum EtcdWatchOutcome
 
 /// <summary>
 /// The one watch stream of a provider: every wait for a key's DELETE (waiters on their predecessor,
-/// sessions on their marker key) is a watch on it, with an id chosen here. A broken stream (its
-/// member died, or did not confirm a watch in time) is opened again, on whichever member the channel
-/// picks, and every open watch is created again from its own start revision, so etcd replays a
-/// delete that happened in between and none is missed.
+/// sessions on their marker key) is a watch on it, with an id chosen here. A broken or stalled stream
+/// (its member died, closed it, did not confirm a watch in time, or, while waiters are on it, did not
+/// answer a progress request in time) moves the connection to another member, and the stream is opened
+/// again there: every open watch is created again from its own start revision, so etcd replays a delete
+/// that happened in between and none is missed.
 /// </summary>
 internal sealed class EtcdWatchStream : IAsyncDisposable
 {
@@ -36,6 +37,7 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private readonly Dictionary<long, Watcher> _watchers = [];
+    private int _guarded;
     private readonly CancellationTokenSource _stop = new();
     private Stream? _current;
     private Task? _run;
@@ -52,15 +54,19 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
     /// <summary>
     /// Calls <paramref name="onOutcome"/> once, on the stream's reader, when <paramref name="key"/> is
     /// deleted at or after <paramref name="fromRevision"/> (or must be read again). Dispose the result to stop watching.
-    /// Each create is counted as a request of <paramref name="operation"/>.
+    /// Each create is counted as a request of <paramref name="operation"/>. While a <paramref name="guarded"/>
+    /// watch is open, a silent stream is asked for progress and moved when it does not answer (a waiter must
+    /// not sleep on a stalled member); an unguarded one (a session's marker) relies on its session's keep-alives.
     /// </summary>
-    public IDisposable Watch(ByteString key, long fromRevision, Action<EtcdWatchOutcome> onOutcome, string operation = "watch")
+    public IDisposable Watch(ByteString key, long fromRevision, Action<EtcdWatchOutcome> onOutcome, string operation = "watch", bool guarded = true)
     {
-        var watcher = new Watcher(this, Interlocked.Increment(ref _nextId), key, fromRevision, onOutcome, operation);
+        var watcher = new Watcher(this, Interlocked.Increment(ref _nextId), key, fromRevision, onOutcome, operation, guarded);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
             _watchers.Add(watcher.Id, watcher);
+            if (guarded)
+                _guarded++;
             _run ??= Task.Run(RunAsync);
             if (_current is { } stream)
                 Create(stream, watcher);
@@ -91,11 +97,52 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
         }
         lock (_gate)
         {
-            if (!watcher.Confirmed && watcher.Stream == stream && _watchers.ContainsKey(watcher.Id))
+            if (watcher.Confirmed || watcher.Stream != stream || !_watchers.ContainsKey(watcher.Id))
+                return;
+        }
+        Stalled(stream, $"did not confirm a watch within {_createTimeout.TotalMilliseconds:0} ms");
+    }
+
+    private void Stalled(Stream stream, string what)
+    {
+        stream.Abort();
+        _connection.ReportFailure(stream.Channel, what);
+    }
+
+    /// <summary>
+    /// While guarded watches are open, asks a stream that has been silent for the create timeout for
+    /// progress, and moves it when the answer does not come within the create timeout either.
+    /// </summary>
+    private async Task GuardAsync(Stream stream)
+    {
+        var tick = _createTimeout / 2;
+        try
+        {
+            while (true)
             {
-                _logger.LogDebug("etcd did not confirm a watch within {Timeout} ms; opening the watch stream again", _createTimeout.TotalMilliseconds);
-                stream.Abort();
+                await Task.Delay(tick, _time, stream.Token).ConfigureAwait(false);
+                if (Volatile.Read(ref _guarded) == 0)
+                    continue;
+                var heard = stream.LastHeard;
+                var asked = stream.ProgressAsked;
+                if (asked > heard)
+                {
+                    if (_time.GetElapsedTime(asked) >= _createTimeout)
+                    {
+                        Stalled(stream, $"did not answer a watch progress request within {_createTimeout.TotalMilliseconds:0} ms");
+                        return;
+                    }
+                }
+                else if (_time.GetElapsedTime(heard) >= _createTimeout)
+                {
+                    stream.ProgressAsked = _time.GetTimestamp();
+                    _connection.Metrics.Request("watch-progress");
+                    stream.Outbox.Writer.TryWrite(new WatchRequest { ProgressRequest = new WatchProgressRequest() });
+                }
             }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -105,6 +152,8 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
         {
             if (!_watchers.Remove(watcher.Id))
                 return;
+            if (watcher.Guarded)
+                _guarded--;
             if (cancelOnServer && watcher.Stream is { } stream && stream == _current)
             {
                 _connection.Metrics.Request("watch-cancel");
@@ -118,10 +167,11 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
         var backoff = TimeSpan.FromMilliseconds(50);
         while (!_stop.IsCancellationRequested)
         {
-            using var stream = new Stream(_stop.Token);
+            var channel = _connection.Current;
+            using var stream = new Stream(channel, _time, _stop.Token);
             try
             {
-                using var call = _connection.Watches.Watch(RequireLeader, cancellationToken: stream.Token);
+                using var call = channel.Watches.Watch(RequireLeader, cancellationToken: stream.Token);
                 lock (_gate)
                 {
                     _current = stream;
@@ -129,19 +179,23 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
                         Create(stream, watcher);
                 }
                 var writer = WriteAsync(call, stream);
+                _ = GuardAsync(stream);
                 while (await call.ResponseStream.MoveNext(stream.Token).ConfigureAwait(false))
                 {
+                    stream.LastHeard = _time.GetTimestamp();
                     Handle(call.ResponseStream.Current);
                     backoff = TimeSpan.FromMilliseconds(50);
                 }
                 stream.Abort();
                 await writer.ConfigureAwait(false);
+                _connection.ReportFailure(channel, "closed the watch stream");
             }
             catch (Exception ex) when (!_stop.IsCancellationRequested)
             {
                 // However the stream broke (RpcException, or a cancellation from inside the gRPC client
-                // when a dead connection is torn down), only our own stop ends it.
+                // when a dead connection is torn down), only our own stop ends it; the stream moves on.
                 _logger.LogDebug(ex, "The etcd watch stream broke; opening it again");
+                _connection.ReportFailure(channel, "broke the watch stream", ex);
             }
             catch (Exception) when (_stop.IsCancellationRequested)
             {
@@ -216,13 +270,30 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
         _stop.Dispose();
     }
 
-    /// <summary>One open gRPC watch stream; requests go out through <see cref="Outbox"/> in order.</summary>
-    private sealed class Stream(CancellationToken stop) : IDisposable
+    /// <summary>One open gRPC watch stream on one member's channel; requests go out through <see cref="Outbox"/> in order.</summary>
+    private sealed class Stream(EtcdMemberChannel channel, TimeProvider time, CancellationToken stop) : IDisposable
     {
-        private readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        private readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(stop, channel.Retired);
+        private long _lastHeard = time.GetTimestamp();
+        private long _progressAsked;
 
-        public Channel<WatchRequest> Outbox { get; } = Channel.CreateUnbounded<WatchRequest>(new UnboundedChannelOptions { SingleReader = true });
+        public EtcdMemberChannel Channel { get; } = channel;
+        public Channel<WatchRequest> Outbox { get; } = System.Threading.Channels.Channel.CreateUnbounded<WatchRequest>(new UnboundedChannelOptions { SingleReader = true });
         public CancellationToken Token => _cancel.Token;
+
+        /// <summary>Timestamp of the last response read from the stream (or of its opening).</summary>
+        public long LastHeard
+        {
+            get => Volatile.Read(ref _lastHeard);
+            set => Volatile.Write(ref _lastHeard, value);
+        }
+
+        /// <summary>Timestamp of the last progress request sent, 0 before the first.</summary>
+        public long ProgressAsked
+        {
+            get => Volatile.Read(ref _progressAsked);
+            set => Volatile.Write(ref _progressAsked, value);
+        }
 
         public void Abort()
         {
@@ -242,9 +313,10 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
         }
     }
 
-    private sealed class Watcher(EtcdWatchStream owner, long id, ByteString key, long fromRevision, Action<EtcdWatchOutcome> onOutcome, string operation) : IDisposable
+    private sealed class Watcher(EtcdWatchStream owner, long id, ByteString key, long fromRevision, Action<EtcdWatchOutcome> onOutcome, string operation, bool guarded) : IDisposable
     {
         public string Operation { get; } = operation;
+        public bool Guarded { get; } = guarded;
         private int _done;
 
         public long Id { get; } = id;

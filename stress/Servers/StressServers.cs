@@ -99,7 +99,8 @@ public sealed class StressServers(StressEndpoints endpoints) : IAsyncDisposable
         {
             var node = await ZooKeeperNode.StartAsync("stress-zookeeper", cancellationToken).ConfigureAwait(false);
             _owned.Add(node);
-            Started.Add($"zookeeper {node.ConnectString}");
+            var steady = await ZooKeeperWarmUp.RunAsync(node.ConnectString, cancellationToken).ConfigureAwait(false);
+            Started.Add($"zookeeper {node.ConnectString} (forceSync=no, tickTime 500 ms, maxClientCnxns 60; warmed up to {steady:0} acquire+release/s)");
             return node.ConnectString;
         },
         v => _zooKeeper = v,

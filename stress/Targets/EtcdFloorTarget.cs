@@ -5,6 +5,7 @@ using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Mvccpb;
 
 namespace Coord.Stress.Targets;
@@ -32,7 +33,7 @@ public sealed class EtcdFloorTarget(IReadOnlyList<string> endpoints, string pref
 
     public override async Task<ILockClient> CreateClientAsync(CancellationToken cancellationToken)
     {
-        var client = new Client(new EtcdClient(string.Join(",", endpoints)), prefix, Count);
+        var client = new Client(new EtcdClient(endpoints[0], configureChannelOptions: SameChannelAsCoord), prefix, Count);
         await client.StartAsync(cancellationToken).ConfigureAwait(false);
         return client;
     }
@@ -40,6 +41,21 @@ public sealed class EtcdFloorTarget(IReadOnlyList<string> endpoints, string pref
     public override IReadOnlyDictionary<string, long> ClientRequestCounts() => new Dictionary<string, long>(_requests, StringComparer.Ordinal);
 
     private void Count(string operation) => _requests.AddOrUpdate(operation, 1, (_, n) => n + 1);
+
+    /// <summary>
+    /// The channel Coord's etcd connection opens to a member (Locks/Etcd/EtcdMemberChannel), so the two
+    /// differ only in what they send: one member, no gRPC retry policy, HTTP/2 pings 6 s + 4 s while calls are open.
+    /// </summary>
+    private static void SameChannelAsCoord(GrpcChannelOptions channel)
+    {
+        channel.ServiceConfig = null;
+        channel.HttpHandler = new SocketsHttpHandler
+        {
+            KeepAlivePingDelay = TimeSpan.FromSeconds(6),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(4),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+        };
+    }
 
     private sealed class Client(EtcdClient etcd, string prefix, Action<string> count) : ILockClient
     {
