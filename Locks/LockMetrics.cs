@@ -34,7 +34,7 @@ public sealed class LockMetrics
     /// <summary>Counts one request (a round trip or pipelined command group) sent to the backend.</summary>
     public void Request(string operation, long count = 1)
     {
-        _requests.AddOrUpdate(operation, count, (_, n) => n + count);
+        _requests.AddOrUpdate(operation, static (_, added) => added, static (_, n, added) => n + added, count);
         BackendRequests.Add(count, _backendTag, new("operation", operation));
     }
 

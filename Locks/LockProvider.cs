@@ -186,11 +186,20 @@ public abstract class LockProvider : ILock
         var bound = (wait ?? TimeSpan.Zero) + Options.ConnectTimeout;
         // A wait beyond what a timer can count (about 49 days) is bounded by the backend's own wait instead.
         var unbounded = BoundsEveryCall || (operation == "acquire" && wait is null) || bound.TotalMilliseconds > MaximumTimerMilliseconds;
-        using var timeout = unbounded ? null : new CancellationTokenSource(bound, Time);
+        using var timeout = unbounded ? null : new CancellationTokenSource();
         using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var started = Time.GetTimestamp();
         try
         {
-            return await call(linked?.Token ?? cancellationToken).ConfigureAwait(false);
+            var pending = call(linked?.Token ?? cancellationToken);
+            if (timeout is null || pending.IsCompleted)
+                return await pending.ConfigureAwait(false);
+            // The bound's timer starts only for a call that did not finish at once (an in-process backend
+            // answers synchronously, and a timer per call is most of its cost); it still counts from the start.
+            var left = bound - Time.GetElapsedTime(started);
+            await using var timer = Time.CreateTimer(static state => CancelQuietly((CancellationTokenSource)state!), timeout,
+                left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            return await pending.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout is { IsCancellationRequested: true })
         {
@@ -198,7 +207,7 @@ public abstract class LockProvider : ILock
                 $"Lock '{name}': the {Backend} backend at {Endpoint} did not complete {operation} within {bound.TotalMilliseconds:0} ms.",
                 name, Backend, Endpoint, new TimeoutException());
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not LockException and not ArgumentException and not NotSupportedException and not ObjectDisposedException and not LockException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not LockException and not ArgumentException and not NotSupportedException and not ObjectDisposedException)
         {
             throw new LockBackendException(
                 $"Lock '{name}': {operation} on the {Backend} backend at {Endpoint} failed: {ex.Message}",
@@ -207,6 +216,18 @@ public abstract class LockProvider : ILock
     }
 
     private const double MaximumTimerMilliseconds = uint.MaxValue - 1;
+
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call finished and disposed its token source while the timer fired.
+        }
+    }
 
     private async Task AbandonQuietlyAsync(LockRequest request)
     {

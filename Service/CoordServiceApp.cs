@@ -68,7 +68,11 @@ public static class CoordServiceApp
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Bad JSON and wrong content types become exceptions, so they reach the same problem mapping as everything else.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, LockJsonContext.Default);
+        });
         services.AddOpenApi(o =>
         {
             o.AddDocumentTransformer<BearerSecurityTransformer>();

@@ -4,7 +4,7 @@ using Prometheus;
 namespace Coord.Service.Hosting;
 
 /// <summary>
-/// What /metrics exports: prometheus-net's process metrics plus a meter adapter that republishes
+/// What /metrics exports: prometheus-net's process metrics plus <see cref="MeterBridge"/>, which republishes
 /// System.Diagnostics.Metrics instruments, limited to Coord's meters and ASP.NET Core's request meters
 /// so that the page stays small. Started at build time so nothing counted before the first scrape is lost.
 /// </summary>
@@ -18,13 +18,13 @@ public static class MetricsExport
         if (Interlocked.Exchange(ref _started, 1) != 0)
             return;
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressMeters = true, SuppressEventCounters = true });
-        MeterAdapter.StartListening(new MeterAdapterOptions
-        {
-            InstrumentFilterPredicate = instrument =>
-                instrument.Meter.Name.StartsWith("Coord.", StringComparison.Ordinal)
-                || instrument.Meter.Name is "Microsoft.AspNetCore.Hosting" or "Microsoft.AspNetCore.Server.Kestrel",
-        });
+        _bridge = new MeterBridge(instrument =>
+            instrument.Meter.Name.StartsWith("Coord.", StringComparison.Ordinal)
+            || instrument.Meter.Name is "Microsoft.AspNetCore.Hosting" or "Microsoft.AspNetCore.Server.Kestrel");
     }
+
+    // Listens for the life of the process, like the registry it feeds.
+    private static MeterBridge? _bridge;
 
     /// <summary>The Coord meters this service exports.</summary>
     public static IReadOnlyList<string> CoordMeters { get; } = [LockMetrics.MeterName, Ids.IdMetrics.MeterName];

@@ -41,7 +41,7 @@ public static partial class LockEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<LockLeaseResponse>, ProblemHttpResult>> AcquireAsync(
+    private static async Task<Results<SizedJsonOk<LockLeaseResponse>, ProblemHttpResult>> AcquireAsync(
         HttpContext http, LockBackendRegistry registry, ServiceLimits limits,
         [FromQuery] string? backend, [FromBody] AcquireLockBody? body, CancellationToken cancellationToken)
     {
@@ -57,7 +57,7 @@ public static partial class LockEndpoints
                 (wait > TimeSpan.Zero ? $" and was not freed within the {wait.TotalMilliseconds:0} ms waited." : ".") +
                 $" Retry later or ask to wait (waitMs, at most {limits.MaxWait.TotalMilliseconds:0}).");
         }
-        return TypedResults.Ok(new LockLeaseResponse(
+        return new SizedJsonOk<LockLeaseResponse>(new LockLeaseResponse(
             name, target.Name, lease.HolderToken, lease.FencingToken?.ToString(CultureInfo.InvariantCulture),
             (long)lease.Ttl.TotalMilliseconds, lease.ValidUntil.ToUniversalTime()));
     }
