@@ -172,6 +172,38 @@ public sealed class PostgresLockWakeUpTests(PostgresServerFixture postgres, ITes
     }
 
     [Fact]
+    public async Task A_process_passes_the_lock_to_its_own_waiters_at_most_three_times_past_an_older_waiter_of_another_process()
+    {
+        var name = $"cohort/{Guid.NewGuid():N}";
+        var holder = await Client("cohort-a").AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+        var order = new ConcurrentQueue<string>();
+        async Task<long> WaitAndReleaseAsync(string process, string who)
+        {
+            await using var held = await Client(process, TimeSpan.FromSeconds(60)).AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(30));
+            order.Enqueue(who);
+            return held.FencingToken;
+        }
+
+        // The oldest waiter is in another process; five waiters of the holder's own process queue behind it.
+        var other = WaitAndReleaseAsync("cohort-b", "B");
+        await postgres.WaitForQueuedAsync(name, 1);
+        var own = new List<Task<long>>();
+        for (var i = 1; i <= 5; i++)
+        {
+            own.Add(WaitAndReleaseAsync("cohort-a", $"A{i}"));
+            await postgres.WaitForQueuedAsync(name, 1 + i);
+        }
+
+        await holder.ReleaseAsync();
+        await Task.WhenAll(own.Append(other));
+
+        output.WriteLine($"served: {string.Join(" ", order)}");
+        // Three passes inside process A, then the waiter of B, whose release goes back to A's oldest.
+        Assert.Equal(["A1", "A2", "A3", "B", "A4", "A5"], order);
+        Assert.Equal(holder.FencingToken + 4, await other);
+    }
+
+    [Fact]
     public async Task Tiny_waits_that_run_out_during_hand_offs_leave_no_gap_and_every_fencing_token_reaches_a_client()
     {
         var name = $"tiny-waits/{Guid.NewGuid():N}";

@@ -30,6 +30,9 @@ internal sealed class PostgresLockStatements
     /// <summary>First key of the transaction advisory lock on (this, hashtext(name)) that orders queueing against release (the ASCII of "cdln").</summary>
     public const int NameLockClass = 0x63646c6e;
 
+    /// <summary>How many hand-offs in a row may go to a waiter of the releaser's own process past an older waiter of another process.</summary>
+    public const int MaxLocalPasses = 3;
+
     /// <summary>Version of the acquire and release functions, part of their names.</summary>
     public const int ProtocolVersion = 1;
 
@@ -68,6 +71,7 @@ internal sealed class PostgresLockStatements
               holder uuid NULL,
               fence bigint NOT NULL,
               expires_at timestamptz NULL);
+            ALTER TABLE {{locks}} ADD COLUMN IF NOT EXISTS local_passes integer NOT NULL DEFAULT 0;
             CREATE TABLE IF NOT EXISTS {{waiters}} (
               name text NOT NULL,
               waiter uuid NOT NULL,
@@ -139,16 +143,23 @@ internal sealed class PostgresLockStatements
             -- written. The hand-off's NOTIFY ("h:<token>:<fence>") goes to the head's listener channel only,
             -- and not at all when the head waits in the releaser's own process (p_listener): that process
             -- wakes it itself. Entries ahead of the head go only once their place lease ran out.
+            -- Cohorts: while the head waits in another process, the first waiter of the releaser's own
+            -- process may go first, at most {{MaxLocalPasses}} times in a row (local_passes counts them): a
+            -- hand-off inside a process needs no NOTIFY, which PostgreSQL signals to every listening backend
+            -- of the database, and the head still waits only a bounded number of extra turns.
             CREATE OR REPLACE FUNCTION {{releaseFunction}}(
               p_name text, p_token uuid, p_listener integer,
               OUT o_released boolean, OUT o_fence bigint, OUT o_holder uuid, OUT o_local boolean)
             LANGUAGE plpgsql VOLATILE AS $coord$
             DECLARE
               v_head record;
+              v_local record;
+              v_passes integer;
+              v_passed boolean := false;
             BEGIN
               PERFORM pg_advisory_xact_lock({{NameLockClass}}, hashtext(p_name));
               DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
-              PERFORM FROM {{locks}} l WHERE l.name = p_name AND l.holder = p_token FOR NO KEY UPDATE;
+              SELECT l.local_passes INTO v_passes FROM {{locks}} l WHERE l.name = p_name AND l.holder = p_token FOR NO KEY UPDATE;
               o_released := FOUND;
               o_local := false;
               IF NOT o_released THEN
@@ -161,10 +172,21 @@ internal sealed class PostgresLockStatements
                 DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.expires_at <= clock_timestamp();
                 RETURN;
               END IF;
+              IF v_head.listener <> p_listener AND v_passes < {{MaxLocalPasses}} THEN
+                -- This process's own listener is alive (it is this process): only the place lease counts.
+                SELECT w.waiter, w.seq, w.ttl_ms, w.listener INTO v_local
+                  FROM {{waiters}} w WHERE w.name = p_name AND w.listener = p_listener AND w.expires_at > clock_timestamp()
+                 ORDER BY w.seq LIMIT 1;
+                IF v_local.waiter IS NOT NULL THEN
+                  v_head := v_local;
+                  v_passed := true;
+                END IF;
+              END IF;
               DELETE FROM {{waiters}} w
                WHERE w.name = p_name AND (w.waiter = v_head.waiter OR (w.seq < v_head.seq AND w.expires_at <= clock_timestamp()));
               UPDATE {{locks}} l SET holder = v_head.waiter, fence = l.fence + 1,
-                     expires_at = clock_timestamp() + v_head.ttl_ms * interval '1 millisecond'
+                     expires_at = clock_timestamp() + v_head.ttl_ms * interval '1 millisecond',
+                     local_passes = CASE WHEN v_passed THEN l.local_passes + 1 ELSE 0 END
                WHERE l.name = p_name RETURNING l.fence INTO o_fence;
               o_holder := v_head.waiter;
               o_local := COALESCE(v_head.listener = p_listener, false);
