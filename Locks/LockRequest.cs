@@ -44,7 +44,7 @@ public sealed class LockRequest
 
     /// <summary>
     /// Untyped clean-up state of the backends that do not yet derive a <see cref="LockAttempt"/> (etcd,
-    /// ZooKeeper, PostgreSQL); new code uses <see cref="Attempt"/>.
+    /// ZooKeeper); new code uses <see cref="Attempt"/>.
     /// </summary>
     public object? BackendState { get; set; }
 

@@ -116,13 +116,91 @@ public sealed class PostgresLockWakeUpTests(PostgresServerFixture postgres, ITes
             output.WriteLine($"the live waiter held the lock {released.ElapsedMilliseconds} ms after the release");
             // The hand-off went straight to the live waiter: the dead one was never given a fence.
             Assert.Equal(held.FencingToken + 1, next.FencingToken);
-            Assert.Equal(0L, await postgres.ScalarAsync<long>("SELECT count(*) FROM public.coord_locks_waiters WHERE name = $1", name));
+            // Passed over, not removed: only its place lease running out takes a silent waiter's place away.
+            Assert.Equal(1L, await postgres.ScalarAsync<long>("SELECT count(*) FROM public.coord_locks_waiters WHERE name = $1 AND listener = $2", name, deadListener));
         }
         finally
         {
             if (!process.HasExited)
                 process.Kill();
         }
+    }
+
+    [Fact]
+    public async Task A_waiter_whose_listener_was_gone_during_a_release_keeps_its_place_in_line()
+    {
+        var name = $"relisten-place/{Guid.NewGuid():N}";
+        var holder = await Client("place-holder").AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+        // Long place leases: nobody refreshes on a timer during the test, and no place runs out.
+        var first = Client("place-first", TimeSpan.FromSeconds(60));
+        var firstWaiting = first.AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(30));
+        await postgres.WaitForQueuedAsync(name, 1);
+        var second = Client("place-second", TimeSpan.FromSeconds(60));
+        var secondWaiting = second.AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(30));
+        await postgres.WaitForQueuedAsync(name, 2);
+        var firstToken = await postgres.ScalarAsync<Guid>("SELECT waiter FROM public.coord_locks_waiters WHERE name = $1 ORDER BY seq LIMIT 1", name);
+        var firstListener = await postgres.ScalarAsync<int>("SELECT listener FROM public.coord_locks_waiters WHERE name = $1 AND waiter = $2", name, firstToken);
+
+        // The first waiter's listener is gone as far as the server can tell (pid 1 is never a backend), as
+        // between a listener's connection dying and the waiter naming its new one: a release passes it over...
+        await postgres.ExecuteAsync("UPDATE public.coord_locks_waiters SET listener = 1 WHERE name = $1 AND waiter = $2", name, firstToken);
+        await holder.ReleaseAsync();
+        Task<ILockHandle> later;
+        await using (var secondHeld = await secondWaiting)
+        {
+            Assert.Equal(holder.FencingToken + 1, secondHeld.FencingToken);
+            Assert.False(firstWaiting.IsCompleted);
+            // ... but keeps its place, ahead of a waiter that comes later.
+            Assert.Equal(1L, await postgres.ScalarAsync<long>("SELECT count(*) FROM public.coord_locks_waiters WHERE name = $1 AND waiter = $2", name, firstToken));
+            later = Client("place-later", TimeSpan.FromSeconds(60)).AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(30));
+            await postgres.WaitForQueuedAsync(name, 2);
+
+            // Its listener's connection really ends; the reconnect wakes the waiter to name the new one in its place.
+            Assert.True(await postgres.ScalarAsync<bool>("SELECT pg_terminate_backend($1)", firstListener));
+            await PostgresServerFixture.WaitUntilAsync(async () => await postgres.ScalarAsync<int>(
+                "SELECT COALESCE(listener, 0) FROM public.coord_locks_waiters WHERE name = $1 AND waiter = $2", name, firstToken) is not (1 or 0) and var pid && pid != firstListener,
+                "the first waiter to name its new listener");
+            Assert.False(later.IsCompleted);
+        }
+        await using (var firstHeld = await firstWaiting)
+        {
+            Assert.Equal(holder.FencingToken + 2, firstHeld.FencingToken);
+            Assert.False(later.IsCompleted);
+        }
+        await using var laterHeld = await later;
+        Assert.Equal(holder.FencingToken + 3, laterHeld.FencingToken);
+    }
+
+    [Fact]
+    public async Task A_process_passes_the_lock_to_its_own_waiters_at_most_three_times_past_an_older_waiter_of_another_process()
+    {
+        var name = $"cohort/{Guid.NewGuid():N}";
+        var holder = await Client("cohort-a").AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+        var order = new ConcurrentQueue<string>();
+        async Task<long> WaitAndReleaseAsync(string process, string who)
+        {
+            await using var held = await Client(process, TimeSpan.FromSeconds(60)).AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(30));
+            order.Enqueue(who);
+            return held.FencingToken;
+        }
+
+        // The oldest waiter is in another process; five waiters of the holder's own process queue behind it.
+        var other = WaitAndReleaseAsync("cohort-b", "B");
+        await postgres.WaitForQueuedAsync(name, 1);
+        var own = new List<Task<long>>();
+        for (var i = 1; i <= 5; i++)
+        {
+            own.Add(WaitAndReleaseAsync("cohort-a", $"A{i}"));
+            await postgres.WaitForQueuedAsync(name, 1 + i);
+        }
+
+        await holder.ReleaseAsync();
+        await Task.WhenAll(own.Append(other));
+
+        output.WriteLine($"served: {string.Join(" ", order)}");
+        // Three passes inside process A, then the waiter of B, whose release goes back to A's oldest.
+        Assert.Equal(["A1", "A2", "A3", "B", "A4", "A5"], order);
+        Assert.Equal(holder.FencingToken + 4, await other);
     }
 
     [Fact]

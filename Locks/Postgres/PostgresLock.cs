@@ -45,108 +45,24 @@ public sealed class PostgresLock : LockProvider
     public override string Backend => "postgres";
     public override string Endpoint { get; }
 
-    /// <summary>The NOTIFY channel on which a release of this table says it freed a lock with nobody visibly queued (<c>schema.table</c>); hand-offs go to the waiter's own listener channel.</summary>
-    public string NotificationChannel => _sql.Channel;
-
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var willWait = !request.WaitExpired && request.RemainingWait != TimeSpan.Zero;
-
-        // Uncontended path, or no waiter of this process listens yet: one statement that does not queue.
-        if (!willWait || !_listener.IsListening(_sql.Channel))
-        {
-            var first = await TryAsync(request, enqueue: false, listener: null, cancellationToken).ConfigureAwait(false);
-            if (first.Fence is { } fence)
-                return new LockGrant(fence, first.Sent);
-            if (!willWait)
-                return null;
-        }
-
-        var waiter = new PostgresWaiter(_sql.Channel, request.Name, request.HolderToken);
-        using var membership = _listener.Join(waiter);
-        await WaitUntilListeningAsync(membership, cancellationToken).ConfigureAwait(false);
-        request.BackendState = QueuedMarker;
-        return await WaitInLineAsync(request, waiter, cancellationToken).ConfigureAwait(false);
+        return await new PostgresAttempt(request, this, _listener, _options.WaiterLease, Time).AcquireAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Queues, then sleeps until a hand-off, a "free" message or a reconnect wakes the waiter, or until
-    /// the holder's lease ends (the fallback), refreshing the place in line at least every third of its
-    /// lease; when the wait runs out, leaves the line with <see cref="LeaveLineAsync"/>.
-    /// </summary>
-    private async Task<LockGrant?> WaitInLineAsync(LockRequest request, PostgresWaiter waiter, CancellationToken cancellationToken)
-    {
-        var refresh = Min(_options.WaiterLease / 3, request.Ttl / 3);
-        long? lastSent = null;
-        var outageBackoff = TimeSpan.FromMilliseconds(100);
-        while (true)
-        {
-            // The last attempt that found the lock not ours ran before any hand-off to us, so its send
-            // time is a safe start for the lease the hand-off began (the releaser's clock_timestamp() is later).
-            TimeSpan retryIn;
-            try
-            {
-                var attempt = await TryAsync(request, enqueue: true, _listener.ProcessId, cancellationToken).ConfigureAwait(false);
-                if (attempt.Fence is { } fence)
-                    return new LockGrant(fence, attempt.Sent);
-                lastSent = attempt.Sent;
-                outageBackoff = TimeSpan.FromMilliseconds(100);
-                retryIn = attempt.RetryIn is { } untilExpiry ? Min(untilExpiry + TimeSpan.FromMilliseconds(1), refresh) : refresh;
-            }
-            catch (NpgsqlException ex) when (lastSent is not null && IsConnectionLost(ex) && !request.WaitExpired)
-            {
-                // A waiter already in line rides out a server restart until its wait runs out; the
-                // listener's reconnect wakes it as soon as the server is back.
-                Logger.LogDebug(ex, "Waiting for lock {LockName}: PostgreSQL unreachable, trying again in {Backoff} ms", request.Name, outageBackoff.TotalMilliseconds);
-                retryIn = outageBackoff;
-                outageBackoff = Min(outageBackoff * 2, TimeSpan.FromSeconds(2));
-            }
-
-            if (!request.WaitExpired)
-                await waiter.Signal.WaitAsync(request.NextWakeUp(retryIn), Time, cancellationToken).ConfigureAwait(false);
-            if (waiter.HandedOffFence is { } handedOff)
-                return new LockGrant(handedOff, lastSent ?? request.StartedTimestamp);
-            if (request.WaitExpired)
-                return await LeaveLineAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// The last step of a wait that ran out: one statement that takes our queue entry out under the
-    /// name's row lock, and returns the lock instead when a release handed it to us meanwhile (or it
-    /// is free with nobody ahead). Giving the hand-off back instead would leave a fencing token that
-    /// no client ever saw; and the statement that decides it sees every hand-off that committed before
-    /// it, while no later release can pick the entry it took out.
-    /// </summary>
-    private async Task<LockGrant?> LeaveLineAsync(LockRequest request, CancellationToken cancellationToken)
-    {
-        var last = await TryAsync(request, enqueue: false, listener: null, cancellationToken).ConfigureAwait(false);
-        request.BackendState = null; // out of the line, and the lock is either ours or not handed to us: nothing to abandon
-        return last.Fence is { } fence ? new LockGrant(fence, last.Sent) : null;
-    }
-
-    private async Task WaitUntilListeningAsync(PostgresLockListener.Membership membership, CancellationToken cancellationToken)
+    internal async Task WaitUntilListeningAsync(Task ready, CancellationToken cancellationToken)
     {
         using var listenBound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         listenBound.CancelAfter(Options.ConnectTimeout);
         try
         {
-            await membership.Ready.WaitAsync(listenBound.Token).ConfigureAwait(false);
+            await ready.WaitAsync(listenBound.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"The LISTEN connection for lock table '{_sql.Channel}' did not come up within {Options.ConnectTimeout.TotalMilliseconds:0} ms.");
+            throw new TimeoutException($"The LISTEN connection for PostgreSQL locks at {Endpoint} did not come up within {Options.ConnectTimeout.TotalMilliseconds:0} ms.");
         }
-    }
-
-    protected override async Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
-    {
-        // Only a waiter still in line (and so perhaps handed the lock) has anything to undo. The release
-        // statement locks the row first, so it also gives back a hand-off that committed a moment ago.
-        if (!ReferenceEquals(request.BackendState, QueuedMarker))
-            return;
-        await ReleaseCoreAsync(request.Name, request.HolderToken, cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
@@ -163,20 +79,23 @@ public sealed class PostgresLock : LockProvider
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return await ExecuteAsync("release", _sql.Release, async command =>
+        return await ReleaseTokenAsync(name, holderToken, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Leaves the line and, when the token holds the lock, hands it on: true when it held.</summary>
+    internal Task<bool> ReleaseTokenAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => ExecuteAsync("release", _sql.Release, async command =>
         {
             Bind(command, name, holderToken);
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = _sql.Channel });
             command.Parameters.Add(ListenerParameter(_listener.ProcessId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || !reader.GetBoolean(0))
                 return false;
-            // The next holder waits in this process: the statement sent no NOTIFY, so wake it here.
-            if (reader.GetBoolean(2))
-                _listener.HandOffInProcess(reader.GetGuid(1).ToString("N"), reader.GetInt64(0));
+            // The next holder waits in this process: the call sent no NOTIFY, so wake it here.
+            if (!reader.IsDBNull(2) && reader.GetBoolean(3))
+                _listener.HandOffInProcess(reader.GetGuid(2).ToString("N"), reader.GetInt64(1));
             return true;
-        }, cancellationToken).ConfigureAwait(false);
-    }
+        }, cancellationToken);
 
     protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
     {
@@ -193,25 +112,34 @@ public sealed class PostgresLock : LockProvider
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<Attempt> TryAsync(LockRequest request, bool enqueue, int? listener, CancellationToken cancellationToken)
-    {
-        long sent = 0;
-        return await ExecuteAsync("acquire", _sql.Acquire, async command =>
+    /// <summary>The first try of an acquire, one plain statement that queues nothing: the grant, or null.</summary>
+    internal Task<LockGrant?> TakeAsync(LockRequest request, CancellationToken cancellationToken)
+        => ExecuteAsync("acquire", _sql.Take, async command =>
+        {
+            Bind(command, request.Name, request.HolderToken);
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = Milliseconds(request.Ttl) });
+            // Taken before sending, so the client's validity ends before the server's expires_at.
+            var sent = Time.GetTimestamp();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new LockGrant(reader.GetInt64(0), sent) : (LockGrant?)null;
+        }, cancellationToken);
+
+    /// <summary>One call of the acquire function: take the lock, or (with <paramref name="queue"/>) take or refresh a place in line, or leave it.</summary>
+    internal Task<AcquireCall> CallAcquireAsync(LockRequest request, bool queue, int? listener, CancellationToken cancellationToken)
+        => ExecuteAsync("acquire", _sql.Acquire, async command =>
         {
             Bind(command, request.Name, request.HolderToken);
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = Milliseconds(request.Ttl) });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = Milliseconds(_options.WaiterLease) });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = enqueue });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = queue });
             command.Parameters.Add(ListenerParameter(listener));
-            // Taken before sending, so the client's validity ends before the server's expires_at.
-            sent = Time.GetTimestamp();
+            var sent = Time.GetTimestamp();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             long? fence = reader.IsDBNull(0) ? null : reader.GetInt64(0);
-            TimeSpan? retryIn = reader.IsDBNull(1) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(1));
-            return new Attempt(fence, retryIn, sent);
-        }, cancellationToken).ConfigureAwait(false);
-    }
+            var retryIn = reader.IsDBNull(1) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(reader.GetInt64(1));
+            return new AcquireCall(fence, retryIn, sent);
+        }, cancellationToken);
 
     /// <summary>
     /// Runs one statement on a pooled connection, counting it as one request. A pooled connection that
@@ -237,7 +165,7 @@ public sealed class PostgresLock : LockProvider
         }
     }
 
-    private static bool IsConnectionLost(NpgsqlException ex) => ex switch
+    internal static bool IsConnectionLost(NpgsqlException ex) => ex switch
     {
         // admin_shutdown, crash_shutdown, cannot_connect_now, and the connection_exception class.
         PostgresException pg => pg.SqlState is "57P01" or "57P02" or "57P03" || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
@@ -313,9 +241,6 @@ public sealed class PostgresLock : LockProvider
         _schemaGate.Dispose();
     }
 
-    private static readonly object QueuedMarker = new();
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private readonly record struct Attempt(long? Fence, TimeSpan? RetryIn, long Sent);
+    /// <summary>What one call of the acquire function found: the fence when held, else how long until it is worth asking again; and when it was sent.</summary>
+    internal readonly record struct AcquireCall(long? Fence, TimeSpan RetryIn, long Sent);
 }

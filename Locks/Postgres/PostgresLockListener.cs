@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -14,7 +13,9 @@ namespace Coord.Locks.Postgres;
 /// waiters write into their queue entries, so a hand-off reaches only the process of the waiter it
 /// names; a hand-off between two providers of this process needs no message at all
 /// (<see cref="HandOffInProcess"/>). It reconnects by itself (with back-off) and, because messages
-/// sent while it was away are gone, then wakes every waiter to look again.
+/// sent while it was away are gone, then wakes every waiter to look again: each names the new
+/// connection in its place in line, which it kept meanwhile (releases pass over a waiter whose
+/// listener is gone, but only a place lease that runs out removes it).
 /// </summary>
 internal sealed class PostgresLockListener
 {
@@ -22,8 +23,8 @@ internal sealed class PostgresLockListener
     public const string ApplicationName = "coord-lock-listener";
 
     private static readonly Dictionary<object, PostgresLockListener> Shared = [];
-    private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan PingAfterQuiet = TimeSpan.FromSeconds(15);
+    /// <summary>Quiet seconds after which Npgsql sends a keepalive query on the waiting listener connection, so a half-open one fails.</summary>
+    private const int KeepAliveSeconds = 15;
     private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(2);
 
     /// <summary>How long the connection stays after the last waiter left, so a burst of waits does not reconnect for each.</summary>
@@ -33,8 +34,7 @@ internal sealed class PostgresLockListener
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, PostgresWaiter> _waiters = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _tableChannels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PostgresAttempt> _waiters = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private int _renters;
     private int _waiting;
@@ -94,17 +94,16 @@ internal sealed class PostgresLockListener
     /// <summary>The backend pid of the live listener connection (its channel is <c>coord_lock_&lt;pid&gt;</c>), or null while there is none.</summary>
     public int? ProcessId => _session?.ProcessId is var pid and > 0 ? pid : null;
 
-    /// <summary>True while a listener connection is up with <paramref name="tableChannel"/> LISTENed: a waiter may queue straight away.</summary>
-    public bool IsListening(string tableChannel) => _session?.IsListening(tableChannel) == true;
+    /// <summary>True while a listener connection is up and LISTENs: a waiter may queue straight away.</summary>
+    public bool IsListening => _session?.ProcessId > 0;
 
     /// <summary>
     /// Registers <paramref name="waiter"/> for wake-ups until the returned object is disposed, starting
     /// the connection if this is the process's first waiter. Wait on <see cref="Membership.Ready"/>
     /// before queueing, or a hand-off could be sent before anyone listens for it.
     /// </summary>
-    public Membership Join(PostgresWaiter waiter)
+    public Membership Join(PostgresAttempt waiter)
     {
-        _tableChannels.TryAdd(waiter.Channel, 0);
         _waiters[waiter.Token] = waiter;
         Session session;
         lock (_gate)
@@ -112,7 +111,7 @@ internal sealed class PostgresLockListener
             _waiting++;
             session = _session ??= StartSession();
         }
-        return new Membership(this, waiter, session.ListeningOn(waiter.Channel));
+        return new Membership(this, waiter, session.Ready);
     }
 
     /// <summary>Wakes the waiter of this process that a release of this process just handed the lock to.</summary>
@@ -125,9 +124,9 @@ internal sealed class PostgresLockListener
         return true;
     }
 
-    private void Leave(PostgresWaiter waiter)
+    private void Leave(PostgresAttempt waiter)
     {
-        _waiters.TryRemove(new KeyValuePair<string, PostgresWaiter>(waiter.Token, waiter));
+        _waiters.TryRemove(new KeyValuePair<string, PostgresAttempt>(waiter.Token, waiter));
         Session? session;
         lock (_gate)
         {
@@ -210,7 +209,7 @@ internal sealed class PostgresLockListener
                 $"SELECT pg_advisory_lock({PostgresLockStatements.ListenerLockClass}, pg_backend_pid())", stop).ConfigureAwait(false);
             session.Connected(connection.ProcessID);
             connected();
-            await ListenOnAsync(session, connection, reconnect, stop).ConfigureAwait(false);
+            await ListenOnAsync(connection, reconnect, stop).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -231,35 +230,15 @@ internal sealed class PostgresLockListener
         }
     }
 
-    private async Task ListenOnAsync(Session session, NpgsqlConnection connection, bool reconnect, CancellationToken stop)
+    private async Task ListenOnAsync(NpgsqlConnection connection, bool reconnect, CancellationToken stop)
     {
-        var quiet = Stopwatch.StartNew();
-        var first = true;
+        if (reconnect)
+            WakeAll("reconnect");
+        // No timed waits: a wait that times out while a notification is being read can leave that
+        // notification unreported until the next one arrives. The data source's keepalive queries
+        // (sent by Npgsql while the connection waits) find a half-open connection instead.
         while (true)
-        {
-            foreach (var channel in _tableChannels.Keys)
-            {
-                if (session.IsListening(channel))
-                    continue;
-                await ExecuteAsync(connection, $"LISTEN \"{channel}\"", stop).ConfigureAwait(false);
-                session.Listened(channel);
-            }
-            if (first && reconnect)
-                WakeAll("reconnect");
-            first = false;
-
-            // Short slices let a table asked for later be LISTENed soon; a timed-out wait leaves the connection usable.
-            if (await connection.WaitAsync(WaitSlice, stop).ConfigureAwait(false))
-            {
-                quiet.Restart();
-            }
-            else if (quiet.Elapsed >= PingAfterQuiet)
-            {
-                // A half-open TCP connection shows no error until something is sent on it.
-                await ExecuteAsync(connection, "SELECT 1", stop).ConfigureAwait(false);
-                quiet.Restart();
-            }
-        }
+            await connection.WaitAsync(stop).ConfigureAwait(false);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
@@ -270,36 +249,21 @@ internal sealed class PostgresLockListener
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
+        // h:<token>:<fence>, on this listener's own channel.
         var payload = e.Payload;
-        if (payload.StartsWith("h:", StringComparison.Ordinal))
+        var colon = payload.LastIndexOf(':');
+        if (payload.StartsWith("h:", StringComparison.Ordinal)
+            && colon > 2
+            && _waiters.TryGetValue(payload[2..colon], out var waiter)
+            && long.TryParse(payload.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var fence))
         {
-            // h:<token>:<fence>, on this listener's own channel (or, from a waiter that queued without one, on the table's).
-            var colon = payload.LastIndexOf(':');
-            if (colon > 2
-                && _waiters.TryGetValue(payload[2..colon], out var waiter)
-                && long.TryParse(payload.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var fence))
-            {
-                PostgresLockMetrics.WakeUp("hand-off", "notify");
-                waiter.HandOff(fence);
-            }
-            else
-            {
-                // Its waiter is gone (it left or gave up): the message was delivered here for nothing.
-                PostgresLockMetrics.WakeUp("none", "notify");
-            }
+            PostgresLockMetrics.WakeUp("hand-off", "notify");
+            waiter.HandOff(fence);
         }
-        else if (payload.StartsWith("f:", StringComparison.Ordinal))
+        else
         {
-            // f:<name>: freed with no live waiter in the releaser's view; waiters that queued meanwhile look again.
-            var name = payload[2..];
-            foreach (var waiter in _waiters.Values)
-            {
-                if (waiter.Channel == e.Channel && waiter.Name == name)
-                {
-                    PostgresLockMetrics.WakeUp("free", "notify");
-                    waiter.Signal.Set();
-                }
-            }
+            // Its waiter is gone (it left or gave up): the message was delivered here for nothing.
+            PostgresLockMetrics.WakeUp("none", "notify");
         }
     }
 
@@ -308,29 +272,29 @@ internal sealed class PostgresLockListener
         foreach (var waiter in _waiters.Values)
         {
             PostgresLockMetrics.WakeUp(reason, "in-process");
-            waiter.Signal.Set();
+            waiter.Wake();
         }
     }
 
     private static NpgsqlDataSource CreateDataSource(string connectionString)
         // Unpooled: closing the listener when the process stops waiting really closes the connection.
-        => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = KeepAliveSeconds }.ConnectionString);
 
     /// <summary>A waiter's registration; disposing it leaves (and lets the connection close once nobody waits).</summary>
     public sealed class Membership : IDisposable
     {
         private readonly PostgresLockListener _owner;
-        private readonly PostgresWaiter _waiter;
+        private readonly PostgresAttempt _waiter;
         private int _left;
 
-        internal Membership(PostgresLockListener owner, PostgresWaiter waiter, Task ready)
+        internal Membership(PostgresLockListener owner, PostgresAttempt waiter, Task ready)
         {
             _owner = owner;
             _waiter = waiter;
             Ready = ready;
         }
 
-        /// <summary>Completes once a connection LISTENs for this waiter's hand-offs and its table's "free" messages.</summary>
+        /// <summary>Completes once a connection LISTENs for this waiter's hand-offs.</summary>
         public Task Ready { get; }
 
         public void Dispose()
@@ -343,30 +307,27 @@ internal sealed class PostgresLockListener
     /// <summary>One run of the connection loop, from the first waiter to the idle stop: a connection (and its reconnects).</summary>
     private sealed class Session
     {
-        private readonly ConcurrentDictionary<string, TaskCompletionSource> _channels = new(StringComparer.Ordinal);
+        private volatile TaskCompletionSource _ready = NewReady();
         private volatile int _processId;
 
         public CancellationTokenSource Stop { get; } = new();
         public Task Loop { get; set; } = Task.CompletedTask;
         public int ProcessId => _processId;
 
-        public bool IsListening(string channel) => _processId > 0 && _channels.TryGetValue(channel, out var ready) && ready.Task.IsCompletedSuccessfully;
+        /// <summary>Completes once the current (or next) connection LISTENs.</summary>
+        public Task Ready => _ready.Task;
 
-        public Task ListeningOn(string channel) => _channels.GetOrAdd(channel, static _ => NewReady()).Task;
-
-        public void Listened(string channel) => _channels.GetOrAdd(channel, static _ => NewReady()).TrySetResult();
-
-        public void Connected(int processId) => _processId = processId;
+        public void Connected(int processId)
+        {
+            _processId = processId;
+            _ready.TrySetResult();
+        }
 
         public void Disconnected()
         {
             _processId = 0;
-            // Channels LISTENed on the lost connection must be LISTENed again; a pending one stays pending.
-            foreach (var (channel, ready) in _channels)
-            {
-                if (ready.Task.IsCompleted)
-                    _channels.TryUpdate(channel, NewReady(), ready);
-            }
+            if (_ready.Task.IsCompleted)
+                _ready = NewReady();
         }
 
         public async Task StopAsync()

@@ -1,8 +1,9 @@
 namespace Coord.Locks.Postgres;
 
 /// <summary>
-/// The SQL behind <see cref="PostgresLock"/>, one statement per operation so that each is a single
-/// round trip and a single transaction. Time is only ever the server's <c>clock_timestamp()</c>.
+/// The SQL behind <see cref="PostgresLock"/>: one statement (or one call of a function created with the
+/// tables) per operation, so that each is a single round trip and a single transaction. Time is only
+/// ever the server's <c>clock_timestamp()</c>.
 /// </summary>
 /// <remarks>
 /// <para>Tables: <c>locks(name, holder, fence, expires_at)</c>, one row per name that is never deleted, so
@@ -11,36 +12,67 @@ namespace Coord.Locks.Postgres;
 /// pid of its process's LISTEN connection: the channel its hand-off goes to, and its sign of life (a
 /// killed process's connection ends at once, and with it the advisory lock it held, so its waiters are
 /// passed over without waiting out their lease).</para>
-/// <para>Every writer locks the name's row in <c>locks</c> before it touches that name's waiter rows,
-/// so concurrent acquires and releases of one name serialise on that row and never deadlock. A row
-/// lock taken under READ COMMITTED yields the row's latest version, so a statement that locks the row
-/// always sees a hand-off that committed while it waited.</para>
+/// <para>A waiter must never sleep beside a lock that a release freed without seeing it. So the queueing
+/// call and the release of one name exclude each other by a transaction-scoped advisory lock on the
+/// name (shared for queueing, so waiters never wait for one another; exclusive for release), taken as the
+/// first step of a PL/pgSQL function: under READ COMMITTED every later statement of the function reads a
+/// fresh snapshot, so the release sees every entry queued before it, and a queueing call sees every
+/// release before it. A plain statement could not: its snapshot is taken before any lock it waits for.</para>
 /// </remarks>
 internal sealed class PostgresLockStatements
 {
     /// <summary>Prefix of the channel a listener connection LISTENs on for hand-offs: <c>coord_lock_&lt;backend pid&gt;</c>.</summary>
     public const string ListenerChannelPrefix = "coord_lock_";
 
+    /// <summary>First key of the advisory lock a listener connection holds on (this, its backend pid) while it lives (the ASCII of "coor").</summary>
+    public const int ListenerLockClass = 0x636f6f72;
+
+    /// <summary>First key of the transaction advisory lock on (this, hashtext(name)) that orders queueing against release (the ASCII of "cdln").</summary>
+    public const int NameLockClass = 0x63646c6e;
+
+    /// <summary>How many hand-offs in a row may go to a waiter of the releaser's own process past an older waiter of another process.</summary>
+    public const int MaxLocalPasses = 3;
+
+    /// <summary>Version of the acquire and release functions, part of their names.</summary>
+    public const int ProtocolVersion = 1;
+
+    /// <summary>Advisory lock key that serialises schema creation across processes (the ASCII of "coordlck").</summary>
+    public const long SchemaLockKey = 0x636f6f72646c636b;
+
     public PostgresLockStatements(string schema, string table)
     {
         var locks = $"\"{schema}\".\"{table}\"";
         var waiters = $"\"{schema}\".\"{table}_waiters\"";
-        Channel = $"{schema}.{table}";
+        // The protocol version is part of the functions' names: a release of Coord that changes them
+        // creates new ones instead of replacing the ones that running processes call.
+        var acquireFunction = $"\"{schema}\".\"{table}_acquire_v{ProtocolVersion}\"";
+        var releaseFunction = $"\"{schema}\".\"{table}_release_v{ProtocolVersion}\"";
 
         TablesExist = $"""
-            SELECT to_regclass('{locks}') IS NOT NULL AND EXISTS (
-              SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('{waiters}') AND attname = 'listener' AND NOT attisdropped)
+            SELECT to_regclass('{locks}') IS NOT NULL
+               AND to_regprocedure('{acquireFunction}(text,uuid,bigint,bigint,boolean,integer)') IS NOT NULL
+               AND to_regprocedure('{releaseFunction}(text,uuid,integer)') IS NOT NULL
             """;
 
-        CreateSchema = $"""
-            SELECT pg_advisory_xact_lock({SchemaLockKey});
-            CREATE SCHEMA IF NOT EXISTS "{schema}";
-            CREATE TABLE IF NOT EXISTS {locks} (
+        // A waiter is live while its place lease runs and its process's listener connection exists. The
+        // listener holds an advisory lock named after its pid for its whole life, so a shared try-lock
+        // that fails means it is alive: one lock-table probe, where reading pg_stat_activity would copy
+        // every backend's status. (A dead listener's probe succeeds and holds until the transaction ends.)
+        // A waiter without a live listener cannot hear a hand-off: it is passed over but keeps its place,
+        // so one whose listener reconnects is served in its turn once it has named the new connection.
+        var live = $"w.expires_at > clock_timestamp() AND w.listener IS NOT NULL AND NOT pg_try_advisory_xact_lock_shared({ListenerLockClass}, w.listener)";
+        const string Forever = "9223372036854775807";
+
+        CreateSchema = $$"""
+            SELECT pg_advisory_xact_lock({{SchemaLockKey}});
+            CREATE SCHEMA IF NOT EXISTS "{{schema}}";
+            CREATE TABLE IF NOT EXISTS {{locks}} (
               name text PRIMARY KEY,
               holder uuid NULL,
               fence bigint NOT NULL,
               expires_at timestamptz NULL);
-            CREATE TABLE IF NOT EXISTS {waiters} (
+            ALTER TABLE {{locks}} ADD COLUMN IF NOT EXISTS local_passes integer NOT NULL DEFAULT 0;
+            CREATE TABLE IF NOT EXISTS {{waiters}} (
               name text NOT NULL,
               waiter uuid NOT NULL,
               seq bigint GENERATED ALWAYS AS IDENTITY,
@@ -48,99 +80,144 @@ internal sealed class PostgresLockStatements
               expires_at timestamptz NOT NULL,
               listener integer NULL,
               PRIMARY KEY (name, waiter));
-            ALTER TABLE {waiters} ADD COLUMN IF NOT EXISTS listener integer NULL;
-            CREATE INDEX IF NOT EXISTS "{table}_waiters_queue" ON {waiters} (name, seq);
+            ALTER TABLE {{waiters}} ADD COLUMN IF NOT EXISTS listener integer NULL;
+            CREATE INDEX IF NOT EXISTS "{{table}}_waiters_queue" ON {{waiters}} (name, seq);
+
+            -- Takes the lock when it is the caller's (a hand-off whose wake-up was missed or raced the end
+            -- of the wait: the lease then runs from now and the fence stays), or free with no live waiter
+            -- ahead; else, with p_queue, takes or refreshes the caller's place in line (its seq stays), and
+            -- without it leaves the line: how a waiter whose wait ran out leaves, keeping a hand-off that
+            -- landed first. Returns the fence when held, else the milliseconds worth waiting before asking again.
+            CREATE OR REPLACE FUNCTION {{acquireFunction}}(
+              p_name text, p_token uuid, p_ttl_ms bigint, p_lease_ms bigint, p_queue boolean, p_listener integer,
+              OUT o_fence bigint, OUT o_retry_ms bigint)
+            LANGUAGE plpgsql VOLATILE AS $coord$
+            DECLARE
+              v_now timestamptz;
+              v_holder uuid;
+              v_expires timestamptz;
+              v_seq bigint;
+            BEGIN
+              PERFORM pg_advisory_xact_lock_shared({{NameLockClass}}, hashtext(p_name));
+              v_now := clock_timestamp();
+              SELECT l.holder, l.expires_at INTO v_holder, v_expires FROM {{locks}} l WHERE l.name = p_name;
+              IF v_holder = p_token THEN
+                UPDATE {{locks}} l SET expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
+                 WHERE l.name = p_name RETURNING l.fence INTO o_fence;
+                DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
+                RETURN;
+              END IF;
+              IF v_holder IS NULL OR v_expires <= v_now THEN
+                SELECT w.seq INTO v_seq FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
+                IF NOT EXISTS (SELECT 1 FROM {{waiters}} w
+                                WHERE w.name = p_name AND w.waiter <> p_token AND w.seq < COALESCE(v_seq, {{Forever}}) AND {{live}}) THEN
+                  INSERT INTO {{locks}} AS l (name, holder, fence, expires_at)
+                  VALUES (p_name, p_token, 1, clock_timestamp() + p_ttl_ms * interval '1 millisecond')
+                  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, fence = l.fence + 1, expires_at = excluded.expires_at
+                   WHERE l.holder IS NULL OR l.expires_at <= clock_timestamp()
+                  RETURNING l.fence INTO o_fence;
+                  IF o_fence IS NOT NULL THEN
+                    DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
+                    RETURN;
+                  END IF;
+                  -- Another acquire took it a moment ago; its release will see this caller's place.
+                  SELECT l.expires_at INTO v_expires FROM {{locks}} l WHERE l.name = p_name;
+                ELSE
+                  -- Free, but a live waiter ahead will take it: look again soon rather than at a lease end that has passed.
+                  v_expires := GREATEST(v_expires, v_now) + interval '50 milliseconds';
+                END IF;
+              END IF;
+              IF p_queue THEN
+                INSERT INTO {{waiters}} (name, waiter, ttl_ms, expires_at, listener)
+                VALUES (p_name, p_token, p_ttl_ms, clock_timestamp() + p_lease_ms * interval '1 millisecond', p_listener)
+                ON CONFLICT (name, waiter) DO UPDATE SET ttl_ms = excluded.ttl_ms, expires_at = excluded.expires_at, listener = excluded.listener;
+              ELSE
+                DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
+              END IF;
+              o_retry_ms := GREATEST(1, CEIL(EXTRACT(EPOCH FROM (COALESCE(v_expires, v_now) - v_now)) * 1000))::bigint;
+            END
+            $coord$;
+
+            -- Leaves the line and, when p_token holds the lock (however late a hand-off to it landed), hands
+            -- it to the first live waiter, or frees it. The new holder's lease starts when the row is
+            -- written. The hand-off's NOTIFY ("h:<token>:<fence>") goes to the head's listener channel only,
+            -- and not at all when the head waits in the releaser's own process (p_listener): that process
+            -- wakes it itself. Entries ahead of the head go only once their place lease ran out.
+            -- Cohorts: while the head waits in another process, the first waiter of the releaser's own
+            -- process may go first, at most {{MaxLocalPasses}} times in a row (local_passes counts them): a
+            -- hand-off inside a process needs no NOTIFY, which PostgreSQL signals to every listening backend
+            -- of the database, and the head still waits only a bounded number of extra turns.
+            CREATE OR REPLACE FUNCTION {{releaseFunction}}(
+              p_name text, p_token uuid, p_listener integer,
+              OUT o_released boolean, OUT o_fence bigint, OUT o_holder uuid, OUT o_local boolean)
+            LANGUAGE plpgsql VOLATILE AS $coord$
+            DECLARE
+              v_head record;
+              v_local record;
+              v_passes integer;
+              v_passed boolean := false;
+            BEGIN
+              PERFORM pg_advisory_xact_lock({{NameLockClass}}, hashtext(p_name));
+              DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
+              SELECT l.local_passes INTO v_passes FROM {{locks}} l WHERE l.name = p_name AND l.holder = p_token FOR NO KEY UPDATE;
+              o_released := FOUND;
+              o_local := false;
+              IF NOT o_released THEN
+                RETURN;
+              END IF;
+              SELECT w.waiter, w.seq, w.ttl_ms, w.listener INTO v_head
+                FROM {{waiters}} w WHERE w.name = p_name AND {{live}} ORDER BY w.seq LIMIT 1;
+              IF v_head.waiter IS NULL THEN
+                UPDATE {{locks}} l SET holder = NULL, expires_at = NULL WHERE l.name = p_name RETURNING l.fence INTO o_fence;
+                DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.expires_at <= clock_timestamp();
+                RETURN;
+              END IF;
+              IF v_head.listener <> p_listener AND v_passes < {{MaxLocalPasses}} THEN
+                -- This process's own listener is alive (it is this process): only the place lease counts.
+                SELECT w.waiter, w.seq, w.ttl_ms, w.listener INTO v_local
+                  FROM {{waiters}} w WHERE w.name = p_name AND w.listener = p_listener AND w.expires_at > clock_timestamp()
+                 ORDER BY w.seq LIMIT 1;
+                IF v_local.waiter IS NOT NULL THEN
+                  v_head := v_local;
+                  v_passed := true;
+                END IF;
+              END IF;
+              DELETE FROM {{waiters}} w
+               WHERE w.name = p_name AND (w.waiter = v_head.waiter OR (w.seq < v_head.seq AND w.expires_at <= clock_timestamp()));
+              UPDATE {{locks}} l SET holder = v_head.waiter, fence = l.fence + 1,
+                     expires_at = clock_timestamp() + v_head.ttl_ms * interval '1 millisecond',
+                     local_passes = CASE WHEN v_passed THEN l.local_passes + 1 ELSE 0 END
+               WHERE l.name = p_name RETURNING l.fence INTO o_fence;
+              o_holder := v_head.waiter;
+              o_local := COALESCE(v_head.listener = p_listener, false);
+              IF NOT o_local THEN
+                PERFORM pg_notify('{{ListenerChannelPrefix}}' || v_head.listener, 'h:' || replace(v_head.waiter::text, '-', '') || ':' || o_fence);
+              END IF;
+            END
+            $coord$;
             """;
 
-        // A waiter is live while its place lease runs and its process's listener connection exists. The
-        // listener holds an advisory lock named after its pid for its whole life, so a shared try-lock
-        // that fails means it is alive: one lock-table probe, where reading pg_stat_activity would copy
-        // every backend's status. (A dead listener's probe succeeds and holds until this statement commits.)
-        var live = $"w.expires_at > clock_timestamp() AND (w.listener IS NULL OR NOT pg_try_advisory_xact_lock_shared({ListenerLockClass}, w.listener))";
-
-        // $1 name, $2 token, $3 ttl ms, $4 place lease ms, $5 queue when not taken, $6 listener pid (or null).
-        // A free (or expired) lock goes to a newcomer only when no live waiter is ahead of it, so a
-        // releaser asking again cannot barge. A token that already holds (a hand-off whose wake-up was
-        // missed or raced the end of the wait) gets its lease renewed from now and keeps its fence; the
-        // row lock of ON CONFLICT makes that check see a hand-off that committed meanwhile. A waiter that
-        // queues also writes the row (unchanged values, a new version): a release that took its snapshot
-        // before this commits sees the row's version change and says "free" to everyone, instead of
-        // leaving a waiter it could not see asleep beside a free lock. Without $5, the token's queue
-        // entry goes: that is how a waiter whose wait ran out leaves, race-free.
-        // Returns the fence when held, else the milliseconds until the current lease ends (the fallback retry time).
-        const string Take = "(l.holder = excluded.holder OR ((l.holder IS NULL OR l.expires_at <= (SELECT t FROM now)) AND NOT EXISTS (SELECT 1 FROM ahead)))";
-        Acquire = $"""
-            WITH now AS MATERIALIZED (SELECT clock_timestamp() AS t),
-            mine AS (SELECT w.seq FROM {waiters} w WHERE w.name = $1 AND w.waiter = $2),
-            ahead AS (
-              SELECT 1 FROM {waiters} w
-              WHERE w.name = $1 AND w.waiter <> $2
-                AND w.seq < COALESCE((SELECT seq FROM mine), 9223372036854775807) AND {live}
-              LIMIT 1),
-            upsert AS (
-              INSERT INTO {locks} AS l (name, holder, fence, expires_at)
-              SELECT $1, $2, 1, now.t + $3 * interval '1 millisecond' FROM now
-              ON CONFLICT (name) DO UPDATE
-                SET fence = CASE WHEN l.holder = excluded.holder THEN l.fence WHEN {Take} THEN l.fence + 1 ELSE l.fence END,
-                    holder = CASE WHEN {Take} THEN excluded.holder ELSE l.holder END,
-                    expires_at = CASE WHEN {Take} THEN excluded.expires_at ELSE l.expires_at END
-                WHERE $5 OR {Take}
-              RETURNING l.fence, l.holder = $2 AS ours, l.expires_at),
-            took AS (SELECT fence FROM upsert WHERE ours),
-            dequeued AS (DELETE FROM {waiters} w WHERE w.name = $1 AND w.waiter = $2 AND (NOT $5 OR EXISTS (SELECT 1 FROM took))),
-            queued AS (
-              INSERT INTO {waiters} (name, waiter, ttl_ms, expires_at, listener)
-              SELECT $1, $2, $3, now.t + $4 * interval '1 millisecond', $6 FROM now
-              WHERE $5 AND NOT EXISTS (SELECT 1 FROM took)
-              ON CONFLICT (name, waiter) DO UPDATE SET ttl_ms = excluded.ttl_ms, expires_at = excluded.expires_at, listener = excluded.listener)
-            SELECT (SELECT fence FROM took),
-                   (SELECT GREATEST(0, CEIL(EXTRACT(EPOCH FROM (COALESCE(
-                             (SELECT expires_at FROM upsert),
-                             (SELECT l.expires_at FROM {locks} l WHERE l.name = $1 AND l.holder IS NOT NULL)) - now.t)) * 1000))::bigint FROM now)
+        // $1 name, $2 token, $3 ttl ms. The first try of an acquire, as one plain statement: takes the lock
+        // when free (or expired) with no live waiter queued, so a releaser asking again cannot barge; a
+        // token that already holds (this statement sent twice) keeps its fence and renews its lease. It
+        // queues nothing, so it needs no ordering against releases. Returns the fence, or no row.
+        Take = $"""
+            INSERT INTO {locks} AS l (name, holder, fence, expires_at)
+            VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
+            ON CONFLICT (name) DO UPDATE
+              SET fence = CASE WHEN l.holder = excluded.holder THEN l.fence ELSE l.fence + 1 END,
+                  holder = excluded.holder, expires_at = excluded.expires_at
+              WHERE l.holder = excluded.holder
+                 OR ((l.holder IS NULL OR l.expires_at <= clock_timestamp())
+                     AND NOT EXISTS (SELECT 1 FROM {waiters} w WHERE w.name = $1 AND {live}))
+            RETURNING l.fence
             """;
 
-        // $1 name, $2 token, $3 table channel, $4 the releaser's own listener pid (or null).
-        // Locks the row whoever holds it, so a hand-off to $2 that committed while this statement waited
-        // is seen and released (a waiter abandoning after a cancel). Leaves the queue and, when $2 holds
-        // the lock, hands it to the first live waiter (dropping dead ones ahead of it) or frees it. The
-        // new holder's lease starts when the row is written (clock_timestamp() in the UPDATE itself).
-        // Hand-off: NOTIFY "h:<token>:<fence>" on the head's listener channel, unless the head waits in
-        // the releaser's own process (it is then woken in process, no message). Freed: "f:<name>" on the
-        // table channel, only when a waiter may have gone unseen (the row changed after this statement's
-        // snapshot, or the head it chose left meanwhile). Returns a row only when $2 held: fence, new
-        // holder, whether the wake-up is local.
-        Release = $"""
-            WITH seen AS (SELECT l.xmin AS version FROM {locks} l WHERE l.name = $1),
-            cur AS MATERIALIZED (SELECT l.name, l.holder, l.xmin AS version FROM {locks} l WHERE l.name = $1 FOR UPDATE),
-            mine AS MATERIALIZED (SELECT name FROM cur WHERE holder = $2),
-            left_queue AS (DELETE FROM {waiters} w WHERE w.name = $1 AND w.waiter = $2),
-            head AS MATERIALIZED (
-              SELECT w.waiter, w.seq FROM {waiters} w
-              WHERE w.name = $1 AND w.waiter <> $2 AND EXISTS (SELECT 1 FROM mine) AND {live}
-              ORDER BY w.seq LIMIT 1),
-            purged AS (
-              DELETE FROM {waiters} w
-              WHERE w.name = $1 AND w.waiter <> $2 AND EXISTS (SELECT 1 FROM mine)
-                AND w.seq < COALESCE((SELECT seq FROM head), 9223372036854775807)),
-            taken AS (
-              DELETE FROM {waiters} w WHERE w.name = $1 AND w.waiter = (SELECT waiter FROM head)
-              RETURNING w.waiter, w.ttl_ms, w.listener),
-            released AS (
-              UPDATE {locks} l SET
-                holder = (SELECT waiter FROM taken),
-                fence = l.fence + (SELECT count(*) FROM taken),
-                expires_at = clock_timestamp() + (SELECT ttl_ms FROM taken) * interval '1 millisecond'
-              FROM mine WHERE l.name = mine.name
-              RETURNING l.holder, l.fence, (SELECT listener FROM taken) AS listener)
-            SELECT r.fence, r.holder, COALESCE(r.holder IS NOT NULL AND r.listener = $4, false),
-                   CASE WHEN r.holder IS NOT NULL AND r.listener = $4 THEN NULL
-                        WHEN r.holder IS NOT NULL
-                          THEN pg_notify(COALESCE('{ListenerChannelPrefix}' || r.listener, $3), 'h:' || replace(r.holder::text, '-', '') || ':' || r.fence)
-                        WHEN EXISTS (SELECT 1 FROM head) OR NOT EXISTS (SELECT 1 FROM seen, cur WHERE seen.version = cur.version)
-                          THEN pg_notify($3, 'f:' || $1)
-                   END IS NULL
-            FROM released r
-            """;
+        // $1 name, $2 token, $3 ttl ms, $4 place lease ms, $5 queue (else leave), $6 listener pid (or null).
+        Acquire = $"SELECT o_fence, o_retry_ms FROM {acquireFunction}($1, $2, $3, $4, $5, $6)";
+
+        // $1 name, $2 token, $3 the releaser's own listener pid (or null).
+        Release = $"SELECT o_released, o_fence, o_holder, o_local FROM {releaseFunction}($1, $2, $3)";
 
         // $1 name, $2 token, $3 ttl ms. Only a lease that has not yet run out is extended.
         Renew = $"""
@@ -158,17 +235,9 @@ internal sealed class PostgresLockStatements
             """;
     }
 
-    /// <summary>First key of the advisory lock a listener connection holds on (this, its backend pid) while it lives (the ASCII of "coor").</summary>
-    public const int ListenerLockClass = 0x636f6f72;
-
-    /// <summary>Advisory lock key that serialises schema creation across processes (the ASCII of "coordlck").</summary>
-    public const long SchemaLockKey = 0x636f6f72646c636b;
-
-    /// <summary>The NOTIFY channel of this table (<c>schema.table</c>): "freed" messages that every listener on the table hears.</summary>
-    public string Channel { get; }
-
     public string TablesExist { get; }
     public string CreateSchema { get; }
+    public string Take { get; }
     public string Acquire { get; }
     public string Release { get; }
     public string Renew { get; }
