@@ -123,6 +123,13 @@ public sealed class PostgresLockTests(PostgresServerFixture postgres, ITestOutpu
     {
         var schema = "race_" + Guid.NewGuid().ToString("N")[..12];
         var clients = Enumerable.Range(0, 8).Select(_ => Client(schema: schema)).ToArray();
+        // Clients that find the tables first use them at once while late ones are still at their schema step:
+        // a late one that ran the DDL again would take ALTER TABLE's exclusive lock under their feet (a deadlock).
+        await Task.WhenAll(clients.Select(async (c, i) =>
+        {
+            for (var round = 0; round < 10; round++)
+                await (await c.AcquireAsync($"race/shared/{i % 2}", wait: TimeSpan.FromSeconds(30))).ReleaseAsync();
+        }));
         var held = await Task.WhenAll(clients.Select((c, i) => c.AcquireAsync($"race/{i}", wait: TimeSpan.FromSeconds(30))));
         Assert.Equal(8, held.Length);
         Assert.Equal(8L, await postgres.ScalarAsync<long>($"SELECT count(*) FROM {schema}.coord_locks WHERE holder IS NOT NULL"));

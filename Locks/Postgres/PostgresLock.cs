@@ -186,18 +186,53 @@ public sealed class PostgresLock : LockProvider
             // the CREATE privilege, which an application's role often lacks.
             var exists = await ExecuteAsync("schema", _sql.TablesExist, async command =>
                 await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true, cancellationToken).ConfigureAwait(false);
-            // One batch = one implicit transaction, so the advisory lock covers every CREATE in it:
-            // processes starting at once create the tables one after another instead of colliding.
             if (!exists)
-            {
-                await ExecuteAsync("schema", _sql.CreateSchema, async command =>
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            }
+                await CreateSchemaAsync(cancellationToken).ConfigureAwait(false);
             _schemaReady = true;
         }
         finally
         {
             _schemaGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Creates the tables and functions under the schema advisory lock, looking again once it is held:
+    /// processes starting at once all see "missing", and one that ran the DDL after another had created
+    /// everything would take ALTER TABLE's exclusive lock while the first already uses the tables (a deadlock).
+    /// The lock is a session lock so that the second look runs in a transaction of its own: a transaction
+    /// that began before the other creator committed keeps its stale "missing" catalog lookups.
+    /// </summary>
+    private async Task CreateSchemaAsync(CancellationToken cancellationToken)
+    {
+        Metrics.Request("schema");
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var take = new NpgsqlCommand($"SELECT pg_advisory_lock({PostgresLockStatements.SchemaLockKey})", connection);
+            await take.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A wait cancelled just as the lock was granted would leave it on a pooled connection: close them instead.
+            NpgsqlConnection.ClearPool(connection);
+            throw;
+        }
+        try
+        {
+            await using (var check = new NpgsqlCommand(_sql.TablesExist, connection))
+            {
+                if (await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                    return;
+            }
+            await using var create = new NpgsqlCommand(_sql.CreateSchema, connection);
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Not cancellable: the pooled connection must not go back still holding the session lock.
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({PostgresLockStatements.SchemaLockKey})", connection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
