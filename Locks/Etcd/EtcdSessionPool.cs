@@ -81,6 +81,12 @@ internal sealed class EtcdSessionPool : IAsyncDisposable
             _logger.LogDebug("Opened etcd session lease {LeaseId} with a TTL of {Ttl} s", session.LeaseId, session.GrantedTtl.TotalSeconds);
             return session;
         }
+        catch (OperationCanceledException ex) when (!_disposing.IsCancellationRequested)
+        {
+            // The open's own bound, shared by every caller waiting on it: a timeout of the backend, not a
+            // cancellation by any of them (which would escape the provider unexplained).
+            throw new TimeoutException($"etcd did not open a session (lease grant) within {_options.ConnectTimeout.TotalMilliseconds:0} ms.", ex);
+        }
         finally
         {
             lock (_gate)

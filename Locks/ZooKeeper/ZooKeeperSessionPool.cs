@@ -85,15 +85,23 @@ internal sealed class ZooKeeperSessionPool(ZooKeeperLockOptions options, ILogger
         // Not bound to the first caller's token: the session outlives that call and serves every later one.
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         bound.CancelAfter(options.ConnectTimeout);
-        return await ZooKeeperSession.OpenAsync(new ZooKeeperClientOptions
+        try
         {
-            ConnectString = options.ConnectString!,
-            SessionTimeout = timeout,
-            RequestTimeout = options.ConnectTimeout,
-            ConnectTimeout = options.ConnectTimeout,
-            TimeProvider = options.TimeProvider,
-            Logger = logger,
-        }, options.DriftMarginFor, bound.Token).ConfigureAwait(false);
+            return await ZooKeeperSession.OpenAsync(new ZooKeeperClientOptions
+            {
+                ConnectString = options.ConnectString!,
+                SessionTimeout = timeout,
+                RequestTimeout = options.ConnectTimeout,
+                ConnectTimeout = options.ConnectTimeout,
+                TimeProvider = options.TimeProvider,
+                Logger = logger,
+            }, options.DriftMarginFor, bound.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!_closing.IsCancellationRequested)
+        {
+            // The open's own bound, shared by every caller waiting on it: a backend timeout, not a caller's cancellation.
+            throw new TimeoutException($"ZooKeeper did not open a session within {options.ConnectTimeout.TotalMilliseconds:0} ms.", ex);
+        }
     }
 
     public async ValueTask DisposeAsync()
