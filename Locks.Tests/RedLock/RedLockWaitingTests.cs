@@ -62,6 +62,41 @@ public sealed class RedLockWaitingTests(RedisMastersFixture redis) : IClassFixtu
         Assert.DoesNotContain(true, left);
     }
 
+    [Fact]
+    public async Task A_release_lets_its_own_process_go_ahead_of_an_older_waiter_elsewhere_at_most_three_times_in_a_row()
+    {
+        var prefix = $"pass-{Guid.NewGuid():N}:";
+        var name = "cohort";
+        var keys = new RedisLockKeys(prefix, name);
+        var held = await Client(prefix).AcquireAsync(name, ttl: TimeSpan.FromSeconds(60));
+
+        // First in line: a waiter of another "process". Configuration strings that differ (here in the client
+        // name) get wake-up channels of their own on every master, as another process would.
+        var other = _clients.Add(new RedLockLock(new RedLockOptions
+        {
+            Masters = [.. redis.Masters.ConnectionStrings.Select(c => c + ",name=other-process")],
+            KeyPrefix = prefix,
+        }));
+        var waiting = new List<(string Who, Task<ILockHandle> Task)> { ("other", other.AcquireAsync(name, wait: TimeSpan.FromSeconds(30))) };
+        await WaitForQueueAsync(keys, 1);
+        // Behind it, one more waiter than the bound allows to pass, all in the holder's process.
+        for (var i = 1; i <= Coord.Locks.Internal.LocalPassPolicy.MaxPassesInARow + 1; i++)
+        {
+            waiting.Add(($"local{i}", Client(prefix).AcquireAsync(name, wait: TimeSpan.FromSeconds(30))));
+            await WaitForQueueAsync(keys, i + 1);
+        }
+
+        await held.ReleaseAsync();
+        var order = await TakeTurns.RunAsync(waiting, async next =>
+        {
+            // Every master handed its key to the same waiter.
+            var values = await Task.WhenAll(redis.Raw.Select(r => r.GetDatabase().StringGetAsync(keys.Lock)));
+            Assert.All(values, v => Assert.Equal(next.HolderToken, (string?)v));
+        });
+
+        Assert.Equal(["local1", "local2", "local3", "other", "local4"], order);
+    }
+
     private async Task WaitForQueueAsync(RedisLockKeys keys, int length)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -29,18 +29,21 @@ public sealed class RedisHandOffTests(RedisServerFixture redis) : IClassFixture<
     }
 
     [Fact]
-    public async Task One_release_with_32_waiters_in_32_providers_publishes_exactly_one_wake_up_message()
+    public async Task One_release_with_32_waiters_in_32_processes_publishes_exactly_one_wake_up_message()
     {
         var prefix = $"herd32-{Guid.NewGuid():N}:";
         var name = "orders/42";
         var keys = new RedisLockKeys(prefix, name);
         var held = await Client(prefix).AcquireAsync(name, ttl: TimeSpan.FromSeconds(60));
-        var waiters = Enumerable.Range(0, 32).Select(_ => Client(prefix)).ToArray();
+        // A provider given a connection of its own has the wake-up channel of that connection, as a provider in a process of its own would.
+        var waiters = new RedisLock[32];
+        for (var i = 0; i < waiters.Length; i++)
+            waiters[i] = Client(prefix, _connections.Add(await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString)));
         var tasks = waiters.Select(w => w.AcquireAsync(name, wait: TimeSpan.FromSeconds(60), ttl: TimeSpan.FromSeconds(60))).ToArray();
         var db = redis.Raw.GetDatabase();
         await WaitUntilAsync(async () => await db.SortedSetLengthAsync(keys.Queue) == 32, "32 waiters in the queue");
 
-        // Every provider has one channel of its own, with exactly one subscriber: its own connection.
+        // Every "process" has one channel of its own, with exactly one subscriber: its own connection.
         var server = redis.Raw.GetServer(redis.Server.Endpoint);
         var channels = await server.SubscriptionChannelsAsync(RedisChannel.Pattern(prefix + "wake:*"));
         Assert.Equal(32, channels.Length);
@@ -69,14 +72,14 @@ public sealed class RedisHandOffTests(RedisServerFixture redis) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_hand_off_to_a_waiter_in_the_releasing_provider_sends_no_message()
+    public async Task A_hand_off_to_a_waiter_in_the_releasing_process_sends_no_message()
     {
         var prefix = $"local-{Guid.NewGuid():N}:";
         var name = "local";
         var keys = new RedisLockKeys(prefix, name);
-        var provider = Client(prefix);
-        var held = await provider.AcquireAsync(name, ttl: TimeSpan.FromSeconds(60));
-        var waiting = provider.AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
+        // Two providers on one configuration string: one process, one wake-up channel.
+        var held = await Client(prefix).AcquireAsync(name, ttl: TimeSpan.FromSeconds(60));
+        var waiting = Client(prefix).AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
         await WaitUntilAsync(async () => await redis.Raw.GetDatabase().SortedSetLengthAsync(keys.Queue) == 1, "the waiter in the queue");
         var server = redis.Raw.GetServer(redis.Server.Endpoint);
         var publishesBefore = await PublishCallsAsync(server);
@@ -87,6 +90,45 @@ public sealed class RedisHandOffTests(RedisServerFixture redis) : IClassFixture<
         Assert.Equal(publishesBefore, await PublishCallsAsync(server));
         Assert.True(next.FencingToken > held.FencingToken);
         Assert.Equal(next.HolderToken, (string?)await redis.Raw.GetDatabase().StringGetAsync(keys.Lock));
+    }
+
+    [Fact]
+    public async Task A_release_lets_its_own_process_go_ahead_of_an_older_waiter_elsewhere_at_most_three_times_in_a_row()
+    {
+        var prefix = $"pass-{Guid.NewGuid():N}:";
+        var name = "cohort";
+        var keys = new RedisLockKeys(prefix, name);
+        var db = redis.Raw.GetDatabase();
+        var server = redis.Raw.GetServer(redis.Server.Endpoint);
+        var held = await Client(prefix).AcquireAsync(name, ttl: TimeSpan.FromSeconds(60));
+
+        // First in line: a waiter of another "process" (its own connection, so its own channel).
+        var other = Client(prefix, _connections.Add(await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString)));
+        var waiting = new List<(string Who, Task<ILockHandle> Task)> { ("other", other.AcquireAsync(name, wait: TimeSpan.FromSeconds(30))) };
+        await WaitUntilAsync(async () => await db.SortedSetLengthAsync(keys.Queue) == 1, "the other process's waiter in the queue");
+        // Behind it, one more waiter than the bound allows to pass, all in the holder's process.
+        var bound = Coord.Locks.Internal.LocalPassPolicy.MaxPassesInARow;
+        for (var i = 1; i <= bound + 1; i++)
+        {
+            waiting.Add(($"local{i}", Client(prefix).AcquireAsync(name, wait: TimeSpan.FromSeconds(30))));
+            var length = i + 1;
+            await WaitUntilAsync(async () => await db.SortedSetLengthAsync(keys.Queue) == length, $"{length} waiters in the queue");
+        }
+        var publishesBefore = await PublishCallsAsync(server);
+
+        var fence = held.FencingToken;
+        await held.ReleaseAsync();
+        var order = await TakeTurns.RunAsync(waiting, next =>
+        {
+            Assert.Equal(fence + 1, next.FencingToken);
+            fence = next.FencingToken;
+            return Task.CompletedTask;
+        });
+
+        // The three local passes need no message; the older waiter then comes first, and the last local
+        // waiter is handed the lock by the other process, which sends the only other message.
+        Assert.Equal(["local1", "local2", "local3", "other", "local4"], order);
+        Assert.Equal(2, await PublishCallsAsync(server) - publishesBefore);
     }
 
     [Fact]

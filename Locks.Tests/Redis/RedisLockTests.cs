@@ -72,7 +72,9 @@ public sealed class RedisLockTests(RedisServerFixture redis) : IClassFixture<Red
     {
         var name = $"deadwaiter/{Guid.NewGuid():N}";
         var keys = new RedisLockKeys("coord:", name);
-        var holder = Client();
+        // The holder in a "process" of its own (another configuration string, so another wake-up channel):
+        // a waiter of the releasing process could be passed to ahead of the dead one without asking it.
+        var holder = _clients.Add(new RedisLock(new RedisLockOptions { Configuration = redis.Server.ConnectionString + ",name=holder-process" }));
         var held = await holder.AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
 
         // A waiter that queued and then died with its process, its place lease still good for a minute:

@@ -61,14 +61,14 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
                 // A master that is down wakes nobody; the others (and the fallback timer) still do.
                 logger.LogDebug(ex, "Could not subscribe to wake-ups on {Master}", master.Endpoint);
             }
-            master.WakeUps.Register(Token, _wakeUps[i]);
+            master.WakeUps.Register(Token, keys.Lock, _wakeUps[i]);
         })).ConfigureAwait(false);
     }
 
     protected override void LeaveWakeUps()
     {
         for (var i = 0; i < _wakeUps.Length; i++)
-            owner.Masters[i].WakeUps.Unregister(Token, _wakeUps[i]);
+            owner.Masters[i].WakeUps.Unregister(Token, keys.Lock, _wakeUps[i]);
     }
 
     protected override async Task<TryResult> TryAsync(bool queue, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Coord.Locks.Redis;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -20,8 +19,9 @@ namespace Coord.Locks.RedLock;
 /// Each master holds the key layout of <see cref="RedisLockKeys"/>, with the holder token as the value,
 /// so any client that knows the token can renew or release (as the REST service does). A waiter's first
 /// vote already queues it on every master under one client-chosen ticket, so all masters agree on who is
-/// first; a release hands each master's key to that waiter and tells only its provider, on a channel of
-/// the provider's own on every master, and the waiter holds the lock once a majority have handed it
+/// first; a release hands each master's key to that waiter and tells only its process, on a channel of
+/// the process's own on every master (a waiter of the releasing process may go first, a bounded number
+/// of times in a row: <see cref="Internal.LocalPassPolicy"/>), and the waiter holds the lock once a majority have handed it
 /// theirs (see <see cref="RedLockAttempt"/>). One "acquire" request in the metrics is one round of
 /// parallel calls to all masters: an acquisition under contention costs two (the vote that queues, the
 /// release).
@@ -35,8 +35,7 @@ public sealed class RedLockLock : LockProvider
         : base(options, logger)
     {
         _options = options;
-        var channel = options.KeyPrefix + "wake:" + RandomNumberGenerator.GetHexString(16, lowercase: true);
-        _masters = options.Masters.Select(m => new RedisConnection(m, null, -1, options.ConnectTimeout, channel, Metrics, Logger)).ToArray();
+        _masters = options.Masters.Select(m => new RedisConnection(m, null, -1, options.ConnectTimeout, options.KeyPrefix, Metrics, Logger)).ToArray();
     }
 
     public override string Backend => "redlock";
@@ -53,7 +52,7 @@ public sealed class RedLockLock : LockProvider
         var keys = new RedisLockKeys(_options.KeyPrefix, name);
         Metrics.Request("renew");
         var ttlMs = (long)Math.Ceiling(ttl.TotalMilliseconds);
-        var results = await FanOutAsync(db => db.ScriptEvaluateAsync(RedisLockScripts.Renew, [keys.Lock], [holderToken, ttlMs]), cancellationToken).ConfigureAwait(false);
+        var results = await FanOutAsync(db => RedisLockScripts.Renew.EvaluateAsync(db, [keys.Lock], [holderToken, ttlMs]), cancellationToken).ConfigureAwait(false);
         return results.Count(r => r is { } v && (long)v == 1) >= _options.Quorum;
     }
 
@@ -79,7 +78,7 @@ public sealed class RedLockLock : LockProvider
         Metrics.Request("acquire");
         var placeLeaseMs = (long)_options.WaiterLease.TotalMilliseconds;
         var results = await FanOutAsync(
-            (db, master) => db.ScriptEvaluateAsync(RedLockScripts.Acquire, keys.All, [token, ttlMs, placeLeaseMs, queue ? 1 : 0, ticket, master.WakeUps.Name]),
+            (db, master) => RedLockScripts.Acquire.EvaluateAsync(db, keys.All, [token, ttlMs, placeLeaseMs, queue ? 1 : 0, ticket, master.WakeUps.Name]),
             cancellationToken).ConfigureAwait(false);
         var answered = results.Count(r => r is not null);
         if (answered < _options.Quorum)
@@ -115,8 +114,10 @@ public sealed class RedLockLock : LockProvider
     internal async Task<long[]> ReleaseEachAsync(RedisLockKeys keys, string token, bool keepPlace, CancellationToken cancellationToken)
     {
         Metrics.Request("release");
+        // Every master is offered the same waiter of this process for a local pass, so they hand their keys alike.
+        var candidate = _masters[0].WakeUps.FirstWaiter(keys.Lock, token);
         var results = await FanOutAsync(
-            (db, master) => db.ScriptEvaluateAsync(RedLockScripts.Release, keys.All, [token, master.WakeUps.Name, keepPlace ? 1 : 0]),
+            (db, master) => RedLockScripts.Release.EvaluateAsync(db, keys.All, [token, master.WakeUps.Name, keepPlace ? 1 : 0, candidate]),
             cancellationToken).ConfigureAwait(false);
         var released = new long[results.Length];
         for (var i = 0; i < results.Length; i++)

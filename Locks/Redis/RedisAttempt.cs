@@ -5,7 +5,7 @@ namespace Coord.Locks.Redis;
 
 /// <summary>
 /// One acquire on <see cref="RedisLock"/>: its place in the name's queue, and the hand-off a release
-/// may deliver to it (by message to its provider's channel, or in process).
+/// may deliver to it (by message to its process's channel, or in process).
 /// </summary>
 /// <remarks>
 /// A hand-off starts the new holder's lease on the server at the hand-off. The waiter dates it from
@@ -36,32 +36,32 @@ internal sealed class RedisAttempt(
     protected override async Task JoinAsync(CancellationToken cancellationToken)
     {
         await server.EnsureSubscribedAsync(cancellationToken).ConfigureAwait(false);
-        server.WakeUps.Register(Token, this);
+        server.WakeUps.Register(Token, keys.Lock, this);
     }
 
-    protected override void LeaveWakeUps() => server.WakeUps.Unregister(Token, this);
+    protected override void LeaveWakeUps() => server.WakeUps.Unregister(Token, keys.Lock, this);
 
     protected override async Task<TryResult> TryAsync(bool queue, CancellationToken cancellationToken)
     {
         metrics.Request("acquire");
         var sent = Time.GetTimestamp();
-        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(
-            RedisLockScripts.Acquire, keys.All,
-            [Token, _ttlMs, (long)placeLease.TotalMilliseconds, queue ? 1 : 0, server.WakeUps.Name]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        if ((long)reply[0] == 1)
-            return TryResult.Held(new LockGrant((long)reply[1], sent));
+        var result = await RedisLockScripts.Acquire.EvaluateAsync(
+            db, keys.All, [Token, _ttlMs, (long)placeLease.TotalMilliseconds, queue ? 1 : 0, server.WakeUps.Name]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (result.Resp2Type == ResultType.Integer)
+            return TryResult.Held(new LockGrant((long)result, sent));
 
+        var reply = (RedisResult[])result!;
         _lastMissSent = sent;
-        _lastMissServerMicros = ServerMicros(reply[2], reply[3]);
-        RedisLock.HandOverInProcess(server.WakeUps, reply[2], reply[3], reply[4], reply[5]);
-        return TryResult.NotYet(TimeSpan.FromMilliseconds(Math.Max(1, (long)reply[1])));
+        _lastMissServerMicros = ServerMicros(reply[1], reply[2]);
+        RedisLock.HandOverInProcess(server.WakeUps, reply[1], reply[2], reply[3], reply[4]);
+        return TryResult.NotYet(TimeSpan.FromMilliseconds(Math.Max(1, (long)reply[0])));
     }
 
     protected override async Task<LockGrant?> LeaveAsync(CancellationToken cancellationToken)
     {
         metrics.Request("leave");
         var sent = Time.GetTimestamp();
-        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(RedisLockScripts.Leave, keys.All, [Token, _ttlMs]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await RedisLockScripts.Leave.EvaluateAsync(db, keys.All, [Token, _ttlMs]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
         return (long)reply[0] == 1 ? new LockGrant((long)reply[1], sent) : null;
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -7,9 +6,12 @@ namespace Coord.Locks.Redis;
 /// <summary>
 /// Locks on one Redis server (or a primary with replicas). Acquire is one Lua script: <c>SET NX PX</c>
 /// plus <c>INCR</c> of a per-name fence counter. Waiters queue in arrival order; a release hands the
-/// lock straight to the first live waiter and publishes one message to that waiter's provider alone
-/// (none when the waiter is in the releasing provider), so a hand-off costs a single notification and a
-/// releaser that asks again at once goes to the back of the queue.
+/// lock straight to the first live waiter and publishes one message to that waiter's process alone
+/// (none when the waiter is in the releasing process), so a hand-off costs at most a single notification
+/// and a releaser that asks again at once goes to the back of the queue. While the first waiter is in
+/// another process, a release may hand the lock to the first waiter of its own process instead, at most
+/// <see cref="Internal.LocalPassPolicy.MaxPassesInARow"/> times in a row (no message, no other process
+/// woken); see <see cref="RedisWakeChannel"/>.
 /// </summary>
 /// <remarks>
 /// Key layout: see <see cref="RedisLockKeys"/>. Fencing tokens are safe only as long as the fence keys
@@ -23,13 +25,13 @@ public sealed class RedisLock : LockProvider
 
     private readonly RedisLockOptions _options;
     private readonly RedisConnection _server;
+    private RedisLockKeys? _lastKeys;
 
     public RedisLock(RedisLockOptions options, ILogger<RedisLock>? logger = null)
         : base(options, logger)
     {
         _options = options;
-        var channel = options.KeyPrefix + "wake:" + RandomNumberGenerator.GetHexString(16, lowercase: true);
-        _server = new RedisConnection(options.Configuration, options.Connection, options.Database, options.ConnectTimeout, channel, Metrics, Logger);
+        _server = new RedisConnection(options.Configuration, options.Connection, options.Database, options.ConnectTimeout, options.KeyPrefix, Metrics, Logger);
     }
 
     public override string Backend => "redis";
@@ -41,16 +43,16 @@ public sealed class RedisLock : LockProvider
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var attempt = new RedisAttempt(request, db, _server, new RedisLockKeys(_options.KeyPrefix, request.Name), _options.WaiterLease, _options.ClockDriftFactor, Metrics, Time);
+        var attempt = new RedisAttempt(request, db, _server, KeysOf(request.Name), _options.WaiterLease, _options.ClockDriftFactor, Metrics, Time);
         return await attempt.AcquireAsync(cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var keys = new RedisLockKeys(_options.KeyPrefix, name);
+        var keys = KeysOf(name);
         Metrics.Request("renew");
-        var result = await db.ScriptEvaluateAsync(RedisLockScripts.Renew, [keys.Lock], [holderToken, (long)Math.Ceiling(ttl.TotalMilliseconds)])
+        var result = await RedisLockScripts.Renew.EvaluateAsync(db, [keys.Lock], [holderToken, (long)Math.Ceiling(ttl.TotalMilliseconds)])
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         return (long)result == 1;
     }
@@ -58,20 +60,23 @@ public sealed class RedisLock : LockProvider
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await ReleaseAsync(db, _server.WakeUps, new RedisLockKeys(_options.KeyPrefix, name), holderToken, Metrics, cancellationToken).ConfigureAwait(false);
+        return await ReleaseAsync(db, _server.WakeUps, KeysOf(name), holderToken, Metrics, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Releases (or leaves the queue) by token, and hands over in process when the next holder waits in this provider.</summary>
     internal static async Task<bool> ReleaseAsync(IDatabase db, RedisWakeChannel wakeUps, RedisLockKeys keys, string token, LockMetrics metrics, CancellationToken cancellationToken)
     {
         metrics.Request("release");
-        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(RedisLockScripts.Release, keys.All, [token, wakeUps.Name])
-            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        HandOverInProcess(wakeUps, reply[1], reply[2], reply[3], reply[4]);
-        return (long)reply[0] == 1;
+        var result = await RedisLockScripts.Release.EvaluateAsync(db, keys.All, [token, wakeUps.Name, wakeUps.FirstWaiter(keys.Lock, token)])
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (result.Resp2Type == ResultType.Integer)
+            return (long)result == 1;
+        var reply = (RedisResult[])result!;
+        HandOverInProcess(wakeUps, reply[0], reply[1], reply[2], reply[3]);
+        return true;
     }
 
-    /// <summary>Delivers a hand-off that a script gave to a waiter of this same provider, where no message was sent.</summary>
+    /// <summary>Delivers a hand-off that a script gave to a waiter of this same process, where no message was sent.</summary>
     internal static void HandOverInProcess(RedisWakeChannel wakeUps, RedisResult seconds, RedisResult micros, RedisResult token, RedisResult fence)
     {
         var localToken = (string?)token;
@@ -82,7 +87,7 @@ public sealed class RedisLock : LockProvider
     protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var keys = new RedisLockKeys(_options.KeyPrefix, name);
+        var keys = KeysOf(name);
         Metrics.Request("status");
         var batch = db.CreateBatch();
         var ttl = batch.KeyTimeToLiveAsync(keys.Lock);
@@ -92,6 +97,16 @@ public sealed class RedisLock : LockProvider
         var expiresIn = await ttl.ConfigureAwait(false);
         var lastFence = await fence.ConfigureAwait(false);
         return new LockStatus(name, expiresIn is not null, expiresIn, lastFence.IsNull ? null : (long)lastFence);
+    }
+
+    /// <summary>The keys of <paramref name="name"/>; a client that takes the same lock again and again builds them once.</summary>
+    private RedisLockKeys KeysOf(string name)
+    {
+        if (Volatile.Read(ref _lastKeys) is { } last && last.Name == name)
+            return last;
+        var keys = new RedisLockKeys(_options.KeyPrefix, name);
+        Volatile.Write(ref _lastKeys, keys);
+        return keys;
     }
 
     protected override ValueTask DisposeCoreAsync() => _server.DisposeAsync();

@@ -7,8 +7,8 @@ namespace Coord.Locks.Redis;
 /// given: <c>coord:lock:orders/42</c> holds the holder token (with the lease as its PX expiry),
 /// <c>coord:fence:orders/42</c> the fencing counter (never expires), <c>coord:queue:orders/42</c>
 /// the waiters in arrival order (sorted set) and <c>coord:waiters:orders/42</c> each waiter's TTL, place
-/// lease and wake-up channel (hash). Wake-up channels belong to providers, not names:
-/// <c>coord:wake:&lt;random id&gt;</c>, one per provider and server.
+/// lease and wake-up channel (hash; its field <c>passes</c> counts local passes in a row). Wake-up
+/// channels belong to processes, not names: <c>coord:wake:&lt;random id&gt;</c>, one per process, server and prefix.
 /// </summary>
 /// <remarks>
 /// The kind comes before the name, not after it, so no name can reach another lock's keys:
@@ -18,16 +18,20 @@ public sealed class RedisLockKeys
 {
     public RedisLockKeys(string prefix, string name)
     {
+        Name = name;
         Lock = prefix + "lock:" + name;
         Fence = prefix + "fence:" + name;
         Queue = prefix + "queue:" + name;
         Waiters = prefix + "waiters:" + name;
+        All = [Lock, Fence, Queue, Waiters];
     }
+
+    internal string Name { get; }
 
     public string Lock { get; }
     public string Fence { get; }
     public string Queue { get; }
     public string Waiters { get; }
 
-    internal RedisKey[] All => [Lock, Fence, Queue, Waiters];
+    internal RedisKey[] All { get; }
 }

@@ -1,3 +1,5 @@
+using Coord.Locks.Internal;
+
 namespace Coord.Locks.Redis;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Coord.Locks.Redis;
 /// </summary>
 /// <remarks>
 /// A waiter's entry in the waiters hash is <c>"ttlMs:placeExpiresAtMs:channel"</c>, the channel being
-/// its provider's (<see cref="RedisWakeChannel"/>). A hand-off message is
+/// its process's (<see cref="RedisWakeChannel"/>). A hand-off message is
 /// <c>"token:fence:serverSeconds:serverMicroseconds"</c>: the server time of the hand-off, which the
 /// waiter compares with the server time its last attempt reported, to date its lease safely.
 /// </remarks>
@@ -33,67 +35,109 @@ internal static class RedisLockScripts
         end
         """;
 
-    // Gives the free lock to the first live waiter: the key set to its token with its own TTL from now,
-    // the fence bumped, and one message to its provider's channel, or none when that provider is the
-    // caller's (it hands over in process). Waiters whose place lease ran out, or whose channel has no
-    // subscriber left (their process died), are dropped on the way. Returns the new holder's token,
-    // fence and channel; 'self' when the caller's own token comes first; nil when nobody live waits.
-    // The server time is read only once the queue turned out not to be empty (the uncontended path
-    // does without it) and returned last, nil when it was not needed.
-    internal const string HandOff = Queue + """
+    // The bounded local pass (LocalPassPolicy), shared with RedLock's scripts. choose: who gets a free
+    // lock whose first live waiter is 'head' (ttl, channel, queue score): the head, or 'candidate' (its
+    // entry c_info: the first waiter of the caller's process) when the head waits in another process and
+    // fewer than MaxPassesInARow passes ('passes', the waiters hash's count) came in a row; a passed head
+    // keeps its place. settle: the new holder's entry goes, and the count rises by one for a pass, else
+    // starts again from zero.
+    internal static readonly string LocalPass = Queue + $$"""
 
-        local function hand_off(self, local_channel)
+        local function choose(head, score, ttl, channel, passes, candidate, c_info, local_channel, now)
+          if channel ~= local_channel and c_info and tonumber(passes or '0') < {{LocalPassPolicy.MaxPassesInARow}} then
+            local c_ttl, c_expires, c_channel = entry(c_info)
+            if c_expires > now and c_channel == local_channel then
+              redis.call('ZADD', KEYS[3], score, head)
+              redis.call('ZREM', KEYS[3], candidate)
+              return candidate, c_ttl, c_channel, true
+            end
+          end
+          return head, ttl, channel, false
+        end
+        local function settle(to, passed)
+          if passed then
+            redis.call('HDEL', KEYS[4], to)
+            redis.call('HINCRBY', KEYS[4], 'passes', 1)
+          else
+            redis.call('HDEL', KEYS[4], to, 'passes')
+          end
+        end
+        """;
+
+    // Gives the free lock to the first live waiter: the key set to its token with its own TTL from now,
+    // the fence bumped, and one message to its process's channel, or none when that channel is the
+    // caller's (the caller hands over in process). Waiters whose place lease ran out, or whose channel has
+    // no subscriber left (their process died), are dropped on the way. A bounded local pass: while the
+    // head waits in another process, 'candidate' (the caller's own process's first waiter, '' for none)
+    // goes first instead, at most MaxPassesInARow times in a row, counted in the waiters hash's field
+    // 'passes' (set back by any other hand-off); the head keeps its place. Returns the new holder's token,
+    // fence and channel; 'self' when the caller's own token comes first; nil when nobody live waits.
+    // The server time is read only once the queue turned out not to be empty and returned last.
+    internal static readonly string HandOff = LocalPass + """
+
+        local function hand_off(self, local_channel, candidate)
           local now, sec, usec
           while true do
-            local head = redis.call('ZPOPMIN', KEYS[3])[1]
+            local popped = redis.call('ZPOPMIN', KEYS[3])
+            local head = popped[1]
             if not head then return nil, nil, nil, now, sec, usec end
             if not now then now, sec, usec = clock() end
-            local info = redis.call('HGET', KEYS[4], head)
-            if info then redis.call('HDEL', KEYS[4], head) end
-            if head == self then return 'self', nil, nil, now, sec, usec end
-            if info then
-              local ttl, expires, channel = entry(info)
-              if expires > now then
-                local fence = redis.call('INCR', KEYS[2])
-                local reached = 1
-                if channel ~= local_channel then
-                  reached = redis.call('PUBLISH', channel, head .. ':' .. fence .. ':' .. sec .. ':' .. usec)
-                end
-                if reached > 0 then
-                  redis.call('SET', KEYS[1], head, 'PX', ttl)
-                  return head, fence, channel, now, sec, usec
-                end
-                redis.call('DECR', KEYS[2])
-              end
+            local found = redis.call('HMGET', KEYS[4], head, 'passes', candidate)
+            local info = found[1]
+            if head == self then
+              if info then redis.call('HDEL', KEYS[4], head) end
+              return 'self', nil, nil, now, sec, usec
             end
+            local ttl, expires, channel
+            if info then ttl, expires, channel = entry(info) end
+            if info and expires > now then
+              local to, to_ttl, to_channel, passed = choose(head, popped[2], ttl, channel, found[2], candidate, found[3], local_channel, now)
+              local fence = redis.call('INCR', KEYS[2])
+              local reached = 1
+              if to_channel ~= local_channel then
+                reached = redis.call('PUBLISH', to_channel, to .. ':' .. fence .. ':' .. sec .. ':' .. usec)
+              end
+              if reached > 0 then
+                settle(to, passed)
+                redis.call('SET', KEYS[1], to, 'PX', to_ttl)
+                return to, fence, to_channel, now, sec, usec
+              end
+              redis.call('DECR', KEYS[2])
+            end
+            if info then redis.call('HDEL', KEYS[4], head) end
           end
         end
         """;
 
     /// <summary>
-    /// ARGV: token, ttlMs, placeLeaseMs, queue (1/0), channel. Returns
-    /// {held, fence or msUntilWorthRetrying, serverSeconds, serverMicroseconds, localToken, localFence}:
-    /// held 1 when the token holds the lock (taken now, or handed to it earlier: then its lease restarts
-    /// now, so the client that dates it from this request never overstates it). A free lock goes to the
-    /// first live waiter, so a releaser that asks again cannot barge; localToken names a waiter of the
-    /// caller's provider that this call handed the lock to ('' when none).
+    /// ARGV: token, ttlMs, placeLeaseMs, queue (1/0), channel. Returns the fence (an integer) when the
+    /// token holds the lock (taken now, or handed to it earlier: then its lease restarts now, so the
+    /// client that dates it from this request never overstates it), else
+    /// {msUntilWorthRetrying, serverSeconds, serverMicroseconds, localToken, localFence}. A free lock goes
+    /// to the first live waiter, so a releaser that asks again cannot barge; localToken names a waiter of
+    /// the caller's process that this call handed the lock to ('' when none).
     /// </summary>
-    public const string Acquire = HandOff + """
+    public static readonly RedisScript Acquire = new(HandOff + """
 
         local token = ARGV[1]
+        -- Uncontended: nobody waits and the lock is free. (The fence comes from the counter, not from
+        -- anything that expires with the lock.)
+        if redis.call('EXISTS', KEYS[3]) == 0 and redis.call('SET', KEYS[1], token, 'NX', 'PX', ARGV[2]) then
+          return redis.call('INCR', KEYS[2])
+        end
         local holder = redis.call('GET', KEYS[1])
         if holder == token then
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
-          return {1, tonumber(redis.call('GET', KEYS[2])), '0', '0', '', 0}
+          return tonumber(redis.call('GET', KEYS[2]))
         end
         local now, sec, usec
         local local_token, local_fence = '', 0
         if not holder then
           local head, fence, channel
-          head, fence, channel, now, sec, usec = hand_off(token, ARGV[5])
+          head, fence, channel, now, sec, usec = hand_off(token, ARGV[5], '')
           if head == nil or head == 'self' then
             redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
-            return {1, redis.call('INCR', KEYS[2]), '0', '0', '', 0}
+            return redis.call('INCR', KEYS[2])
           end
           if channel == ARGV[5] then local_token, local_fence = head, fence end
         end
@@ -104,14 +148,14 @@ internal static class RedisLockScripts
         end
         local pttl = redis.call('PTTL', KEYS[1])
         if pttl < 0 then pttl = lease end
-        return {0, pttl, sec, usec, local_token, local_fence}
-        """;
+        return {pttl, sec, usec, local_token, local_fence}
+        """);
 
     /// <summary>
     /// ARGV: token, ttlMs. For a waiter whose wait ran out: leaves the queue, and if a release handed it
     /// the lock meanwhile, keeps it with a lease restarted now. Returns {1, fence} then, else {0, 0}.
     /// </summary>
-    public const string Leave = """
+    public static readonly RedisScript Leave = new("""
         local token = ARGV[1]
         redis.call('ZREM', KEYS[3], token)
         redis.call('HDEL', KEYS[4], token)
@@ -120,37 +164,44 @@ internal static class RedisLockScripts
           return {1, tonumber(redis.call('GET', KEYS[2]))}
         end
         return {0, 0}
-        """;
+        """);
 
     /// <summary>ARGV: token, ttlMs. Returns 1 when the token held the lock and its lease was extended.</summary>
-    public const string Renew = """
+    public static readonly RedisScript Renew = new("""
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
           return 1
         end
         return 0
-        """;
+        """);
 
     /// <summary>
-    /// ARGV: token, channel. Leaves the queue (for a waiter that gives up) and, when the token holds the
-    /// lock, hands it straight to the first live waiter, so the lock is never free while someone waits.
-    /// Returns {held, serverSeconds, serverMicroseconds, localToken, localFence}, localToken naming a
-    /// waiter of the caller's provider that was handed the lock ('' when none).
+    /// ARGV: token, channel, candidate. Leaves the queue (for a waiter that gives up) and, when the token
+    /// holds the lock, hands it straight to the first live waiter (or, for a bounded local pass, to
+    /// candidate: the first waiter of the caller's process, '' for none), so the lock is never free while
+    /// someone waits. Returns 1 when the token held the lock, 0 when not, and
+    /// {serverSeconds, serverMicroseconds, localToken, localFence} when it held it and handed it to
+    /// localToken, a waiter of the caller's process (which no message told).
     /// </summary>
-    public const string Release = HandOff + """
+    public static readonly RedisScript Release = new(HandOff + """
 
         local token = ARGV[1]
         if redis.call('GET', KEYS[1]) ~= token then
           redis.call('ZREM', KEYS[3], token)
           redis.call('HDEL', KEYS[4], token)
-          return {0, '0', '0', '', 0}
+          return 0
         end
-        local head, fence, channel, now, sec, usec = hand_off(token, ARGV[2])
-        if head == nil or head == 'self' then
+        local head, fence, channel, now, sec, usec = hand_off(token, ARGV[2], ARGV[3])
+        if head == nil then
+          -- Nobody waits: the waiters hash holds at most the pass count, which starts again with the next line.
+          redis.call('DEL', KEYS[1], KEYS[4])
+          return 1
+        end
+        if head == 'self' then
           redis.call('DEL', KEYS[1])
-          return {1, '0', '0', '', 0}
+          return 1
         end
-        if channel == ARGV[2] then return {1, sec, usec, head, fence} end
-        return {1, sec, usec, '', 0}
-        """;
+        if channel == ARGV[2] then return {sec, usec, head, fence} end
+        return 1
+        """);
 }
