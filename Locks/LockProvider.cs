@@ -243,8 +243,13 @@ public abstract class LockProvider : ILock
         }
     }
 
+    /// <summary>Where the handles' automatic renewals go on their way to the backend; null: straight there.</summary>
+    internal Internal.IRenewalPath? RenewalPath { get; set; }
+
     internal Task<bool> RenewForHandleAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-        => RenewCoreAsync(name, holderToken, ttl, cancellationToken);
+        => RenewalPath is { } path
+            ? path.RenewAsync(name, holderToken, ct => RenewCoreAsync(name, holderToken, ttl, ct), cancellationToken)
+            : RenewCoreAsync(name, holderToken, ttl, cancellationToken);
 
     internal async Task<bool> ReleaseForHandleAsync(string name, string holderToken, CancellationToken cancellationToken)
         => await CallBackendAsync(name, "release", ct => ReleaseCoreAsync(name, holderToken, ct), cancellationToken).ConfigureAwait(false);

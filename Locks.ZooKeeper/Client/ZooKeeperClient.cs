@@ -42,7 +42,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private int _lastXid;
     private long _lastHeardTimestamp;
     private long _lastVouchedTimestamp;
-    private long _suspendedUntilTimestamp;
     private long _requestsSent;
     private volatile bool _closing;
     private int _disposed;
@@ -234,13 +233,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// For tests: behave like a paused process for <paramref name="duration"/>: send nothing (no pings,
-    /// no requests, no reconnects) and act on nothing received.
-    /// </summary>
-    internal void SuspendForTests(TimeSpan duration)
-        => Volatile.Write(ref _suspendedUntilTimestamp, _time.GetTimestamp() + (long)(duration.TotalSeconds * _time.TimestampFrequency));
-
 
     private Action<ZooKeeperErrorCode>? WatchRegistration(
         string path, Action<ZooKeeperWatchedEvent>? watcher,
@@ -335,7 +327,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             lock (_sync)
                 connected = _connected.Task;
             var connection = await connected.WaitAsync(cancellationToken).ConfigureAwait(false);
-            await WhileSuspendedAsync(cancellationToken).ConfigureAwait(false);
             if (!connection.Broken.IsCancellationRequested)
                 return connection;
             // Closed, and the supervisor is about to swap in the signal of the next connection: wait for that one.
@@ -468,7 +459,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         {
             try
             {
-                await WhileSuspendedAsync(_shutdown.Token).ConfigureAwait(false);
                 var left = SessionTimeout - _time.GetElapsedTime(Volatile.Read(ref _lastHeardTimestamp));
                 if (left <= TimeSpan.Zero)
                 {
@@ -538,7 +528,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         while (true)
         {
             var frame = await ReadFrameAsync(connection.Stream, connection.Broken.Token).ConfigureAwait(false);
-            await WhileSuspendedAsync(connection.Broken.Token).ConfigureAwait(false);
             Volatile.Write(ref _lastHeardTimestamp, _time.GetTimestamp());
             var reader = new JuteReader(frame);
             var xid = reader.ReadInt();
@@ -600,8 +589,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
                 // Check every sixth of the timeout: ping after a third without sending, give up on the
                 // connection after two thirds without hearing anything, so the session can still move in time.
                 await Task.Delay(SessionTimeout / 6, _time, connection.Broken.Token).ConfigureAwait(false);
-                if (IsSuspended())
-                    continue;
                 if (_time.GetElapsedTime(Volatile.Read(ref _lastHeardTimestamp)) > SessionTimeout * 2 / 3)
                 {
                     _logger.LogDebug("ZooKeeper member {Server} went quiet; moving the session", connection.Server);
@@ -751,19 +738,6 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             if (seen == current)
                 return;
             current = seen;
-        }
-    }
-
-    private bool IsSuspended() => _time.GetTimestamp() < Volatile.Read(ref _suspendedUntilTimestamp);
-
-    private async Task WhileSuspendedAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var left = Volatile.Read(ref _suspendedUntilTimestamp) - _time.GetTimestamp();
-            if (left <= 0)
-                return;
-            await Task.Delay(TimeSpan.FromSeconds((double)left / _time.TimestampFrequency), _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
