@@ -22,7 +22,7 @@ namespace Coord.Locks.Etcd;
 /// <para>
 /// A hold that is not renewed by its deadline has its key deleted by this process while the session
 /// lives on; a crashed process loses every hold when etcd expires the session lease. Bare leases
-/// (<see cref="ILock.TryAcquireLeaseAsync"/>) get a lease of their own, so that any client can renew
+/// (<see cref="ILockLeases.TryAcquireLeaseAsync"/>) get a lease of their own, so that any client can renew
 /// or release them by holder token.
 /// </para>
 /// </remarks>

@@ -63,6 +63,9 @@ public sealed class ZooKeeperLock : LockProvider
     public override TimeSpan MinimumTtl => _sessions.ServerMinimum > _options.MinimumSessionTimeout ? _sessions.ServerMinimum : _options.MinimumSessionTimeout;
     public override string Endpoint { get; }
 
+    /// <summary>False: a hold is an ephemeral node of the acquiring provider's session, whose TTL only that provider keeps.</summary>
+    public override bool RenewsFromAnyProcess => false;
+
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
         var session = await _sessions.GetAsync(request.Ttl, request.Name, cancellationToken).ConfigureAwait(false);
