@@ -14,7 +14,7 @@ namespace Coord.Locks.ZooKeeper.Client;
 /// delete, exists, getData, getChildren2, multi. Every call is bounded by
 /// <see cref="ZooKeeperClientOptions.RequestTimeout"/> and honours its cancellation token.
 /// </summary>
-public sealed class ZooKeeperClient : IAsyncDisposable
+internal sealed class ZooKeeperClient : IAsyncDisposable
 {
     private const int MaxFrameLength = 16 * 1024 * 1024;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Coord.Locks.ZooKeeper.Client;
 
 /// <summary>Settings of one <see cref="ZooKeeperClient"/> session.</summary>
-public sealed class ZooKeeperClientOptions
+internal sealed class ZooKeeperClientOptions
 {
     /// <summary>Ensemble members, <c>host:port,host:port</c> (port 2181 when left out). Chroot suffixes are not supported.</summary>
     public required string ConnectString { get; init; }

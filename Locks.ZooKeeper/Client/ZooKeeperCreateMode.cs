@@ -1,7 +1,7 @@
 namespace Coord.Locks.ZooKeeper.Client;
 
 /// <summary>Node kinds, numbered as ZooKeeper's create flags.</summary>
-public enum ZooKeeperCreateMode
+internal enum ZooKeeperCreateMode
 {
     Persistent = 0,
     Ephemeral = 1,

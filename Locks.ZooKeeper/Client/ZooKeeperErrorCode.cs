@@ -1,7 +1,7 @@
 namespace Coord.Locks.ZooKeeper.Client;
 
 /// <summary>ZooKeeper's error codes (KeeperException.Code), with the server's numbers.</summary>
-public enum ZooKeeperErrorCode
+internal enum ZooKeeperErrorCode
 {
     Ok = 0,
     SystemError = -1,

@@ -1,7 +1,7 @@
 namespace Coord.Locks.ZooKeeper.Client;
 
 /// <summary>What a watch saw, numbered as ZooKeeper's event types.</summary>
-public enum ZooKeeperEventType
+internal enum ZooKeeperEventType
 {
     /// <summary>No node change: the session ended (see <see cref="ZooKeeperWatchedEvent.State"/>) so the watch can never fire.</summary>
     None = -1,

@@ -1,7 +1,7 @@
 namespace Coord.Locks.ZooKeeper.Client;
 
 /// <summary>A ZooKeeper call failed; <see cref="Code"/> is the server's error code by name.</summary>
-public sealed class ZooKeeperException : Exception
+internal sealed class ZooKeeperException : Exception
 {
     public ZooKeeperException(ZooKeeperErrorCode code, string detail, Exception? innerException = null)
         : base($"ZooKeeper {code} ({(int)code}): {detail}", innerException)

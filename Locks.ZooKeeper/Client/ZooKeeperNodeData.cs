@@ -1,4 +1,4 @@
 namespace Coord.Locks.ZooKeeper.Client;
 
 /// <summary>A node's data and metadata (getData).</summary>
-public sealed record ZooKeeperNodeData(byte[] Data, ZooKeeperStat Stat);
+internal sealed record ZooKeeperNodeData(byte[] Data, ZooKeeperStat Stat);

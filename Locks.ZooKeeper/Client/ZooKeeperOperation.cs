@@ -1,7 +1,7 @@
 namespace Coord.Locks.ZooKeeper.Client;
 
 /// <summary>One step of a <see cref="ZooKeeperClient.MultiAsync"/> transaction: all steps apply, or none.</summary>
-public sealed class ZooKeeperOperation
+internal sealed class ZooKeeperOperation
 {
     private ZooKeeperOperation(int opCode, string path, byte[]? data, ZooKeeperCreateMode mode, int version)
     {

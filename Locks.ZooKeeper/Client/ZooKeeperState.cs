@@ -1,7 +1,7 @@
 namespace Coord.Locks.ZooKeeper.Client;
 
 /// <summary>Where a client's session stands.</summary>
-public enum ZooKeeperState
+internal enum ZooKeeperState
 {
     /// <summary>Not talking to any server now; the session may still live and the client is trying another member.</summary>
     Disconnected,
