@@ -2,6 +2,7 @@ using Coord.Ids.Segment;
 using Coord.Ids.Snowflake;
 using Coord.Ids.Uuid;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Coord.Ids;
@@ -31,8 +32,9 @@ public static class IdsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers <see cref="SegmentIdGenerator"/> (and <see cref="ISegmentIdGenerator"/>) over PostgreSQL
-    /// when <see cref="SegmentIdOptions.PostgresStore"/> is set, else over an in-memory store (dev mode).
+    /// Registers <see cref="SegmentIdGenerator"/> (and <see cref="ISegmentIdGenerator"/>) over the registered
+    /// <see cref="ISegmentStore"/> (Coord.Ids.Postgres: <c>AddPostgresSegmentStore</c>), or over an in-memory store
+    /// (dev mode) when none is registered.
     /// </summary>
     public static IServiceCollection AddCoordSegmentIds(this IServiceCollection services, Action<SegmentIdOptions>? configure = null)
     {
@@ -40,10 +42,7 @@ public static class IdsServiceCollectionExtensions
         var options = new SegmentIdOptions();
         configure?.Invoke(options);
         options.Validate();
-        if (options.PostgresStore is { } postgres)
-            services.AddSingleton<ISegmentStore>(_ => new PostgresSegmentStore(postgres));
-        else
-            services.AddSingleton<ISegmentStore, InMemorySegmentStore>();
+        services.TryAddSingleton<ISegmentStore, InMemorySegmentStore>();
         services.AddSingleton(sp => new SegmentIdGenerator(sp.GetRequiredService<ISegmentStore>(), options,
             sp.GetService<TimeProvider>(), sp.GetService<ILogger<SegmentIdGenerator>>()));
         services.AddSingleton<ISegmentIdGenerator>(sp => sp.GetRequiredService<SegmentIdGenerator>());

@@ -17,6 +17,7 @@ public sealed class LockServiceCollectionTests
         await using var provider = services.BuildServiceProvider();
         var locks = provider.GetRequiredService<ILock>();
         Assert.Same(locks, provider.GetRequiredService<ILock>());
+        Assert.Same(locks, provider.GetRequiredService<ILockLeases>()); // the token-lease side of the same provider
         Assert.Equal("inmemory", locks.Backend);
         await using var held = await locks.AcquireAsync("di/one");
         Assert.Null(await locks.TryAcquireAsync("di/one"));
@@ -38,6 +39,9 @@ public sealed class LockServiceCollectionTests
         Assert.Equal("redlock", provider.GetRequiredKeyedService<ILock>("quorum").Backend);
         Assert.Equal("etcd", provider.GetRequiredKeyedService<ILock>("etcd").Backend);
         Assert.Equal("postgres", provider.GetRequiredKeyedService<ILock>("sql").Backend);
+        Assert.Same(provider.GetRequiredKeyedService<ILock>("zk"), provider.GetRequiredKeyedService<ILockLeases>("zk"));
+        Assert.False(provider.GetRequiredKeyedService<ILockLeases>("zk").RenewsFromAnyProcess);
+        Assert.True(provider.GetRequiredKeyedService<ILockLeases>("sql").RenewsFromAnyProcess);
         Assert.Equal("zookeeper", provider.GetRequiredKeyedService<ILock>("zk").Backend);
         Assert.Null(provider.GetService<ILock>());
     }

@@ -38,22 +38,4 @@ public interface ILock : IAsyncDisposable
 
     /// <inheritdoc cref="TryAcquireAsync"/>
     ILockHandle? TryAcquire(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Takes the lock as a bare lease that nothing renews in this process (for holders elsewhere, such as
-    /// REST clients): it ends at its TTL unless renewed by token. Null when not had within <paramref name="wait"/>.
-    /// </summary>
-    Task<LockLease?> TryAcquireLeaseAsync(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
-
-    /// <summary>Whether the lock is held and its latest fencing token; never reveals the holder token.</summary>
-    Task<LockStatus> GetStatusAsync(string name, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Extends a hold identified by its holder token, for holders that have no handle in this
-    /// process (the REST service). Returns false, changing nothing, when the token does not hold the lock.
-    /// </summary>
-    Task<bool> RenewAsync(string name, string holderToken, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
-
-    /// <summary>Releases a hold identified by its holder token. Returns false, changing nothing, when the token does not hold the lock.</summary>
-    Task<bool> ReleaseAsync(string name, string holderToken, CancellationToken cancellationToken = default);
 }

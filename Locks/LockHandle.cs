@@ -32,7 +32,6 @@ internal sealed class LockHandle : ILockHandle
     private long _validUntilTimestamp;
     private long _leaseStartedTimestamp;
     private int _ended;
-    private volatile bool _renewalStoppedForTests;
 
     public LockHandle(LockProvider provider, LockRequest request, LockGrant grant, TimeSpan driftMargin, TimeProvider time, ILogger logger)
     {
@@ -142,13 +141,6 @@ internal sealed class LockHandle : ILockHandle
     }
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
-
-    /// <summary>Stops renewing without releasing, as a crashed holder would; for tests of expiry.</summary>
-    internal void StopRenewingForTests()
-    {
-        _renewalStoppedForTests = true;
-        _stop.Cancel();
-    }
 
     private void SetLeaseStart(long sentTimestamp)
     {
@@ -267,6 +259,4 @@ internal sealed class LockHandle : ILockHandle
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    internal bool RenewalStoppedForTests => _renewalStoppedForTests;
 }

@@ -10,7 +10,7 @@ namespace Coord.Locks;
 /// renewal, the lost signal and metrics. A backend supplies only the three calls that touch its
 /// server: acquire (including its own way of waiting), renew and release by holder token.
 /// </summary>
-public abstract class LockProvider : ILock
+public abstract class LockProvider : ILockLeases
 {
     private readonly ConcurrentDictionary<LockHandle, byte> _liveHandles = new();
     private int _disposed;
@@ -31,6 +31,9 @@ public abstract class LockProvider : ILock
     public abstract string Backend { get; }
     public abstract string Endpoint { get; }
     public virtual bool SupportsFencing => true;
+
+    /// <inheritdoc/>
+    public virtual bool RenewsFromAnyProcess => true;
 
     /// <summary>Shortest TTL this backend can honour; acquire and renew refuse a shorter one up front.</summary>
     public virtual TimeSpan MinimumTtl => LockOptions.MinimumTtl;
@@ -243,8 +246,13 @@ public abstract class LockProvider : ILock
         }
     }
 
+    /// <summary>Where the handles' automatic renewals go on their way to the backend; null: straight there.</summary>
+    internal Internal.IRenewalPath? RenewalPath { get; set; }
+
     internal Task<bool> RenewForHandleAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-        => RenewCoreAsync(name, holderToken, ttl, cancellationToken);
+        => RenewalPath is { } path
+            ? path.RenewAsync(name, holderToken, ct => RenewCoreAsync(name, holderToken, ttl, ct), cancellationToken)
+            : RenewCoreAsync(name, holderToken, ttl, cancellationToken);
 
     internal async Task<bool> ReleaseForHandleAsync(string name, string holderToken, CancellationToken cancellationToken)
         => await CallBackendAsync(name, "release", ct => ReleaseCoreAsync(name, holderToken, ct), cancellationToken).ConfigureAwait(false);

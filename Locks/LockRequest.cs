@@ -24,7 +24,7 @@ public sealed class LockRequest
     public TimeSpan Ttl { get; }
 
     /// <summary>
-    /// True for <see cref="ILock.TryAcquireLeaseAsync"/>: no handle will renew the hold in this process, and
+    /// True for <see cref="ILockLeases.TryAcquireLeaseAsync"/>: no handle will renew the hold in this process, and
     /// it may be renewed or released by token from any client, so backends that share a session between
     /// holds give it a lease of its own.
     /// </summary>

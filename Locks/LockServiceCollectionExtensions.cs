@@ -12,7 +12,7 @@ namespace Coord.Locks;
 public static class LockServiceCollectionExtensions
 {
     public static IServiceCollection AddCoordLock<TOptions>(
-        this IServiceCollection services, Action<TOptions> configure, Func<TOptions, IServiceProvider, ILock> create, string? name = null)
+        this IServiceCollection services, Action<TOptions> configure, Func<TOptions, IServiceProvider, ILockLeases> create, string? name = null)
         where TOptions : LockOptions, new()
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -22,7 +22,7 @@ public static class LockServiceCollectionExtensions
         configure(probe);
         probe.Validate();
 
-        ILock Build(IServiceProvider provider)
+        ILockLeases Build(IServiceProvider provider)
         {
             var options = new TOptions();
             if (provider.GetService<TimeProvider>() is { } time)
@@ -31,10 +31,17 @@ public static class LockServiceCollectionExtensions
             return create(options, provider);
         }
 
+        // One provider per registration, reachable as the application's ILock and as the token-lease ILockLeases.
         if (name is null)
+        {
             services.TryAddSingleton(Build);
+            services.TryAddSingleton<ILock>(provider => provider.GetRequiredService<ILockLeases>());
+        }
         else
-            services.AddKeyedSingleton<ILock>(name, (provider, _) => Build(provider));
+        {
+            services.AddKeyedSingleton<ILockLeases>(name, (provider, _) => Build(provider));
+            services.AddKeyedSingleton<ILock>(name, (provider, key) => provider.GetRequiredKeyedService<ILockLeases>(key));
+        }
         return services;
     }
 }

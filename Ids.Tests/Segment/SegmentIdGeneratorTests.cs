@@ -221,7 +221,7 @@ public sealed class SegmentIdGeneratorTests
     {
         Assert.Contains("PreloadThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => new SegmentIdOptions { PreloadThreshold = 1.5 }.Validate()).Message);
         Assert.Contains("MaxStep", Assert.Throws<ArgumentOutOfRangeException>(() => new SegmentIdOptions { MaxStep = 10 }.Validate()).Message);
-        Assert.Contains("ConnectionString", Assert.Throws<ArgumentException>(() => new SegmentIdOptions { PostgresStore = new() }.Validate()).Message);
+        Assert.Contains("ConnectionString", Assert.Throws<ArgumentException>(() => new PostgresSegmentStoreOptions().Validate()).Message);
         Assert.Contains("plain SQL identifier", Assert.Throws<ArgumentException>(
             () => new PostgresSegmentStoreOptions { ConnectionString = "Host=x", TableName = "x; drop table y" }.Validate()).Message);
     }

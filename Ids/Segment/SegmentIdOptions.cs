@@ -26,15 +26,8 @@ public sealed class SegmentIdOptions
     /// <summary>A segment that lasts longer than this halves the next step (default 30 min).</summary>
     public TimeSpan ShrinkWhenLastingOver { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>
-    /// Used by <c>AddCoordSegmentIds</c>: the PostgreSQL <c>leaf_alloc</c> table to draw from; null
-    /// selects the in-memory store (dev mode).
-    /// </summary>
-    public PostgresSegmentStoreOptions? PostgresStore { get; set; }
-
     public void Validate()
     {
-        PostgresStore?.Validate();
         if (MaxAutoCreatedTags is < 1 or > 1_000_000)
             throw new ArgumentOutOfRangeException(nameof(MaxAutoCreatedTags), MaxAutoCreatedTags, "MaxAutoCreatedTags must be between 1 and 1,000,000.");
         if (InitialStep < 1)

@@ -17,6 +17,8 @@ public abstract partial class LockContractTests
 
         // Renewed by token from another client (or, where the backend cannot do that, from its own
         // client, the other one saying so with a LockException), it outlives its first TTL...
+        // ...which the provider's type says up front.
+        Assert.Equal(CanRenewFromAnotherClient, a.RenewsFromAnyProcess);
         await Task.Delay(ShortTtl / 2);
         if (!CanRenewFromAnotherClient)
             await Assert.ThrowsAnyAsync<LockException>(() => b.RenewAsync(name, lease.HolderToken, ShortTtl));

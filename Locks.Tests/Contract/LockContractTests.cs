@@ -20,7 +20,7 @@ public abstract partial class LockContractTests : IAsyncLifetime
     /// <summary>Makes <paramref name="handle"/>'s holder stop renewing without releasing, like a crashed process.</summary>
     protected virtual Task AbandonAsync(LockProvider client, ILockHandle handle)
     {
-        ((LockHandle)handle).StopRenewingForTests();
+        StoppedRenewals.Of(client, handle);
         return Task.CompletedTask;
     }
 

@@ -52,7 +52,7 @@ public sealed class EtcdSessionTests(EtcdServerFixture etcd, ITestOutputHelper o
         var kept = await locks.AcquireAsync($"{name}-kept", ttl: ttl);
         var lease = Assert.Single(await etcd.QueueAsync(name)).Lease;
 
-        ((LockHandle)stale).StopRenewingForTests(); // a leaked handle: nothing renews it any more
+        StoppedRenewals.Of(locks, stale); // a leaked handle: nothing renews it any more
         var stopped = Stopwatch.StartNew();
         var other = Client();
         await using var next = await other.AcquireAsync(name, wait: TimeSpan.FromSeconds(20));
@@ -204,7 +204,7 @@ public sealed class EtcdSessionTests(EtcdServerFixture etcd, ITestOutputHelper o
         var lease = await etcd.Raw.GetConnection().LeaseClient.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = key.Lease });
         Assert.Equal(1, lease.GrantedTTL); // etcd leases are whole seconds: the session's lease is 1 s
 
-        ((LockHandle)held).StopRenewingForTests();
+        StoppedRenewals.Of(locks, held);
         var clock = Stopwatch.StartNew();
         await using var next = await other.AcquireAsync(name, wait: TimeSpan.FromSeconds(10));
         // Deleted by its own process at its deadline, sooner than the 1 s session lease could expire.

@@ -62,7 +62,7 @@ public sealed class RedisLockTests(RedisServerFixture redis) : IClassFixture<Red
         var name = $"fence/{Guid.NewGuid():N}";
         var a = Client();
         var first = await a.AcquireAsync(name, ttl: TimeSpan.FromMilliseconds(300));
-        ((LockHandle)first).StopRenewingForTests();
+        StoppedRenewals.Of(a, first);
         await using var second = await Client().AcquireAsync(name, wait: TimeSpan.FromSeconds(10));
         Assert.True(second.FencingToken > first.FencingToken);
     }

@@ -7,7 +7,7 @@ namespace Coord.Locks.Tests.ZooKeeper;
 public sealed class ZooKeeperServerFixture : IAsyncLifetime
 {
     public ZooKeeperNode Server { get; private set; } = null!;
-    public ZooKeeperClient Raw { get; private set; } = null!;
+    internal ZooKeeperClient Raw { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -15,7 +15,7 @@ public sealed class ZooKeeperServerFixture : IAsyncLifetime
         Raw = await ConnectAsync();
     }
 
-    public Task<ZooKeeperClient> ConnectAsync(TimeSpan? sessionTimeout = null)
+    internal Task<ZooKeeperClient> ConnectAsync(TimeSpan? sessionTimeout = null)
         => ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = Server.ConnectString, SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(10) });
 
     public async Task DisposeAsync()

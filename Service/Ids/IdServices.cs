@@ -10,7 +10,7 @@ namespace Coord.Service.Ids;
 /// <c>Snowflake</c> binds onto <see cref="SnowflakeSettings"/> (layout, epoch, waits, <c>WorkerId</c>), or
 /// <c>WorkerIdLease</c> (<see cref="WorkerIdLeasers"/>) to lease one; neither means the fixed worker id
 /// <see cref="DevWorkerId"/>), and
-/// <c>Segment</c> onto <see cref="SegmentIdOptions"/> (<c>PostgresStore:ConnectionString</c> for Leaf's
+/// <c>Segment</c> onto <see cref="SegmentIdOptions"/> (<c>PostgresStore</c> onto <see cref="PostgresSegmentStoreOptions"/> for Leaf's
 /// <c>leaf_alloc</c> table; none means dev mode's in-memory store, which creates tags on first use, at most
 /// <c>MaxAutoCreatedTags</c> of them).
 /// </summary>
@@ -48,13 +48,20 @@ public sealed class IdServices : IAsyncDisposable
         var section = configuration.GetSection(SectionName);
         StrictConfiguration.RejectUnknownKeys(section, "Snowflake", "Segment");
         var segmentSection = section.GetSection("Segment");
-        var segmentOptions = StrictConfiguration.Bind(segmentSection, new SegmentIdOptions());
+        var segmentOptions = StrictConfiguration.Bind(segmentSection, new SegmentIdOptions(), "PostgresStore");
         Prefixed(segmentSection, segmentOptions.Validate);
+        var postgresSection = segmentSection.GetSection("PostgresStore");
+        PostgresSegmentStoreOptions? postgres = null;
+        if (postgresSection.Exists())
+        {
+            postgres = StrictConfiguration.Bind(postgresSection, new PostgresSegmentStoreOptions());
+            Prefixed(postgresSection, postgres.Validate);
+        }
 
         var (snowflake, fixedDevWorker) = SnowflakeFromConfiguration(section.GetSection("Snowflake"), time, loggers);
         ISegmentStore store;
         IAsyncDisposable? ownedStore = null;
-        if (segmentOptions.PostgresStore is { } postgres)
+        if (postgres is not null)
         {
             var pgStore = new PostgresSegmentStore(postgres);
             store = pgStore;

@@ -16,5 +16,5 @@ public interface ILockBackendFactory
     /// Creates the provider. Must not connect: providers connect on first use, so the service starts
     /// (and /readyz reports the problem) while a backend is down.
     /// </summary>
-    ILock Create(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time);
+    ILockLeases Create(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time);
 }

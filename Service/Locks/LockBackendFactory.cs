@@ -12,7 +12,7 @@ public abstract class LockBackendFactory<TOptions> : ILockBackendFactory
 {
     public abstract string Type { get; }
 
-    public ILock Create(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time)
+    public ILockLeases Create(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time)
     {
         var options = StrictConfiguration.Bind(settings, new TOptions(), "Type");
         options.TimeProvider = time;
@@ -20,5 +20,5 @@ public abstract class LockBackendFactory<TOptions> : ILockBackendFactory
     }
 
     /// <summary>Creates the provider from bound options; the options are validated by the provider.</summary>
-    protected abstract ILock Create(TOptions options, ILoggerFactory loggers);
+    protected abstract ILockLeases Create(TOptions options, ILoggerFactory loggers);
 }

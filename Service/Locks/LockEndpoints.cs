@@ -9,7 +9,7 @@ namespace Coord.Service.Locks;
 
 /// <summary>
 /// <c>/v1/locks/{name}</c>: POST acquires, PUT renews, DELETE releases, GET reads the status.
-/// A hold taken here is a bare lease (<see cref="Coord.Locks.ILock.TryAcquireLeaseAsync"/>): nothing in
+/// A hold taken here is a bare lease (<see cref="Coord.Locks.ILockLeases.TryAcquireLeaseAsync"/>): nothing in
 /// the service renews it, so when the client stops renewing, the lock frees itself after its TTL.
 /// </summary>
 public static partial class LockEndpoints

@@ -8,6 +8,6 @@ public sealed class EtcdBackendFactory : LockBackendFactory<EtcdLockOptions>
 {
     public override string Type => "etcd";
 
-    protected override ILock Create(EtcdLockOptions options, ILoggerFactory loggers)
+    protected override ILockLeases Create(EtcdLockOptions options, ILoggerFactory loggers)
         => new EtcdLock(options, loggers.CreateLogger<EtcdLock>());
 }

@@ -9,7 +9,7 @@ public sealed class InMemoryBackendFactory : LockBackendFactory<InMemoryLockOpti
     public override string Type => "inmemory";
 
     // Each configured in-memory backend gets its own store, so two of them do not exclude each other by accident.
-    protected override ILock Create(InMemoryLockOptions options, ILoggerFactory loggers)
+    protected override ILockLeases Create(InMemoryLockOptions options, ILoggerFactory loggers)
     {
         options.Store = new InMemoryLockStore(options.TimeProvider);
         return new InMemoryLock(options, loggers.CreateLogger<InMemoryLock>());

@@ -8,6 +8,6 @@ public sealed class PostgresBackendFactory : LockBackendFactory<PostgresLockOpti
 {
     public override string Type => "postgres";
 
-    protected override ILock Create(PostgresLockOptions options, ILoggerFactory loggers)
+    protected override ILockLeases Create(PostgresLockOptions options, ILoggerFactory loggers)
         => new PostgresLock(options, loggers.CreateLogger<PostgresLock>());
 }

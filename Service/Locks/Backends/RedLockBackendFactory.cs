@@ -8,6 +8,6 @@ public sealed class RedLockBackendFactory : LockBackendFactory<RedLockOptions>
 {
     public override string Type => "redlock";
 
-    protected override ILock Create(RedLockOptions options, ILoggerFactory loggers)
+    protected override ILockLeases Create(RedLockOptions options, ILoggerFactory loggers)
         => new RedLockLock(options, loggers.CreateLogger<RedLockLock>());
 }

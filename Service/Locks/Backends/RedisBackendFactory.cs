@@ -8,6 +8,6 @@ public sealed class RedisBackendFactory : LockBackendFactory<RedisLockOptions>
 {
     public override string Type => "redis";
 
-    protected override ILock Create(RedisLockOptions options, ILoggerFactory loggers)
+    protected override ILockLeases Create(RedisLockOptions options, ILoggerFactory loggers)
         => new RedisLock(options, loggers.CreateLogger<RedisLock>());
 }

@@ -11,6 +11,6 @@ public sealed class ZooKeeperBackendFactory : LockBackendFactory<ZooKeeperLockOp
 {
     public override string Type => "zookeeper";
 
-    protected override ILock Create(ZooKeeperLockOptions options, ILoggerFactory loggers)
+    protected override ILockLeases Create(ZooKeeperLockOptions options, ILoggerFactory loggers)
         => new ZooKeeperLock(options, loggers.CreateLogger<ZooKeeperLock>());
 }

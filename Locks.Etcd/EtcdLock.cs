@@ -1,0 +1,364 @@
+using System.Collections.Concurrent;
+using Etcdserverpb;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace Coord.Locks.Etcd;
+
+/// <summary>
+/// Locks on an etcd cluster with the algorithm and key layout of etcd's own <c>clientv3/concurrency</c>
+/// Mutex, so <c>etcdctl lock</c> and Go services using <c>concurrency.Mutex</c> exclude with Coord.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Holds live on a session (<see cref="EtcdSession"/>): one lease per provider and TTL, kept alive
+/// over one stream. Acquire is one transaction: if my key <c>&lt;prefix&gt;&lt;encoded name&gt;/&lt;session
+/// lease hex&gt;</c> (see <see cref="EtcdLockKeys"/>) does not exist, put it with the holder token as value,
+/// and read the first-created key (the owner) and the newest key created before mine (my predecessor).
+/// If mine is first, I hold the lock and its create revision is the fencing token. Otherwise I watch my
+/// predecessor's DELETE on the provider's one watch stream from the transaction's revision; when the
+/// predecessor was the owner, its delete makes me the owner with no further read. Release is one Delete.
+/// </para>
+/// <para>
+/// A hold that is not renewed by its deadline has its key deleted by this process while the session
+/// lives on; a crashed process loses every hold when etcd expires the session lease. Bare leases
+/// (<see cref="ILockLeases.TryAcquireLeaseAsync"/>) get a lease of their own, so that any client can renew
+/// or release them by holder token.
+/// </para>
+/// </remarks>
+public sealed class EtcdLock : LockProvider
+{
+    private readonly EtcdLockOptions _options;
+    private readonly EtcdConnection _connection;
+    private readonly EtcdWatchStream _watches;
+    private readonly EtcdSessionPool _sessions;
+    private readonly ConcurrentDictionary<string, EtcdHold> _holds = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposing = new();
+
+    public EtcdLock(EtcdLockOptions options, ILogger<EtcdLock>? logger = null)
+        : base(options, logger)
+    {
+        _options = options;
+        Endpoint = string.Join(",", options.Endpoints);
+        _connection = new EtcdConnection(options, Endpoint, Metrics, Logger);
+        _watches = new EtcdWatchStream(_connection, options.AttemptTimeout * 2, Time, Logger);
+        _sessions = new EtcdSessionPool(_connection, _watches, options, Logger, id => ByteString.CopyFromUtf8(EtcdLockKeys.SessionMarker(options.Prefix, id)));
+    }
+
+    public override string Backend => "etcd";
+    public override string Endpoint { get; }
+
+    /// <summary>The whole seconds an etcd lease gets for <paramref name="ttl"/>: rounded up, at least 1.</summary>
+    internal static long LeaseSeconds(TimeSpan ttl) => Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds));
+
+    protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        var keys = new EtcdLockKeys(_options.Prefix, request.Name);
+        var willWait = request.RemainingWait != TimeSpan.Zero;
+        while (true)
+        {
+            var hold = await NewHoldAsync(request, keys, cancellationToken).ConfigureAwait(false);
+            var queued = await EnqueueAsync(hold, cancellationToken).ConfigureAwait(false);
+            var turn = queued.Owner ? Turn.Held
+                : !willWait || request.WaitExpired ? Turn.WaitExpired
+                : await WaitForTurnAsync(request, hold, queued, cancellationToken).ConfigureAwait(false);
+            switch (turn)
+            {
+                case Turn.Held:
+                    return await GrantAsync(request, hold).ConfigureAwait(false);
+                case Turn.WaitExpired:
+                    return null; // the provider's abandon step deletes our key
+                default:
+                    // Our session was lost while we waited (lease revoked, or expired in an outage):
+                    // queue again on a new session, at the back.
+                    Logger.LogInformation("Queue place for lock {LockName} on etcd was lost while waiting; queueing again", request.Name);
+                    request.BackendState = null;
+                    await ForgetAsync(hold).ConfigureAwait(false);
+                    continue;
+            }
+        }
+    }
+
+    private async Task<EtcdHold> NewHoldAsync(LockRequest request, EtcdLockKeys keys, CancellationToken cancellationToken)
+    {
+        EtcdHold hold;
+        if (request.IsBareLease)
+        {
+            var own = await EtcdSession.StartAsync(_connection, _watches, _options, Logger, LeaseSeconds(request.Ttl), marker: null, cancellationToken).ConfigureAwait(false);
+            hold = new EtcdHold(request.Name, request.HolderToken, keys, own);
+        }
+        else
+        {
+            hold = await _sessions.ReserveAsync(LeaseSeconds(request.Ttl), request.Name, s => new EtcdHold(request.Name, request.HolderToken, keys, s), cancellationToken).ConfigureAwait(false);
+        }
+        request.BackendState = hold;
+        _holds[request.HolderToken] = hold;
+        return hold;
+    }
+
+    /// <summary>Where one transaction left us: our create revision, the revision it read at, and who is ahead.</summary>
+    private readonly record struct Queued(long Revision, bool Owner, ByteString? Predecessor, bool PredecessorIsOwner);
+
+    /// <summary>Puts (or finds) our key and reads the owner and our predecessor, in one transaction.</summary>
+    private async Task<Queued> EnqueueAsync(EtcdHold hold, CancellationToken cancellationToken)
+    {
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = hold.Key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = hold.Key, Value = ByteString.CopyFromUtf8(hold.HolderToken), Lease = hold.LeaseId } });
+        txn.Success.Add(new RequestOp { RequestRange = FirstCreated(hold.Keys) });
+        // Within this transaction our key is the newest, so the two newest keys are ours and our predecessor.
+        txn.Success.Add(new RequestOp { RequestRange = NewestCreated(hold.Keys, limit: 2, maxCreateRevision: 0) });
+        // A transaction sent again after a lost answer finds our key: read it to learn its revision.
+        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = hold.Key } });
+        txn.Failure.Add(new RequestOp { RequestRange = FirstCreated(hold.Keys) });
+
+        var response = await _connection.SendAsync("acquire", ct => _connection.Kv.TxnAsync(txn, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        var owner = response.Responses[1].ResponseRange.Kvs.FirstOrDefault();
+        if (response.Succeeded)
+        {
+            hold.CreateRevision = response.Header.Revision;
+            var predecessor = response.Responses[2].ResponseRange.Kvs.FirstOrDefault(kv => kv.CreateRevision < hold.CreateRevision);
+            return new Queued(response.Header.Revision, owner is null || owner.CreateRevision == hold.CreateRevision, predecessor?.Key, predecessor is not null && predecessor.Key == owner?.Key);
+        }
+        var mine = response.Responses[0].ResponseRange.Kvs.FirstOrDefault();
+        // The session reserves a name for one hold at a time, so a key with another value is not a retry of ours.
+        if (mine is null || mine.Value != ByteString.CopyFromUtf8(hold.HolderToken))
+            throw new InvalidOperationException($"etcd key {hold.Key.ToStringUtf8()} belongs to another hold; it vanished or changed while this one was being queued.");
+        hold.CreateRevision = mine.CreateRevision;
+        return new Queued(response.Header.Revision, owner is null || owner.CreateRevision == hold.CreateRevision, null, false);
+    }
+
+    private enum Turn
+    {
+        Held,
+        WaitExpired,
+        SessionLost,
+    }
+
+    /// <summary>Waits for the predecessor's DELETE, reading again only when the deleted key was not the owner.</summary>
+    private async Task<Turn> WaitForTurnAsync(LockRequest request, EtcdHold hold, Queued queued, CancellationToken cancellationToken)
+    {
+        var (revision, _, predecessor, predecessorIsOwner) = queued;
+        while (true)
+        {
+            if (predecessor is null)
+            {
+                var check = new TxnRequest();
+                check.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = hold.Key, KeysOnly = true } });
+                check.Success.Add(new RequestOp { RequestRange = FirstCreated(hold.Keys) });
+                check.Success.Add(new RequestOp { RequestRange = NewestCreated(hold.Keys, limit: 1, maxCreateRevision: hold.CreateRevision - 1) });
+                var response = await _connection.SendAsync("acquire", ct => _connection.Kv.TxnAsync(check, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
+                if (response.Responses[0].ResponseRange.Kvs.Count == 0)
+                    return Turn.SessionLost;
+                revision = response.Header.Revision;
+                if (response.Responses[2].ResponseRange.Kvs.FirstOrDefault() is not { } before)
+                    return Turn.Held;
+                predecessor = before.Key;
+                predecessorIsOwner = response.Responses[1].ResponseRange.Kvs.FirstOrDefault()?.Key == before.Key;
+            }
+
+            var wake = new TaskCompletionSource<Turn?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (_watches.Watch(predecessor, revision + 1, o => wake.TrySetResult(o == EtcdWatchOutcome.Deleted && predecessorIsOwner ? Turn.Held : null)))
+            using (hold.Session.Lost.UnsafeRegister(static s => ((TaskCompletionSource<Turn?>)s!).TrySetResult(Turn.SessionLost), wake))
+            {
+                try
+                {
+                    // A timer counts at most about 49 days; a longer (or unbounded) wait looks again after that.
+                    var turn = await wake.Task.WaitAsync(request.NextWakeUp(LongestTimer), Time, cancellationToken).ConfigureAwait(false);
+                    if (turn is { } decided)
+                        return decided;
+                }
+                catch (TimeoutException) when (request.WaitExpired)
+                {
+                    return Turn.WaitExpired;
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+            predecessor = null; // a waiter ahead of us left, or the watch must be read again: look who is ahead now
+        }
+    }
+
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(49);
+
+    private async Task<LockGrant> GrantAsync(LockRequest request, EtcdHold hold)
+    {
+        if (request.IsBareLease)
+        {
+            // Nothing renews a bare lease in this process: stop keeping its lease alive and let it be
+            // found by token, like one taken by another client.
+            await hold.Session.DetachAsync().ConfigureAwait(false);
+            _holds.TryRemove(new KeyValuePair<string, EtcdHold>(hold.HolderToken, hold));
+            return new LockGrant(hold.CreateRevision, hold.Session.RefreshedTimestamp);
+        }
+        var now = Time.GetTimestamp();
+        hold.Granted(now, request.Ttl, Time, h => _ = ExpireAsync(h));
+        return new LockGrant(hold.CreateRevision, now, hold.Gone);
+    }
+
+    /// <summary>A hold nobody renewed by its deadline: this process deletes its key, as etcd would have with a lease of its own.</summary>
+    private async Task ExpireAsync(EtcdHold hold)
+    {
+        hold.MarkGone("it was not renewed by its deadline");
+        Logger.LogInformation("Lock {LockName} on etcd was not renewed within its TTL; deleting its key", hold.Name);
+        // Only while the key is still this hold's: a release racing the deadline may have let a later
+        // hold of the same name on the same session create the same key again.
+        var expire = new TxnRequest();
+        expire.Compare.Add(new Compare { Key = hold.Key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = hold.CreateRevision });
+        expire.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = hold.Key } });
+        while (!hold.Session.IsLost && !_disposing.IsCancellationRequested)
+        {
+            try
+            {
+                await _connection.SendAsync("expire", ct => _connection.Kv.TxnAsync(expire, cancellationToken: ct).ResponseAsync, _disposing.Token).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex) when (!_disposing.IsCancellationRequested)
+            {
+                Logger.LogWarning(ex, "Deleting the expired etcd key of lock {LockName} failed; retrying", hold.Name);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), Time, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        await ForgetAsync(hold).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes our key: one request. The session lets no other hold use this key until we forget ours, so the key is ours or gone.</summary>
+    private Task<DeleteRangeResponse> DeleteOwnKeyAsync(EtcdHold hold, string operation, CancellationToken cancellationToken)
+        => _connection.SendAsync(operation, ct => _connection.Kv.DeleteRangeAsync(new DeleteRangeRequest { Key = hold.Key }, cancellationToken: ct).ResponseAsync, cancellationToken);
+
+    private async Task ForgetAsync(EtcdHold hold)
+    {
+        _holds.TryRemove(new KeyValuePair<string, EtcdHold>(hold.HolderToken, hold));
+        hold.Session.Unreserve(hold);
+        hold.Dispose();
+        if (hold.Session.IsDedicated)
+            await hold.Session.DisposeAsync().ConfigureAwait(false);
+    }
+
+    protected override async Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        if (request.BackendState is not EtcdHold hold)
+            return; // nothing was queued, so nothing is left behind
+        try
+        {
+            // A bare lease's own lease is revoked with its session; a session hold deletes only its key.
+            if (!hold.Session.IsDedicated)
+                await DeleteOwnKeyAsync(hold, "release", cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ForgetAsync(hold).ConfigureAwait(false);
+        }
+    }
+
+    protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        if (LocalHold(name, holderToken) is { } local)
+            return local.Extend(ttl) && !local.Session.IsLost; // the session keeps the lease alive; only the hold's own deadline moves
+        if (await FindKeyAsync(name, holderToken, "renew", cancellationToken).ConfigureAwait(false) is not { Lease: not 0 } found)
+            return false;
+        var left = await _connection.SendAsync("renew", ct => _connection.KeepAliveOnceAsync(found.Lease, ct), cancellationToken).ConfigureAwait(false);
+        if (left <= 0)
+            return false;
+        if (left < LeaseSeconds(ttl))
+        {
+            throw new LockException(
+                $"Lock '{name}': its etcd lease was granted for {left} s and etcd cannot lengthen a lease; renew with a TTL of at most {left} s (it was renewed for {left} s).",
+                name, Backend, Endpoint);
+        }
+        return true;
+    }
+
+    protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
+    {
+        if (LocalHold(name, holderToken) is { } local)
+        {
+            try
+            {
+                return (await DeleteOwnKeyAsync(local, "release", cancellationToken).ConfigureAwait(false)).Deleted > 0;
+            }
+            finally
+            {
+                await ForgetAsync(local).ConfigureAwait(false);
+            }
+        }
+        if (await FindKeyAsync(name, holderToken, "release", cancellationToken).ConfigureAwait(false) is not { } found)
+            return false;
+        // Delete the key only while it still carries the token; revoke its lease only when it is a bare
+        // lease (no session marker on it), never another process's session with its other holds.
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = found.Key, Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = found.Value });
+        txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = found.Key } });
+        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = ByteString.CopyFromUtf8(EtcdLockKeys.SessionMarker(_options.Prefix, found.Lease)), CountOnly = true } });
+        var response = await _connection.SendAsync("release", ct => _connection.Kv.TxnAsync(txn, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        if (!response.Succeeded)
+            return false;
+        if (found.Lease != 0 && response.Responses[1].ResponseRange.Count == 0)
+            await _connection.RevokeAsync("release", found.Lease, cancellationToken).ConfigureAwait(false);
+        return response.Responses[0].ResponseDeleteRange.Deleted > 0;
+    }
+
+    protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
+    {
+        var keys = new EtcdLockKeys(_options.Prefix, name);
+        var response = await _connection.SendAsync("status", ct => _connection.Kv.RangeAsync(FirstCreated(keys), cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        if (response.Kvs.FirstOrDefault() is not { } owner)
+            return new LockStatus(name, false, null, null);
+        TimeSpan? expiresIn = null;
+        if (owner.Lease != 0)
+        {
+            var lease = await _connection.SendAsync("status", ct => _connection.Leases.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = owner.Lease }, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            if (lease.TTL > 0)
+                expiresIn = TimeSpan.FromSeconds(lease.TTL);
+        }
+        return new LockStatus(name, true, expiresIn, owner.CreateRevision);
+    }
+
+    private EtcdHold? LocalHold(string name, string holderToken)
+        => _holds.TryGetValue(holderToken, out var hold) && hold.Name == name ? hold : null;
+
+    /// <summary>Finds the key of <paramref name="name"/> whose value is <paramref name="holderToken"/> (one read of that lock's keys).</summary>
+    private async Task<Mvccpb.KeyValue?> FindKeyAsync(string name, string holderToken, string operation, CancellationToken cancellationToken)
+    {
+        var keys = new EtcdLockKeys(_options.Prefix, name);
+        var token = ByteString.CopyFromUtf8(holderToken);
+        var response = await _connection.SendAsync(operation, ct => _connection.Kv.RangeAsync(new RangeRequest { Key = keys.KeyPrefixBytes, RangeEnd = keys.RangeEnd }, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        return response.Kvs.FirstOrDefault(kv => kv.Value.Equals(token));
+    }
+
+    /// <summary>The key created first under the lock's prefix: the holder (etcd's <c>WithFirstCreate</c>).</summary>
+    private static RangeRequest FirstCreated(EtcdLockKeys keys) => new()
+    {
+        Key = keys.KeyPrefixBytes,
+        RangeEnd = keys.RangeEnd,
+        SortTarget = RangeRequest.Types.SortTarget.Create,
+        SortOrder = RangeRequest.Types.SortOrder.Ascend,
+        Limit = 1,
+        KeysOnly = true,
+    };
+
+    /// <summary>The newest keys under the lock's prefix, optionally only those created at or before a revision (etcd's <c>WithLastCreate</c>, <c>WithMaxCreateRev</c>).</summary>
+    private static RangeRequest NewestCreated(EtcdLockKeys keys, long limit, long maxCreateRevision) => new()
+    {
+        Key = keys.KeyPrefixBytes,
+        RangeEnd = keys.RangeEnd,
+        SortTarget = RangeRequest.Types.SortTarget.Create,
+        SortOrder = RangeRequest.Types.SortOrder.Descend,
+        Limit = limit,
+        MaxCreateRevision = maxCreateRevision,
+        KeysOnly = true,
+    };
+
+    protected override async ValueTask DisposeCoreAsync()
+    {
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        await _sessions.DisposeAsync().ConfigureAwait(false);
+        await _watches.DisposeAsync().ConfigureAwait(false);
+        _connection.Dispose();
+    }
+}

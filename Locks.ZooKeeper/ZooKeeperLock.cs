@@ -1,0 +1,473 @@
+using System.Collections.Concurrent;
+using Coord.Locks.ZooKeeper.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Coord.Locks.ZooKeeper;
+
+/// <summary>
+/// Locks on a ZooKeeper ensemble with the ephemeral-sequential recipe, compatible with Apache
+/// Curator's InterProcessMutex (paths: <see cref="ZooKeeperLockPaths"/>). Contenders queue by
+/// sequence number; the lowest holds; each waiter watches only its immediate predecessor, so a
+/// release wakes exactly one waiter. Fencing token = the czxid of our node.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Sessions.</b> Holds live on the provider's long-lived sessions (<see cref="ZooKeeperSession"/>,
+/// one per TTL), so an acquisition costs no connect: <c>create2</c> and <c>getChildren2</c> go out
+/// together, a waiter adds one <c>getData</c> watch, and a release is one <c>multi</c>. A crashed
+/// process loses every hold when the server expires its session; a session that can no longer be
+/// vouched for fires Lost on all of its holds first.
+/// </para>
+/// <para>
+/// <b>TTL per hold.</b> The process keeps each hold's TTL itself: a hold not renewed by its deadline
+/// (a bare lease nobody renewed, a handle that stopped renewing) has its node deleted by this process
+/// while the session lives on. A renewal checks that the node is still ours and moves the deadline.
+/// </para>
+/// <para>
+/// <b>Release marks the hand-off.</b> A holder's release sets its node's data and deletes it in one
+/// multi. The waiter behind it, watching with <c>getData</c>, sees the data change: its predecessor
+/// held the lock, so nothing below the waiter is left and it holds without reading the children
+/// again. A plain delete (an abandoned wait, a crashed session, a Curator client) wakes it to read
+/// again. (A Curator <c>Revoker</c> writing to a Coord holder's node would look like such a release.)
+/// </para>
+/// <para>
+/// <b>Token from another provider.</b> Release by holder token works from anywhere: the node is found
+/// by the guid derived from the token and deleted. Renewal cannot: only the owning process keeps the
+/// hold's TTL, so a renewal of a token held through another provider throws a <see cref="LockException"/>
+/// saying so. A token that holds nothing returns false from both.
+/// </para>
+/// </remarks>
+public sealed class ZooKeeperLock : LockProvider
+{
+    // A watch is the wake-up; this only bounds how long a waiter trusts it before looking again.
+    private static readonly TimeSpan WatchFallback = TimeSpan.FromSeconds(30);
+    private static readonly byte[] ReleasedMark = "released"u8.ToArray();
+
+    private readonly ZooKeeperLockOptions _options;
+    private readonly ZooKeeperSessionPool _sessions;
+    private readonly ConcurrentDictionary<string, ZooKeeperHold> _holds = new(StringComparer.Ordinal);
+    private volatile bool _rootReady;
+
+    public ZooKeeperLock(ZooKeeperLockOptions options, ILogger<ZooKeeperLock>? logger = null)
+        : base(options, logger)
+    {
+        _options = options;
+        Endpoint = options.ConnectString!;
+        _sessions = new ZooKeeperSessionPool(options, Logger);
+        _sessions.Connecting += () => Metrics.Request("connect");
+    }
+
+    public override string Backend => "zookeeper";
+
+    /// <summary>The configured <see cref="ZooKeeperLockOptions.MinimumSessionTimeout"/>, or the server's shortest session once seen to be longer.</summary>
+    public override TimeSpan MinimumTtl => _sessions.ServerMinimum > _options.MinimumSessionTimeout ? _sessions.ServerMinimum : _options.MinimumSessionTimeout;
+    public override string Endpoint { get; }
+
+    /// <summary>False: a hold is an ephemeral node of the acquiring provider's session, whose TTL only that provider keeps.</summary>
+    public override bool RenewsFromAnyProcess => false;
+
+    protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        var session = await _sessions.GetAsync(request.Ttl, request.Name, cancellationToken).ConfigureAwait(false);
+        var client = session.Client;
+        var paths = new ZooKeeperLockPaths(_options.Root, request.Name, request.HolderToken);
+        if (request.RemainingWait == TimeSpan.Zero)
+        {
+            // A try that may not wait costs one read and leaves nothing behind when the lock is taken.
+            Metrics.Request("acquire");
+            if ((await ChildrenOrEmptyAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false)).Count > 0)
+                return null;
+        }
+
+        var attempt = new Attempt(session);
+        request.BackendState = attempt;
+        var (node, fence, children) = await EnqueueAsync(attempt, paths, cancellationToken).ConfigureAwait(false);
+        var ourName = node[(node.LastIndexOf('/') + 1)..];
+        while (true)
+        {
+            if (children is null)
+            {
+                Metrics.Request("acquire");
+                children = (await RetryAsync(() => client.GetChildrenAsync(paths.Parent, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false)).Children;
+            }
+            var queue = ZooKeeperLockPaths.InQueueOrder(children);
+            children = null;
+            var place = queue.IndexOf(ourName);
+            if (place < 0)
+                throw new LockException($"Lock '{request.Name}': our queue node {node} disappeared while waiting (deleted by someone else, or the session ended).", request.Name, Backend, Endpoint);
+            if (place == 0)
+                return Grant(request, attempt, node, fence);
+            if (request.WaitExpired)
+                return null;
+
+            // Nodes are only ever added above ours: once a predecessor that held the lock is gone, nothing is left below us.
+            var predecessorHeld = place == 1;
+            var woken = new TaskCompletionSource<ZooKeeperEventType>(TaskCreationOptions.RunContinuationsAsynchronously);
+            try
+            {
+                Metrics.Request("acquire");
+                await RetryAsync(() => client.GetDataAsync(paths.ChildPath(queue[place - 1]), e => woken.TrySetResult(e.Type), cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            {
+                if (predecessorHeld)
+                    return Grant(request, attempt, node, fence);
+                continue;
+            }
+            ZooKeeperEventType change;
+            try
+            {
+                change = await woken.Task.WaitAsync(request.NextWakeUp(WatchFallback), Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (request.WaitExpired)
+            {
+                return null;
+            }
+            catch (TimeoutException)
+            {
+                continue; // look again; the watch stays registered and may still fire
+            }
+            if (change == ZooKeeperEventType.None)
+                throw new LockException($"Lock '{request.Name}': the ZooKeeper session ended while waiting.", request.Name, Backend, Endpoint);
+            if (change == ZooKeeperEventType.NodeDataChanged || (change == ZooKeeperEventType.NodeDeleted && predecessorHeld))
+                return Grant(request, attempt, node, fence);
+        }
+    }
+
+    /// <summary>
+    /// Creates our ephemeral sequential node with the children read pipelined behind it, making the
+    /// root and the lock's container parent when missing. A create whose reply was lost may have
+    /// happened: we look for our guid before trying again. Children are null when they must be read again.
+    /// </summary>
+    private async Task<(string Path, long Czxid, IReadOnlyList<string>? Children)> EnqueueAsync(Attempt attempt, ZooKeeperLockPaths paths, CancellationToken cancellationToken)
+    {
+        var client = attempt.Session.Client;
+        while (true)
+        {
+            // The create is not cancelled with the caller: if it went out, its reply tells the clean-up which node to delete.
+            Metrics.Request("acquire");
+            var create = client.CreateAsync(paths.CreatePath, [], ZooKeeperCreateMode.EphemeralSequential, CancellationToken.None);
+            attempt.Create = create;
+            Metrics.Request("acquire");
+            var read = client.GetChildrenAsync(paths.Parent, cancellationToken: cancellationToken);
+            try
+            {
+                var created = await create.WaitAsync(cancellationToken).ConfigureAwait(false);
+                attempt.NodePath = created.Path;
+                try
+                {
+                    return (created.Path, created.Stat.Czxid, (await read.ConfigureAwait(false)).Children);
+                }
+                catch (ZooKeeperException ex) when (IsTransient(ex))
+                {
+                    return (created.Path, created.Stat.Czxid, null);
+                }
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            {
+                Observe(read);
+                await CreateParentsAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ZooKeeperException ex) when (IsTransient(ex))
+            {
+                Observe(read);
+                Metrics.Request("acquire");
+                if (await RetryAsync(() => FindOwnNodeAsync(client, paths, cancellationToken), cancellationToken).ConfigureAwait(false) is { } ours)
+                {
+                    attempt.NodePath = ours.Path;
+                    return (ours.Path, ours.Czxid, null);
+                }
+            }
+            catch
+            {
+                Observe(read);
+                throw;
+            }
+        }
+    }
+
+    private LockGrant Grant(LockRequest request, Attempt attempt, string node, long fence)
+    {
+        var hold = new ZooKeeperHold(request.HolderToken, request.Name, node, attempt.Session, Time, request.Ttl, OnHoldEnded);
+        _holds[request.HolderToken] = hold;
+        attempt.Granted = true;
+        hold.Start();
+        return new LockGrant(fence, hold.StartedTimestamp, hold.Lost);
+    }
+
+    /// <summary>
+    /// A hold that ended by itself. Its session was lost: nothing to do but forget it. Nobody renewed it
+    /// in time: this process deletes its node, as the server would have ended a lease.
+    /// </summary>
+    private void OnHoldEnded(ZooKeeperHold hold, bool deadlinePassed)
+    {
+        _holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(hold.HolderToken, hold));
+        if (!deadlinePassed)
+            return;
+        Logger.LogInformation("Lock {LockName} on ZooKeeper was not renewed within its TTL; deleting its node {Node}", hold.Name, hold.NodePath);
+        _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath);
+    }
+
+    /// <summary>Deletes a node of ours for sure: repeated across connection losses until it is gone or the session (and so the node) ends.</summary>
+    private async Task DeleteUntilGoneAsync(ZooKeeperSession session, string node)
+    {
+        while (!session.IsLost)
+        {
+            try
+            {
+                Metrics.Request("release");
+                await session.Client.DeleteAsync(node, cancellationToken: session.Lost).ConfigureAwait(false);
+                return;
+            }
+            catch (ZooKeeperException ex) when (ex.Code is ZooKeeperErrorCode.NoNode or ZooKeeperErrorCode.SessionExpired)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is ZooKeeperException or OperationCanceledException or ObjectDisposedException)
+            {
+                if (session.IsLost)
+                    return;
+                Logger.LogDebug(ex, "Deleting ZooKeeper node {Node} failed; trying again", node);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), Time).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(string Path, long Czxid)?> FindOwnNodeAsync(ZooKeeperClient client, ZooKeeperLockPaths paths, CancellationToken cancellationToken)
+    {
+        foreach (var child in await ChildrenOrEmptyAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false))
+        {
+            if (!paths.IsOurs(child))
+                continue;
+            Metrics.Request("acquire");
+            if (await client.ExistsAsync(paths.ChildPath(child), cancellationToken: cancellationToken).ConfigureAwait(false) is { } stat)
+                return (paths.ChildPath(child), stat.Czxid);
+        }
+        return null;
+    }
+
+    private async Task CreateParentsAsync(ZooKeeperClient client, string parent, CancellationToken cancellationToken)
+    {
+        if (!_rootReady)
+        {
+            var path = "";
+            foreach (var segment in _options.Root.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                path += "/" + segment;
+                await CreateIfMissingAsync(client, path, ZooKeeperCreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+            }
+            _rootReady = true;
+        }
+        // A container: the server removes it once its last contender is gone, so lock names do not pile up.
+        await CreateIfMissingAsync(client, parent, ZooKeeperCreateMode.Container, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CreateIfMissingAsync(ZooKeeperClient client, string path, ZooKeeperCreateMode mode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Metrics.Request("prepare");
+            await client.CreateAsync(path, [], mode, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
+        {
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            // The root went away under us (deleted by hand): build it again next time round.
+            _rootReady = false;
+        }
+    }
+
+    protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name)
+        {
+            if (ttl < hold.Session.Timeout)
+                throw new LockException(
+                    $"Lock '{name}': its ZooKeeper session expires {hold.Session.Timeout.TotalMilliseconds:0} ms after this process dies, so the hold cannot be renewed for a shorter TTL ({ttl.TotalMilliseconds:0} ms); renew for at least its session timeout.",
+                    name, Backend, Endpoint);
+            // The deadline moves before the check is sent, so this process never deletes a node whose renewal is in flight.
+            if (!hold.Extend(ttl))
+                return false;
+            Metrics.Request("renew");
+            var stat = await hold.Session.Client.ExistsAsync(hold.NodePath, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (stat is not null && stat.EphemeralOwner == hold.Session.Client.SessionId)
+                return true;
+            if (_holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(holderToken, hold)))
+                hold.End(lost: true);
+            return false;
+        }
+        if (await FindNodeOfTokenAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is null)
+            return false;
+        throw new LockException(
+            $"Lock '{name}' is held with this holder token through another ZooKeeper client. The hold's TTL is kept by the process that acquired it, and its node is an ephemeral node of that process's session: renew through the client (process) that acquired it. Release by token works from any client.",
+            name, Backend, Endpoint);
+    }
+
+    protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
+    {
+        if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name && _holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(holderToken, hold)))
+        {
+            hold.End(lost: false);
+            return await ReleaseHeldAsync(hold, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Held through another client (or not at all): any session may delete the node, found by the token's guid.
+        if (await FindNodeOfTokenAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is not { } node)
+            return false;
+        var session = await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Metrics.Request("release");
+            await session.Client.DeleteAsync(node, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// One multi: mark our node released, then delete it. The waiter behind us sees the mark and
+    /// knows it holds; if the reply is lost the multi is sent again (NoNode then means it was applied).
+    /// </summary>
+    private async Task<bool> ReleaseHeldAsync(ZooKeeperHold hold, CancellationToken cancellationToken)
+    {
+        var client = hold.Session.Client;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Metrics.Request("release");
+                await client.MultiAsync([ZooKeeperOperation.SetData(hold.NodePath, ReleasedMark), ZooKeeperOperation.Delete(hold.NodePath)], cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            {
+                return attempt > 0;
+            }
+            catch (Exception ex) when (hold.Session.IsLost && ex is ZooKeeperException or ObjectDisposedException)
+            {
+                return false; // the session, and with it the node, is gone or going
+            }
+            catch (ZooKeeperException ex) when (IsTransient(ex))
+            {
+                Logger.LogDebug(ex, "Releasing lock {LockName} on ZooKeeper: the connection moved; sending the release again", hold.Name);
+            }
+            catch (OperationCanceledException)
+            {
+                // The caller stopped waiting; the node still goes, in the background.
+                _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath);
+                throw;
+            }
+        }
+    }
+
+    protected override async Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        if (request.BackendState is not Attempt attempt)
+            return;
+        if (attempt.Granted && _holds.TryRemove(request.HolderToken, out var hold))
+            hold.End(lost: false);
+        var node = attempt.NodePath;
+        if (node is null && attempt.Create is { } create)
+        {
+            try
+            {
+                node = (await create.WaitAsync(cancellationToken).ConfigureAwait(false)).Path;
+            }
+            catch (ZooKeeperException ex) when (IsTransient(ex))
+            {
+                Metrics.Request("acquire");
+                node = (await FindOwnNodeAsync(attempt.Session.Client, new ZooKeeperLockPaths(_options.Root, request.Name, request.HolderToken), cancellationToken).ConfigureAwait(false))?.Path;
+            }
+            catch (ZooKeeperException)
+            {
+                return; // the create failed, so there is nothing to delete
+            }
+        }
+        // A plain delete: whoever waits behind us reads the queue again rather than taking our leaving for a release.
+        if (node is not null)
+            await DeleteUntilGoneAsync(attempt.Session, node).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
+    {
+        var client = (await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false)).Client;
+        var parent = $"{_options.Root}/{ZooKeeperLockPaths.EncodeName(name)}";
+        Metrics.Request("status");
+        foreach (var child in ZooKeeperLockPaths.InQueueOrder(await ChildrenOrEmptyAsync(client, parent, cancellationToken).ConfigureAwait(false)))
+        {
+            // The first contender holds; if it just left, the next one does.
+            Metrics.Request("status");
+            if (await client.ExistsAsync($"{parent}/{child}", cancellationToken: cancellationToken).ConfigureAwait(false) is { } stat)
+                return new LockStatus(name, true, null, stat.Czxid);
+        }
+        return new LockStatus(name, false, null, null);
+    }
+
+    private async Task<string?> FindNodeOfTokenAsync(string name, string holderToken, CancellationToken cancellationToken)
+    {
+        var paths = new ZooKeeperLockPaths(_options.Root, name, holderToken);
+        var client = (await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false)).Client;
+        Metrics.Request("lookup");
+        var children = await ChildrenOrEmptyAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false);
+        // Only the first contender holds: a token whose node still waits in the queue holds nothing yet.
+        var queue = ZooKeeperLockPaths.InQueueOrder(children);
+        return queue.Count > 0 && paths.IsOurs(queue[0]) ? paths.ChildPath(queue[0]) : null;
+    }
+
+    private static async Task<IReadOnlyList<string>> ChildrenOrEmptyAsync(ZooKeeperClient client, string parent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await client.GetChildrenAsync(parent, cancellationToken: cancellationToken).ConfigureAwait(false)).Children;
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Repeats an idempotent read while the session moves to another member.</summary>
+    private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (ZooKeeperException ex) when (IsTransient(ex))
+            {
+                Logger.LogDebug(ex, "ZooKeeper read failed while the connection moved; retrying");
+                await Task.Delay(TimeSpan.FromMilliseconds(20), Time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsTransient(ZooKeeperException ex) => ex.Code is ZooKeeperErrorCode.ConnectionLoss or ZooKeeperErrorCode.OperationTimeout;
+
+    private static void Observe(Task task) => task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
+    protected override async ValueTask DisposeCoreAsync()
+    {
+        foreach (var token in _holds.Keys)
+        {
+            if (_holds.TryRemove(token, out var hold))
+                hold.End(lost: false);
+        }
+        // Closing the sessions deletes every node still on them (bare leases nobody released).
+        await _sessions.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class Attempt(ZooKeeperSession session)
+    {
+        public ZooKeeperSession Session => session;
+        public Task<ZooKeeperCreated>? Create { get; set; }
+        public string? NodePath { get; set; }
+        public volatile bool Granted;
+    }
+}

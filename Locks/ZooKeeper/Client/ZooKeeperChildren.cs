@@ -1,4 +1,0 @@
-namespace Coord.Locks.ZooKeeper.Client;
-
-/// <summary>A node's children names (not full paths) and the parent's metadata (getChildren2).</summary>
-public sealed record ZooKeeperChildren(IReadOnlyList<string> Children, ZooKeeperStat Stat);

@@ -1,4 +1,0 @@
-namespace Coord.Locks.ZooKeeper.Client;
-
-/// <summary>A node's data and metadata (getData).</summary>
-public sealed record ZooKeeperNodeData(byte[] Data, ZooKeeperStat Stat);

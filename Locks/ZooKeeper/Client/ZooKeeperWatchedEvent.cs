@@ -1,4 +1,0 @@
-namespace Coord.Locks.ZooKeeper.Client;
-
-/// <summary>One watch firing: a change to <see cref="Path"/>, or the end of the session.</summary>
-public sealed record ZooKeeperWatchedEvent(ZooKeeperEventType Type, ZooKeeperState State, string? Path);
