@@ -150,7 +150,7 @@ public abstract class LockProvider : ILock
         LockGrant? grant;
         try
         {
-            grant = await CallBackendAsync(name, "acquire", ct => AcquireCoreAsync(request, ct), cancellationToken, wait).ConfigureAwait(false);
+            grant = await CallBackendAsync(name, "acquire", (Provider: this, Request: request), static (s, ct) => s.Provider.AcquireCoreAsync(s.Request, ct), cancellationToken, wait).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -181,7 +181,12 @@ public abstract class LockProvider : ILock
     /// Runs one backend call with a hard bound (the caller's wait plus the connect timeout) and turns
     /// backend failures into <see cref="LockBackendException"/>s that name the lock, backend and endpoint.
     /// </summary>
-    private async Task<T> CallBackendAsync<T>(string name, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
+    private Task<T> CallBackendAsync<T>(string name, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
+        => CallBackendAsync(name, operation, call, static (c, ct) => c(ct), cancellationToken, wait);
+
+    /// <inheritdoc cref="CallBackendAsync{T}(string, string, Func{CancellationToken, Task{T}}, CancellationToken, TimeSpan?)"/>
+    /// <remarks>The state-passing form, for the calls every hold makes (acquire, release): no closure per call.</remarks>
+    private async Task<T> CallBackendAsync<TState, T>(string name, string operation, TState state, Func<TState, CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
     {
         var bound = (wait ?? TimeSpan.Zero) + Options.ConnectTimeout;
         // A wait beyond what a timer can count (about 49 days) is bounded by the backend's own wait instead.
@@ -191,7 +196,7 @@ public abstract class LockProvider : ILock
         var started = Time.GetTimestamp();
         try
         {
-            var pending = call(linked?.Token ?? cancellationToken);
+            var pending = call(state, linked?.Token ?? cancellationToken);
             if (timeout is null || pending.IsCompleted)
                 return await pending.ConfigureAwait(false);
             // The bound's timer starts only for a call that did not finish at once (an in-process backend
@@ -246,8 +251,8 @@ public abstract class LockProvider : ILock
     internal Task<bool> RenewForHandleAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
         => RenewCoreAsync(name, holderToken, ttl, cancellationToken);
 
-    internal async Task<bool> ReleaseForHandleAsync(string name, string holderToken, CancellationToken cancellationToken)
-        => await CallBackendAsync(name, "release", ct => ReleaseCoreAsync(name, holderToken, ct), cancellationToken).ConfigureAwait(false);
+    internal Task<bool> ReleaseForHandleAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => CallBackendAsync(name, "release", (Provider: this, Name: name, HolderToken: holderToken), static (s, ct) => s.Provider.ReleaseCoreAsync(s.Name, s.HolderToken, ct), cancellationToken);
 
     internal void Forget(LockHandle handle) => _liveHandles.TryRemove(handle, out _);
 
