@@ -13,12 +13,14 @@ internal sealed class EtcdHold : IDisposable
     private readonly CancellationTokenSource _gone = new();
     private CancellationTokenRegistration _sessionLost;
     private ITimer? _deadline;
+    private Action<EtcdHold>? _onDeadline;
     private long _grantedTimestamp = long.MaxValue;
 
     public EtcdHold(string name, string holderToken, EtcdLockKeys keys, EtcdSession session)
     {
         Name = name;
         HolderToken = holderToken;
+        HolderTokenBytes = ByteString.CopyFromUtf8(holderToken);
         Keys = keys;
         Session = session;
         Key = ByteString.CopyFromUtf8(keys.KeyFor(session.LeaseId));
@@ -26,6 +28,9 @@ internal sealed class EtcdHold : IDisposable
 
     public string Name { get; }
     public string HolderToken { get; }
+
+    /// <summary>The holder token as the value of <see cref="Key"/>.</summary>
+    public ByteString HolderTokenBytes { get; }
     public EtcdLockKeys Keys { get; }
     public EtcdSession Session { get; }
     public ByteString Key { get; }
@@ -51,8 +56,13 @@ internal sealed class EtcdHold : IDisposable
         Volatile.Write(ref _grantedTimestamp, grantedTimestamp);
         _sessionLost = Session.Lost.UnsafeRegister(static s => ((EtcdHold)s!).MarkGone("its etcd session was lost"), this);
         if (onDeadline is not null)
-            _deadline = time.CreateTimer(_ => onDeadline(this), null, ttl, Timeout.InfiniteTimeSpan);
+        {
+            _onDeadline = onDeadline;
+            _deadline = time.CreateTimer(static s => ((EtcdHold)s!).ReachedDeadline(), this, ttl, Timeout.InfiniteTimeSpan);
+        }
     }
+
+    private void ReachedDeadline() => _onDeadline?.Invoke(this);
 
     /// <summary>Moves the hold's own deadline to <paramref name="ttl"/> from now; false when the hold has already ended.</summary>
     public bool Extend(TimeSpan ttl)

@@ -34,6 +34,7 @@ public sealed class EtcdLock : LockProvider
     private readonly EtcdSessionPool _sessions;
     private readonly ConcurrentDictionary<string, EtcdHold> _holds = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposing = new();
+    private readonly Action<EtcdHold> _expireHold;
 
     public EtcdLock(EtcdLockOptions options, ILogger<EtcdLock>? logger = null)
         : base(options, logger)
@@ -43,10 +44,18 @@ public sealed class EtcdLock : LockProvider
         _connection = new EtcdConnection(options, Endpoint, Metrics, Logger);
         _watches = new EtcdWatchStream(_connection, options.AttemptTimeout * 2, Time, Logger);
         _sessions = new EtcdSessionPool(_connection, _watches, options, Logger, id => ByteString.CopyFromUtf8(EtcdLockKeys.SessionMarker(options.Prefix, id)));
+        _expireHold = h => _ = ExpireAsync(h);
     }
 
     public override string Backend => "etcd";
     public override string Endpoint { get; }
+
+    /// <summary>
+    /// Every etcd request goes through <see cref="EtcdConnection.SendAsync"/>, which bounds each attempt and
+    /// all of them together by <see cref="LockOptions.ConnectTimeout"/>; a session opens within that bound
+    /// too, and a waiter stops at the caller's wait. So the provider arms no timer of its own per call.
+    /// </summary>
+    protected override bool BoundsEveryCall => true;
 
     /// <summary>The whole seconds an etcd lease gets for <paramref name="ttl"/>: rounded up, at least 1.</summary>
     internal static long LeaseSeconds(TimeSpan ttl) => Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds));
@@ -104,7 +113,7 @@ public sealed class EtcdLock : LockProvider
     {
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = hold.Key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
-        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = hold.Key, Value = ByteString.CopyFromUtf8(hold.HolderToken), Lease = hold.LeaseId } });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = hold.Key, Value = hold.HolderTokenBytes, Lease = hold.LeaseId } });
         txn.Success.Add(new RequestOp { RequestRange = FirstCreated(hold.Keys) });
         // Within this transaction our key is the newest, so the two newest keys are ours and our predecessor.
         txn.Success.Add(new RequestOp { RequestRange = NewestCreated(hold.Keys, limit: 2, maxCreateRevision: 0) });
@@ -117,12 +126,20 @@ public sealed class EtcdLock : LockProvider
         if (response.Succeeded)
         {
             hold.CreateRevision = response.Header.Revision;
-            var predecessor = response.Responses[2].ResponseRange.Kvs.FirstOrDefault(kv => kv.CreateRevision < hold.CreateRevision);
+            Mvccpb.KeyValue? predecessor = null;
+            foreach (var kv in response.Responses[2].ResponseRange.Kvs)
+            {
+                if (kv.CreateRevision < hold.CreateRevision)
+                {
+                    predecessor = kv;
+                    break;
+                }
+            }
             return new Queued(response.Header.Revision, owner is null || owner.CreateRevision == hold.CreateRevision, predecessor?.Key, predecessor is not null && predecessor.Key == owner?.Key);
         }
         var mine = response.Responses[0].ResponseRange.Kvs.FirstOrDefault();
         // The session reserves a name for one hold at a time, so a key with another value is not a retry of ours.
-        if (mine is null || mine.Value != ByteString.CopyFromUtf8(hold.HolderToken))
+        if (mine is null || mine.Value != hold.HolderTokenBytes)
             throw new InvalidOperationException($"etcd key {hold.Key.ToStringUtf8()} belongs to another hold; it vanished or changed while this one was being queued.");
         hold.CreateRevision = mine.CreateRevision;
         return new Queued(response.Header.Revision, owner is null || owner.CreateRevision == hold.CreateRevision, null, false);
@@ -193,7 +210,7 @@ public sealed class EtcdLock : LockProvider
             return new LockGrant(hold.CreateRevision, hold.Session.RefreshedTimestamp);
         }
         var now = Time.GetTimestamp();
-        hold.Granted(now, request.Ttl, Time, h => _ = ExpireAsync(h));
+        hold.Granted(now, request.Ttl, Time, _expireHold);
         return new LockGrant(hold.CreateRevision, now, hold.Gone);
     }
 

@@ -51,10 +51,12 @@ internal sealed class EtcdSessionPool : IAsyncDisposable
                 ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
                 if (!_sessions.TryGetValue(ttlSeconds, out var sessions))
                     _sessions[ttlSeconds] = sessions = [];
-                foreach (var lost in sessions.Where(s => s.IsLost).ToArray())
+                for (var i = sessions.Count - 1; i >= 0; i--)
                 {
-                    sessions.Remove(lost);
-                    _ = lost.DisposeAsync().AsTask(); // a lost session has nothing left to revoke; this only stops its timers
+                    if (!sessions[i].IsLost)
+                        continue;
+                    _ = sessions[i].DisposeAsync().AsTask(); // a lost session has nothing left to revoke; this only stops its timers
+                    sessions.RemoveAt(i);
                 }
                 foreach (var session in sessions)
                 {

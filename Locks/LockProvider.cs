@@ -153,7 +153,7 @@ public abstract class LockProvider : ILockLeases
         LockGrant? grant;
         try
         {
-            grant = await CallBackendAsync(name, "acquire", ct => AcquireCoreAsync(request, ct), cancellationToken, wait).ConfigureAwait(false);
+            grant = await CallBackendAsync(name, "acquire", (Provider: this, Request: request), static (s, ct) => s.Provider.AcquireCoreAsync(s.Request, ct), cancellationToken, wait).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -184,7 +184,12 @@ public abstract class LockProvider : ILockLeases
     /// Runs one backend call with a hard bound (the caller's wait plus the connect timeout) and turns
     /// backend failures into <see cref="LockBackendException"/>s that name the lock, backend and endpoint.
     /// </summary>
-    private async Task<T> CallBackendAsync<T>(string name, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
+    private Task<T> CallBackendAsync<T>(string name, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
+        => CallBackendAsync(name, operation, call, static (c, ct) => c(ct), cancellationToken, wait);
+
+    /// <inheritdoc cref="CallBackendAsync{T}(string, string, Func{CancellationToken, Task{T}}, CancellationToken, TimeSpan?)"/>
+    /// <remarks>The state-passing form, for the calls every hold makes (acquire, release): no closure per call.</remarks>
+    private async Task<T> CallBackendAsync<TState, T>(string name, string operation, TState state, Func<TState, CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
     {
         var bound = (wait ?? TimeSpan.Zero) + Options.ConnectTimeout;
         // A wait beyond what a timer can count (about 49 days) is bounded by the backend's own wait instead.
@@ -194,7 +199,7 @@ public abstract class LockProvider : ILockLeases
         var started = Time.GetTimestamp();
         try
         {
-            var pending = call(linked?.Token ?? cancellationToken);
+            var pending = call(state, linked?.Token ?? cancellationToken);
             if (timeout is null || pending.IsCompleted)
                 return await pending.ConfigureAwait(false);
             // The bound's timer starts only for a call that did not finish at once (an in-process backend
@@ -254,8 +259,8 @@ public abstract class LockProvider : ILockLeases
             ? path.RenewAsync(name, holderToken, ct => RenewCoreAsync(name, holderToken, ttl, ct), cancellationToken)
             : RenewCoreAsync(name, holderToken, ttl, cancellationToken);
 
-    internal async Task<bool> ReleaseForHandleAsync(string name, string holderToken, CancellationToken cancellationToken)
-        => await CallBackendAsync(name, "release", ct => ReleaseCoreAsync(name, holderToken, ct), cancellationToken).ConfigureAwait(false);
+    internal Task<bool> ReleaseForHandleAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => CallBackendAsync(name, "release", (Provider: this, Name: name, HolderToken: holderToken), static (s, ct) => s.Provider.ReleaseCoreAsync(s.Name, s.HolderToken, ct), cancellationToken);
 
     internal void Forget(LockHandle handle) => _liveHandles.TryRemove(handle, out _);
 
