@@ -33,7 +33,8 @@ public class LockOptions
     /// <summary>Time source; tests may inject a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the setting and what is allowed.</summary>
+    /// <summary>Checks every setting; called when a provider is built or registered.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it and what is allowed.</exception>
     public virtual void Validate()
     {
         LockValidation.ValidateTtl(DefaultTtl, nameof(DefaultTtl));
