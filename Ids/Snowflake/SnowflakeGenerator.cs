@@ -86,8 +86,13 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
         return generator;
     }
 
+    /// <summary>The bit layout of the ids.</summary>
     public SnowflakeLayout Layout => _layout;
+
+    /// <summary>Time zero of the timestamp field.</summary>
     public DateTimeOffset Epoch { get; }
+
+    /// <summary>The worker id in every id this generator issues.</summary>
     public int WorkerId { get; }
 
     /// <summary>True once the lease on a leased worker id is lost: the generator then refuses to issue ids.</summary>
@@ -96,12 +101,20 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     /// <summary>Unix milliseconds of the newest timestamp issued so far (what a lease store persists).</summary>
     public long LastIssuedUnixMs => Interlocked.Read(ref _lastIssuedUnixMs);
 
+    /// <summary>Issues one id, greater than every id this generator issued before. Thread-safe.</summary>
+    /// <returns>A positive 63-bit id.</returns>
+    /// <exception cref="InvalidOperationException">The worker id's lease was lost, the clock is before the epoch, or the timestamp no longer fits the layout.</exception>
+    /// <exception cref="ClockMovedBackwardsException">The clock went back further than the generator may wait and no rollback counter value is free.</exception>
     public long Next()
     {
         lock (_gate)
             return NextLocked();
     }
 
+    /// <summary>Fills <paramref name="destination"/> with increasing ids under one lock. Thread-safe.</summary>
+    /// <param name="destination">Filled completely.</param>
+    /// <exception cref="InvalidOperationException">The worker id's lease was lost, the clock is before the epoch, or the timestamp no longer fits the layout.</exception>
+    /// <exception cref="ClockMovedBackwardsException">The clock went back further than the generator may wait and no rollback counter value is free.</exception>
     public void Next(Span<long> destination)
     {
         lock (_gate)
@@ -118,6 +131,7 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
         return new SnowflakeIdParts(id, DateTimeOffset.FromUnixTimeMilliseconds(_epochUnixMs + timestamp), timestamp, worker, counter, sequence);
     }
 
+    /// <summary>Releases the leased worker id, if any, storing the last issued timestamp; a static worker id needs nothing.</summary>
     public ValueTask DisposeAsync() => _lease?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private long NextLocked()

@@ -8,6 +8,7 @@ public sealed class SnowflakeOptions
     /// <summary>2020-01-01T00:00:00Z; with 41 timestamp bits ids last until 2089.</summary>
     public static readonly DateTimeOffset DefaultEpoch = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Bit layout of the ids; default <see cref="SnowflakeLayout.Default"/> (41 | 0 | 10 | 12).</summary>
     public SnowflakeLayout Layout { get; set; } = SnowflakeLayout.Default;
 
     /// <summary>Time zero of the id's timestamp field. Must not be in the future.</summary>
