@@ -31,6 +31,10 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     private long _lastIssuedUnixMs;
 
     /// <summary>A generator with the static worker id of <paramref name="options"/>.</summary>
+    /// <param name="options">Layout, epoch and <see cref="SnowflakeOptions.WorkerId"/>.</param>
+    /// <param name="timeProvider">Clock for timestamps; null is the system clock.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting is invalid, or <see cref="SnowflakeOptions.WorkerId"/> is not set.</exception>
     public SnowflakeGenerator(SnowflakeOptions options, TimeProvider? timeProvider = null)
         : this(options, Checked(options).WorkerId ?? throw new ArgumentException("SnowflakeOptions.WorkerId is required here; to lease a worker id use SnowflakeGenerator.StartAsync."),
             startAfterUnixMs: null, lease: null, timeProvider)
@@ -69,6 +73,14 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     /// gap throws <see cref="ClockBehindStoredTimestampException"/>. The generator owns the lease and
     /// persists its last issued timestamp through it.
     /// </summary>
+    /// <param name="options">Layout and epoch; the worker id comes from <paramref name="lease"/>.</param>
+    /// <param name="lease">The leased worker id; the generator disposes it.</param>
+    /// <param name="timeProvider">Clock for timestamps; null is the system clock.</param>
+    /// <param name="cancellationToken">Cancels the start-up wait for the clock.</param>
+    /// <returns>A running generator on <see cref="WorkerIdLease.WorkerId"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> or <paramref name="lease"/> is null.</exception>
+    /// <exception cref="ClockBehindStoredTimestampException">The clock is further behind the stored timestamp than <see cref="SnowflakeOptions.MaxStartupClockWait"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled during the wait.</exception>
     public static async Task<SnowflakeGenerator> StartAsync(SnowflakeOptions options, WorkerIdLease lease, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

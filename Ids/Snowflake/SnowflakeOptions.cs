@@ -32,7 +32,8 @@ public sealed class SnowflakeOptions
     /// </summary>
     public TimeSpan MaxStartupClockWait { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the setting that is out of range.</summary>
+    /// <summary>Checks every setting; called by the generator, the provider and at registration.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it and what is allowed.</exception>
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Layout);
