@@ -25,6 +25,12 @@ public sealed class EtcdWorkerIdLeaser : IWorkerIdLeaser
     private readonly ILogger _logger;
     private readonly string _keyPrefix;
 
+    /// <summary>Creates the leaser; it connects on first use.</summary>
+    /// <param name="options">Endpoints, prefix, pool, credentials and lease timing; validated here.</param>
+    /// <param name="timeProvider">Clock for lease timing and stored timestamps; null is the system clock.</param>
+    /// <param name="logger">Where renewal failures are logged; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message says what is allowed.</exception>
     public EtcdWorkerIdLeaser(EtcdWorkerIdOptions options, TimeProvider? timeProvider = null, ILogger<EtcdWorkerIdLeaser>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -51,12 +57,14 @@ public sealed class EtcdWorkerIdLeaser : IWorkerIdLeaser
     /// <summary>The members' client URLs, comma-separated, for messages.</summary>
     public string Endpoint { get; }
 
+    /// <inheritdoc/>
     public string Description => $"etcd {Endpoint} (keys {_keyPrefix}*)";
 
     internal TimeSpan LeaseDuration => _options.LeaseDuration;
     internal TimeProvider Time => _time;
     internal ILogger Logger => _logger;
 
+    /// <inheritdoc/>
     public async Task<WorkerIdLease> AcquireAsync(int maxWorkerId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxWorkerId);
@@ -90,6 +98,7 @@ public sealed class EtcdWorkerIdLeaser : IWorkerIdLeaser
         }
     }
 
+    /// <summary>Closes the connection to the cluster. Leases already handed out stop renewing and expire after <see cref="EtcdWorkerIdOptions.LeaseDuration"/>.</summary>
     public ValueTask DisposeAsync()
     {
         _connection.Dispose();

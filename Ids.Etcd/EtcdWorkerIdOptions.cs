@@ -32,6 +32,9 @@ public sealed class EtcdWorkerIdOptions
     /// <summary>TLS settings for <c>https://</c> endpoints, as dotnet-etcd takes them (code only, not configuration).</summary>
     public Action<SslClientAuthenticationOptions>? ConfigureTls { get; set; }
 
+    /// <summary>Checks every setting; called by the constructor that takes these options and at registration.</summary>
+    /// <exception cref="ArgumentException">A required setting is missing or malformed; the message names it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A duration is outside its range; the message says what is allowed.</exception>
     public void Validate()
     {
         if (Endpoints is null || Endpoints.Count == 0)

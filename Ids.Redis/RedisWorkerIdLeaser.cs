@@ -52,6 +52,12 @@ public sealed class RedisWorkerIdLeaser : IWorkerIdLeaser, IWorkerIdLeaseStore
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private ConnectionMultiplexer? _connection;
 
+    /// <summary>Creates the leaser; it connects on first use.</summary>
+    /// <param name="options">Server, key prefix, pool and lease timing; validated here.</param>
+    /// <param name="timeProvider">Clock for lease timing and stored timestamps; null is the system clock.</param>
+    /// <param name="logger">Where renewal failures are logged; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message says what is allowed.</exception>
     public RedisWorkerIdLeaser(RedisWorkerIdOptions options, TimeProvider? timeProvider = null, ILogger<RedisWorkerIdLeaser>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -62,12 +68,14 @@ public sealed class RedisWorkerIdLeaser : IWorkerIdLeaser, IWorkerIdLeaseStore
         _prefix = $"{options.KeyPrefix}{options.Pool}:";
     }
 
+    /// <inheritdoc/>
     public string Description => $"Redis {_options.Configuration} (keys {_prefix}*)";
 
     TimeSpan IWorkerIdLeaseStore.LeaseDuration => _options.LeaseDuration;
     TimeProvider IWorkerIdLeaseStore.Time => _time;
     ILogger IWorkerIdLeaseStore.Logger => _logger;
 
+    /// <inheritdoc/>
     public async Task<WorkerIdLease> AcquireAsync(int maxWorkerId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxWorkerId);
@@ -100,6 +108,7 @@ public sealed class RedisWorkerIdLeaser : IWorkerIdLeaser, IWorkerIdLeaseStore
         await db.ScriptEvaluateAsync(ReleaseScript, Keys(workerId), [owner.ToString("N"), lastIssuedUnixMs]).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Closes the connection. Leases already handed out stop renewing and expire after <see cref="RedisWorkerIdOptions.LeaseDuration"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_connection is { } connection)

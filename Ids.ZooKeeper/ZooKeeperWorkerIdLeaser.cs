@@ -25,6 +25,12 @@ public sealed class ZooKeeperWorkerIdLeaser : IWorkerIdLeaser
     // does not open and close a session (two writes on the ensemble, a connection slot) each time.
     private ZooKeeperClient? _spare;
 
+    /// <summary>Creates the leaser; it connects on first use.</summary>
+    /// <param name="options">Ensemble, root, pool and session timing; validated here.</param>
+    /// <param name="timeProvider">Clock for lease timing and stored timestamps; null is the system clock.</param>
+    /// <param name="logger">Where renewal failures are logged; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message says what is allowed.</exception>
     public ZooKeeperWorkerIdLeaser(ZooKeeperWorkerIdOptions options, TimeProvider? timeProvider = null, ILogger<ZooKeeperWorkerIdLeaser>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -35,6 +41,7 @@ public sealed class ZooKeeperWorkerIdLeaser : IWorkerIdLeaser
         _pool = $"{options.Root}/{options.Pool}";
     }
 
+    /// <inheritdoc/>
     public string Description => $"ZooKeeper {_options.ConnectString} (nodes {_pool}/…)";
 
     internal TimeProvider Time => _time;
@@ -44,6 +51,7 @@ public sealed class ZooKeeperWorkerIdLeaser : IWorkerIdLeaser
 
     internal string LastPath(int workerId) => $"{_pool}/last/{workerId.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <inheritdoc/>
     public async Task<WorkerIdLease> AcquireAsync(int maxWorkerId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxWorkerId);

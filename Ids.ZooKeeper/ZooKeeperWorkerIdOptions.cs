@@ -25,6 +25,9 @@ public sealed class ZooKeeperWorkerIdOptions
     /// <summary>Bound on connecting and on each request (default 5 s).</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Checks every setting; called by the constructor that takes these options and at registration.</summary>
+    /// <exception cref="ArgumentException">A required setting is missing or malformed; the message names it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A duration is outside its range; the message says what is allowed.</exception>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(ConnectString))

@@ -14,6 +14,11 @@ public static class IdsServiceCollectionExtensions
     /// Registers <see cref="SnowflakeGeneratorProvider"/>; with a static worker id also
     /// <see cref="SnowflakeGenerator"/> itself (a leased id needs <c>await provider.GetAsync()</c>).
     /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the layout, epoch and worker id (static or leased); run once, now.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is null.</exception>
+    /// <exception cref="ArgumentException">The configured options are invalid; the message says what is allowed.</exception>
     public static IServiceCollection AddCoordSnowflake(this IServiceCollection services, Action<SnowflakeOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -36,6 +41,11 @@ public static class IdsServiceCollectionExtensions
     /// <see cref="ISegmentStore"/> (Coord.Ids.Postgres: <c>AddPostgresSegmentStore</c>), or over an in-memory store
     /// (dev mode) when none is registered.
     /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets step and preload settings; null keeps the defaults.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    /// <exception cref="ArgumentException">The configured options are invalid; the message says what is allowed.</exception>
     public static IServiceCollection AddCoordSegmentIds(this IServiceCollection services, Action<SegmentIdOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -50,6 +60,9 @@ public static class IdsServiceCollectionExtensions
     }
 
     /// <summary>Registers <see cref="UuidV7Generator"/> and <see cref="UuidV4Generator"/>.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
     public static IServiceCollection AddCoordUuids(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -36,6 +36,11 @@ public sealed class EtcdLock : LockProvider
     private readonly CancellationTokenSource _disposing = new();
     private readonly Action<EtcdHold> _expireHold;
 
+    /// <summary>Creates the provider. It connects on first use, so an unreachable cluster shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
+    /// <param name="options">Endpoints, prefix, credentials and timing; validated here.</param>
+    /// <param name="logger">Where the provider logs; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public EtcdLock(EtcdLockOptions options, ILogger<EtcdLock>? logger = null)
         : base(options, logger)
     {
@@ -47,7 +52,9 @@ public sealed class EtcdLock : LockProvider
         _expireHold = h => _ = ExpireAsync(h);
     }
 
+    /// <inheritdoc/>
     public override string Backend => "etcd";
+    /// <inheritdoc/>
     public override string Endpoint { get; }
 
     /// <summary>
@@ -60,6 +67,7 @@ public sealed class EtcdLock : LockProvider
     /// <summary>The whole seconds an etcd lease gets for <paramref name="ttl"/>: rounded up, at least 1.</summary>
     internal static long LeaseSeconds(TimeSpan ttl) => Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds));
 
+    /// <inheritdoc/>
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
         var keys = new EtcdLockKeys(_options.Prefix, request.Name);
@@ -257,6 +265,7 @@ public sealed class EtcdLock : LockProvider
             await hold.Session.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     protected override async Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         if (request.BackendState is not EtcdHold hold)
@@ -273,6 +282,7 @@ public sealed class EtcdLock : LockProvider
         }
     }
 
+    /// <inheritdoc/>
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
         if (LocalHold(name, holderToken) is { } local)
@@ -291,6 +301,7 @@ public sealed class EtcdLock : LockProvider
         return true;
     }
 
+    /// <inheritdoc/>
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         if (LocalHold(name, holderToken) is { } local)
@@ -320,6 +331,7 @@ public sealed class EtcdLock : LockProvider
         return response.Responses[0].ResponseDeleteRange.Deleted > 0;
     }
 
+    /// <inheritdoc/>
     protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
     {
         var keys = new EtcdLockKeys(_options.Prefix, name);
@@ -371,6 +383,7 @@ public sealed class EtcdLock : LockProvider
         KeysOnly = true,
     };
 
+    /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
         await _disposing.CancelAsync().ConfigureAwait(false);

@@ -26,6 +26,10 @@ namespace Coord.Locks.Etcd;
 /// </remarks>
 public sealed class EtcdLockKeys
 {
+    /// <summary>The keys of lock <paramref name="name"/> under <paramref name="prefix"/>.</summary>
+    /// <param name="prefix">The key prefix, as <see cref="EtcdLockOptions.Prefix"/>.</param>
+    /// <param name="name">The lock name; encoded with <see cref="EncodeName"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="prefix"/> or <paramref name="name"/> is null.</exception>
     public EtcdLockKeys(string prefix, string name)
     {
         ArgumentNullException.ThrowIfNull(prefix);
@@ -48,6 +52,8 @@ public sealed class EtcdLockKeys
     internal ByteString RangeEnd { get; }
 
     /// <summary>The key of the holder or waiter whose lease is <paramref name="leaseId"/>, as etcd's mutex forms it (<c>%x</c>).</summary>
+    /// <param name="leaseId">The etcd lease id of the holder or waiter.</param>
+    /// <returns>The key, e.g. <c>coord/lock/orders-42/694d7a1b2c3d4e5f</c>.</returns>
     public string KeyFor(long leaseId) => KeyPrefix + leaseId.ToString("x", CultureInfo.InvariantCulture);
 
     /// <summary>
@@ -55,9 +61,15 @@ public sealed class EtcdLockKeys
     /// tells the session its lease was revoked or expired. Lock names cannot contain control characters,
     /// so no lock's key or range can ever be or contain it.
     /// </summary>
+    /// <param name="prefix">The key prefix, as <see cref="EtcdLockOptions.Prefix"/>.</param>
+    /// <param name="leaseId">The session's etcd lease id.</param>
+    /// <returns>The marker key.</returns>
     public static string SessionMarker(string prefix, long leaseId) => prefix + "\u0001session/" + leaseId.ToString("x", CultureInfo.InvariantCulture);
 
     /// <summary>Escapes <c>%</c> as <c>%25</c> and <c>/</c> as <c>%2F</c>, leaving everything else unchanged.</summary>
+    /// <param name="name">A lock name.</param>
+    /// <returns>The name with no <c>/</c> left in it; names without <c>/</c> and <c>%</c> come back unchanged.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     public static string EncodeName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);

@@ -13,17 +13,17 @@ public sealed class EtcdLockOptions : LockOptions
 {
     /// <summary>
     /// Client URLs of the cluster members, e.g. <c>http://10.0.0.1:2379</c>. Requests are spread over
-    /// all of them and move to the others when one fails. At least one is required.
+    /// all of them and move to the others when one fails. At least one is required; all <c>http://</c> or all <c>https://</c>.
     /// </summary>
     public IList<string> Endpoints { get; set; } = [];
 
     /// <summary>
     /// Put before the encoded lock name; see <see cref="EtcdLockKeys"/> for the layout. Default
-    /// <c>coord/lock/</c>. Empty makes a Coord lock <c>x</c> the same as <c>etcdctl lock x</c>.
+    /// <c>coord/lock/</c>. Empty makes a Coord lock <c>x</c> the same as <c>etcdctl lock x</c>. At most 256 characters.
     /// </summary>
     public string Prefix { get; set; } = "coord/lock/";
 
-    /// <summary>etcd user for authentication, or null when the cluster has auth off.</summary>
+    /// <summary>etcd user for authentication, or null when the cluster has auth off. Set together with <see cref="Password"/>.</summary>
     public string? Username { get; set; }
 
     /// <summary>Password of <see cref="Username"/>.</summary>
@@ -39,10 +39,11 @@ public sealed class EtcdLockOptions : LockOptions
     /// How long one request may go unanswered before it is sent again (each retry waits twice as
     /// long, all within <see cref="LockOptions.ConnectTimeout"/>). An etcd member whose leader has just
     /// died can hold a request for etcd's own request timeout (about 7 s) before failing it; sent
-    /// again, the request reaches the new leader within an election. Default 1 s.
+    /// again, the request reaches the new leader within an election. 50 ms to 1 minute; default 1 s.
     /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

@@ -3,9 +3,16 @@ using Microsoft.Extensions.Logging;
 
 namespace Coord.Locks.Etcd;
 
+/// <summary>Registration of the etcd lock backend.</summary>
 public static class EtcdLockServiceCollectionExtensions
 {
     /// <summary>Registers a <see cref="EtcdLock"/> as <see cref="ILock"/> (keyed by <paramref name="name"/> when given).</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options; validated at registration, so a bad setting fails at start-up.</param>
+    /// <param name="name">Service key for a keyed registration; null registers the default <see cref="ILock"/>.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is null.</exception>
+    /// <exception cref="ArgumentException">The configured options are invalid.</exception>
     /// <example><c>services.AddEtcdLock(o => o.Endpoints = ["http://etcd-1:2379", "http://etcd-2:2379"]);</c></example>
     public static IServiceCollection AddEtcdLock(this IServiceCollection services, Action<EtcdLockOptions> configure, string? name = null)
         => services.AddCoordLock(configure, (options, provider) => new EtcdLock(options, provider.GetService<ILogger<EtcdLock>>()), name);

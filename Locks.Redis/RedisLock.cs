@@ -27,6 +27,11 @@ public sealed class RedisLock : LockProvider
     private readonly RedisConnection _server;
     private RedisLockKeys? _lastKeys;
 
+    /// <summary>Creates the provider. It connects on first use, so an unreachable server shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
+    /// <param name="options">Server, key prefix and lease settings; validated here.</param>
+    /// <param name="logger">Where the provider logs; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public RedisLock(RedisLockOptions options, ILogger<RedisLock>? logger = null)
         : base(options, logger)
     {
@@ -34,12 +39,16 @@ public sealed class RedisLock : LockProvider
         _server = new RedisConnection(options.Configuration, options.Connection, options.Database, options.ConnectTimeout, options.KeyPrefix, Metrics, Logger);
     }
 
+    /// <inheritdoc/>
     public override string Backend => "redis";
+    /// <inheritdoc/>
     public override string Endpoint => _server.Endpoint;
 
     // Every command times out in the client library (AsyncTimeout), and waiters stop at their wait.
+    /// <inheritdoc/>
     protected override bool BoundsEveryCall => true;
 
+    /// <inheritdoc/>
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -47,6 +56,7 @@ public sealed class RedisLock : LockProvider
         return await attempt.AcquireAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -57,6 +67,7 @@ public sealed class RedisLock : LockProvider
         return (long)result == 1;
     }
 
+    /// <inheritdoc/>
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -84,6 +95,7 @@ public sealed class RedisLock : LockProvider
             wakeUps.Deliver($"{localToken}:{(long)fence}:{(long)seconds}:{(long)micros}");
     }
 
+    /// <inheritdoc/>
     protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -109,5 +121,6 @@ public sealed class RedisLock : LockProvider
         return keys;
     }
 
+    /// <inheritdoc/>
     protected override ValueTask DisposeCoreAsync() => _server.DisposeAsync();
 }

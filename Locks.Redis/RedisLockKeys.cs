@@ -16,6 +16,9 @@ namespace Coord.Locks.Redis;
 /// </remarks>
 public sealed class RedisLockKeys
 {
+    /// <summary>The keys of lock <paramref name="name"/> under <paramref name="prefix"/>.</summary>
+    /// <param name="prefix">The key prefix, as <see cref="RedisLockOptions.KeyPrefix"/>.</param>
+    /// <param name="name">The lock name, used as given.</param>
     public RedisLockKeys(string prefix, string name)
     {
         Name = name;
@@ -28,9 +31,16 @@ public sealed class RedisLockKeys
 
     internal string Name { get; }
 
+    /// <summary>String key holding the holder token, with the lease as its expiry.</summary>
     public string Lock { get; }
+
+    /// <summary>Counter key of the fencing tokens; never expires.</summary>
     public string Fence { get; }
+
+    /// <summary>Sorted-set key of the waiters in arrival order.</summary>
     public string Queue { get; }
+
+    /// <summary>Hash key of each waiter's TTL, place lease and wake-up channel.</summary>
     public string Waiters { get; }
 
     internal RedisKey[] All { get; }

@@ -11,18 +11,19 @@ public sealed class RedisLockOptions : LockOptions
     /// <summary>An existing connection to share; the provider does not dispose it.</summary>
     public IConnectionMultiplexer? Connection { get; set; }
 
-    /// <summary>Prefix of every key and channel; see <see cref="RedisLockKeys"/> for the layout. Default <c>coord:</c>.</summary>
+    /// <summary>Prefix of every key and channel; see <see cref="RedisLockKeys"/> for the layout. At most 64 characters, empty allowed. Default <c>coord:</c>.</summary>
     public string KeyPrefix { get; set; } = "coord:";
 
-    /// <summary>Redis database number; -1 is the connection's default.</summary>
+    /// <summary>Redis database number; -1 (the default) is the connection's default database; otherwise 0 or more.</summary>
     public int Database { get; set; } = -1;
 
     /// <summary>
     /// How long a queued waiter keeps its place without refreshing it. A waiter refreshes every third of
-    /// this (or of its TTL, if shorter), so a dead waiter drops out of the queue within this time. Default 6 s.
+    /// this (or of its TTL, if shorter), so a dead waiter drops out of the queue within this time. 300 ms to 10 minutes; default 6 s.
     /// </summary>
     public TimeSpan WaiterLease { get; set; } = TimeSpan.FromSeconds(6);
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

@@ -48,6 +48,11 @@ public sealed class ZooKeeperLock : LockProvider
     private readonly ConcurrentDictionary<string, ZooKeeperHold> _holds = new(StringComparer.Ordinal);
     private volatile bool _rootReady;
 
+    /// <summary>Creates the provider. It connects on first use, so an unreachable ensemble shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
+    /// <param name="options">Ensemble, root path and session settings; validated here.</param>
+    /// <param name="logger">Where the provider logs; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public ZooKeeperLock(ZooKeeperLockOptions options, ILogger<ZooKeeperLock>? logger = null)
         : base(options, logger)
     {
@@ -57,15 +62,18 @@ public sealed class ZooKeeperLock : LockProvider
         _sessions.Connecting += () => Metrics.Request("connect");
     }
 
+    /// <inheritdoc/>
     public override string Backend => "zookeeper";
 
     /// <summary>The configured <see cref="ZooKeeperLockOptions.MinimumSessionTimeout"/>, or the server's shortest session once seen to be longer.</summary>
     public override TimeSpan MinimumTtl => _sessions.ServerMinimum > _options.MinimumSessionTimeout ? _sessions.ServerMinimum : _options.MinimumSessionTimeout;
+    /// <inheritdoc/>
     public override string Endpoint { get; }
 
     /// <summary>False: a hold is an ephemeral node of the acquiring provider's session, whose TTL only that provider keeps.</summary>
     public override bool RenewsFromAnyProcess => false;
 
+    /// <inheritdoc/>
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
         var session = await _sessions.GetAsync(request.Ttl, request.Name, cancellationToken).ConfigureAwait(false);
@@ -279,6 +287,7 @@ public sealed class ZooKeeperLock : LockProvider
         }
     }
 
+    /// <inheritdoc/>
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
         if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name)
@@ -305,6 +314,7 @@ public sealed class ZooKeeperLock : LockProvider
             name, Backend, Endpoint);
     }
 
+    /// <inheritdoc/>
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name && _holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(holderToken, hold)))
@@ -365,6 +375,7 @@ public sealed class ZooKeeperLock : LockProvider
         }
     }
 
+    /// <inheritdoc/>
     protected override async Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         if (request.BackendState is not Attempt attempt)
@@ -393,6 +404,7 @@ public sealed class ZooKeeperLock : LockProvider
             await DeleteUntilGoneAsync(attempt.Session, node).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
     {
         var client = (await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false)).Client;
@@ -452,6 +464,7 @@ public sealed class ZooKeeperLock : LockProvider
 
     private static void Observe(Task task) => task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
+    /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
         foreach (var token in _holds.Keys)

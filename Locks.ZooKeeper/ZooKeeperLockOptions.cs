@@ -5,12 +5,12 @@ namespace Coord.Locks.ZooKeeper;
 /// <summary>Options for <see cref="ZooKeeperLock"/>.</summary>
 public sealed class ZooKeeperLockOptions : LockOptions
 {
-    /// <summary>Ensemble members, <c>host:port,host:port</c>.</summary>
+    /// <summary>Ensemble members, <c>host:port,host:port</c>. Required.</summary>
     public string? ConnectString { get; set; }
 
     /// <summary>
     /// Persistent node under which each lock name gets its own container node; see
-    /// <see cref="ZooKeeperLockPaths"/> for how names map to paths. Default <c>/coord/locks</c>.
+    /// <see cref="ZooKeeperLockPaths"/> for how names map to paths. A valid ZooKeeper path below <c>/</c>; default <c>/coord/locks</c>.
     /// </summary>
     public string Root { get; set; } = "/coord/locks";
 
@@ -20,9 +20,11 @@ public sealed class ZooKeeperLockOptions : LockOptions
     /// only when the server expires its session, so a shorter TTL could not be honoured; it is refused
     /// before anything is sent. Set it to match a server with a shorter tick. If the server turns out to expire sessions
     /// later still, the provider learns that at its first connect and refuses below it from then on.
+    /// 100 ms to 1 day, and at most <see cref="LockOptions.DefaultTtl"/>; default 4 s.
     /// </summary>
     public TimeSpan MinimumSessionTimeout { get; set; } = TimeSpan.FromSeconds(4);
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

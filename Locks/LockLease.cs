@@ -4,7 +4,10 @@ namespace Coord.Locks;
 /// A hold without a handle: nothing renews it in this process, so it ends at its TTL unless its owner
 /// renews it by token. What the REST service hands to clients that renew over HTTP.
 /// </summary>
+/// <param name="Name">The lock name.</param>
+/// <param name="HolderToken">Secret that renews and releases the hold (<see cref="ILockLeases.RenewAsync"/>, <see cref="ILockLeases.ReleaseAsync"/>); give it only to the holder.</param>
 /// <param name="FencingToken">Null where the backend issues no fencing tokens.</param>
+/// <param name="Ttl">Lease length granted.</param>
 /// <param name="ValidUntil">Local time until which the hold is safe, already reduced by the drift margin.</param>
 public sealed record LockLease(string Name, string HolderToken, long? FencingToken, TimeSpan Ttl, DateTimeOffset ValidUntil)
 {

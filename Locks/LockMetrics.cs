@@ -10,6 +10,7 @@ namespace Coord.Locks;
 /// </summary>
 public sealed class LockMetrics
 {
+    /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> to subscribe to (OpenTelemetry <c>AddMeter</c>).</summary>
     public const string MeterName = "Coord.Locks";
 
     private static readonly Meter Meter = new(MeterName, "1.0");
@@ -23,12 +24,15 @@ public sealed class LockMetrics
     private readonly KeyValuePair<string, object?> _backendTag;
     private readonly ConcurrentDictionary<string, long> _requests = new(StringComparer.Ordinal);
 
+    /// <summary>Metrics of one provider; the backend name becomes the <c>backend</c> tag on every measurement.</summary>
+    /// <param name="backend">Short backend name, as <see cref="ILock.Backend"/>.</param>
     public LockMetrics(string backend)
     {
         _backend = backend;
         _backendTag = new("backend", backend);
     }
 
+    /// <summary>The backend tag of these metrics.</summary>
     public string Backend => _backend;
 
     /// <summary>Counts one request (a round trip or pipelined command group) sent to the backend.</summary>

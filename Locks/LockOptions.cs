@@ -12,18 +12,18 @@ public class LockOptions
     /// <summary>Longest bounded wait an acquire may ask for (null waits until cancelled).</summary>
     public static readonly TimeSpan MaximumWait = TimeSpan.FromDays(365);
 
-    /// <summary>Lease length when an acquire call gives none. Default 15 s.</summary>
+    /// <summary>Lease length when an acquire call gives none: <see cref="MinimumTtl"/> to <see cref="MaximumTtl"/>; default 15 s.</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Extra time, on top of a caller's wait, that a backend may take to answer before the call fails
-    /// with <see cref="LockBackendException"/>. Default 5 s.
+    /// with <see cref="LockBackendException"/>. More than 0 and at most 5 minutes; default 5 s.
     /// </summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Fraction of the TTL assumed lost to clock rate differences between client and server; the
-    /// handle treats its hold as gone this much (plus 2 ms) before the server could expire it. Default 0.01.
+    /// handle treats its hold as gone this much (plus 2 ms) before the server could expire it. At least 0 and less than 0.5; default 0.01.
     /// </summary>
     public double ClockDriftFactor { get; set; } = 0.01;
 
@@ -33,7 +33,8 @@ public class LockOptions
     /// <summary>Time source; tests may inject a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the setting and what is allowed.</summary>
+    /// <summary>Checks every setting; called when a provider is built or registered.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it and what is allowed.</exception>
     public virtual void Validate()
     {
         LockValidation.ValidateTtl(DefaultTtl, nameof(DefaultTtl));

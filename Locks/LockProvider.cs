@@ -15,6 +15,11 @@ public abstract class LockProvider : ILockLeases
     private readonly ConcurrentDictionary<LockHandle, byte> _liveHandles = new();
     private int _disposed;
 
+    /// <summary>Validates <paramref name="options"/> and keeps them; the provider reads time only through <see cref="LockOptions.TimeProvider"/>.</summary>
+    /// <param name="options">The backend's settings; validated here.</param>
+    /// <param name="logger">Where the provider logs; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is out of range; the message names it and what is allowed.</exception>
     protected LockProvider(LockOptions options, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -24,12 +29,22 @@ public abstract class LockProvider : ILockLeases
         Logger = logger ?? NullLogger.Instance;
     }
 
+    /// <summary>The validated settings this provider was built with.</summary>
     protected LockOptions Options { get; }
+
+    /// <summary>The only clock the provider and its backend may read (<see cref="LockOptions.TimeProvider"/>).</summary>
     protected TimeProvider Time { get; }
+
+    /// <summary>The provider's logger; never null.</summary>
     protected ILogger Logger { get; }
 
+    /// <inheritdoc/>
     public abstract string Backend { get; }
+
+    /// <inheritdoc/>
     public abstract string Endpoint { get; }
+
+    /// <inheritdoc/>
     public virtual bool SupportsFencing => true;
 
     /// <inheritdoc/>
@@ -81,6 +96,7 @@ public abstract class LockProvider : ILockLeases
     /// <summary>Frees backend resources (connections, sessions) after live holds were released.</summary>
     protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
 
+    /// <inheritdoc/>
     public async Task<ILockHandle> AcquireAsync(string name, TimeSpan? wait = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         var validWait = LockValidation.ValidateWait(wait, nameof(wait));
@@ -88,15 +104,19 @@ public abstract class LockProvider : ILockLeases
         return handle ?? throw new LockTimeoutException(name, Backend, Endpoint, validWait ?? TimeSpan.Zero);
     }
 
+    /// <inheritdoc/>
     public Task<ILockHandle?> TryAcquireAsync(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
         => AcquireInternalAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken);
 
+    /// <inheritdoc/>
     public ILockHandle Acquire(string name, TimeSpan? wait = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
         => AcquireAsync(name, wait, ttl, cancellationToken).GetAwaiter().GetResult();
 
+    /// <inheritdoc/>
     public ILockHandle? TryAcquire(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
         => TryAcquireAsync(name, wait, ttl, cancellationToken).GetAwaiter().GetResult();
 
+    /// <inheritdoc/>
     public async Task<LockLease?> TryAcquireLeaseAsync(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         var result = await AcquireGrantAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken, isBareLease: true).ConfigureAwait(false);
@@ -108,6 +128,7 @@ public abstract class LockProvider : ILockLeases
         return new LockLease(name, grant.IssuedHolderToken ?? request.HolderToken, grant.FencingToken, request.Ttl, validUntil);
     }
 
+    /// <inheritdoc/>
     public async Task<LockStatus> GetStatusAsync(string name, CancellationToken cancellationToken = default)
     {
         LockValidation.ValidateName(name);
@@ -115,6 +136,7 @@ public abstract class LockProvider : ILockLeases
         return await CallBackendAsync(name, "status", ct => GetStatusCoreAsync(name, ct), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async Task<bool> RenewAsync(string name, string holderToken, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         LockValidation.ValidateName(name);
@@ -124,6 +146,7 @@ public abstract class LockProvider : ILockLeases
         return await CallBackendAsync(name, "renew", ct => RenewCoreAsync(name, holderToken, validTtl, ct), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async Task<bool> ReleaseAsync(string name, string holderToken, CancellationToken cancellationToken = default)
     {
         LockValidation.ValidateName(name);
@@ -270,6 +293,10 @@ public abstract class LockProvider : ILockLeases
 
     private static string NewHolderToken() => RandomNumberGenerator.GetHexString(32, lowercase: true);
 
+    /// <summary>
+    /// Releases every hold this provider's handles still have (a failed release is logged; the lease then
+    /// ends at its TTL), then frees the backend's resources. Safe to call more than once; later calls do nothing.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -16,11 +16,13 @@ public sealed class LockRequest
         StartedTimestamp = time.GetTimestamp();
     }
 
+    /// <summary>The validated lock name.</summary>
     public string Name { get; }
 
     /// <summary>Fresh 128-bit random secret for this acquisition (32 lowercase hex characters).</summary>
     public string HolderToken { get; }
 
+    /// <summary>The validated lease length, within the backend's TTL range.</summary>
     public TimeSpan Ttl { get; }
 
     /// <summary>
@@ -48,6 +50,7 @@ public sealed class LockRequest
     /// </summary>
     public object? BackendState { get; set; }
 
+    /// <summary>Time since the caller asked, by the provider's <see cref="TimeProvider"/>.</summary>
     public TimeSpan Elapsed => _time.GetElapsedTime(StartedTimestamp);
 
     /// <summary>Time left to wait: <see cref="Timeout.InfiniteTimeSpan"/> when unbounded, never negative.</summary>
@@ -69,6 +72,8 @@ public sealed class LockRequest
     /// The smaller of <paramref name="fallback"/> and the remaining wait: how long a waiter may sleep
     /// before it must look again.
     /// </summary>
+    /// <param name="fallback">The backend's own re-check interval; a negative value counts as zero.</param>
+    /// <returns>A duration of zero or more, never <see cref="Timeout.InfiniteTimeSpan"/>.</returns>
     public TimeSpan NextWakeUp(TimeSpan fallback)
     {
         if (fallback < TimeSpan.Zero)

@@ -11,6 +11,15 @@ namespace Coord.Locks;
 /// </summary>
 public static class LockServiceCollectionExtensions
 {
+    /// <summary>Registers one lock provider as a singleton <see cref="ILockLeases"/> and <see cref="ILock"/> (keyed by <paramref name="name"/> when given).</summary>
+    /// <typeparam name="TOptions">The backend's options type.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options; it runs once now (to validate) and again when the provider is built. A registered <see cref="TimeProvider"/> is set before it runs.</param>
+    /// <param name="create">Builds the provider from the configured options.</param>
+    /// <param name="name">Service key for keyed registration; null registers the default (an existing default registration is kept).</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/>, <paramref name="configure"/> or <paramref name="create"/> is null.</exception>
+    /// <exception cref="ArgumentException">The configured options are invalid; the message names the setting and what is allowed.</exception>
     public static IServiceCollection AddCoordLock<TOptions>(
         this IServiceCollection services, Action<TOptions> configure, Func<TOptions, IServiceProvider, ILockLeases> create, string? name = null)
         where TOptions : LockOptions, new()

@@ -15,6 +15,10 @@ public sealed class PostgresSegmentStore : ISegmentStore, IAsyncDisposable
     private readonly string _table;
     private volatile bool _schemaReady;
 
+    /// <summary>Creates the store; it connects on first use.</summary>
+    /// <param name="options">Connection string, table and timeouts; validated here.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range.</exception>
     public PostgresSegmentStore(PostgresSegmentStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -28,8 +32,10 @@ public sealed class PostgresSegmentStore : ISegmentStore, IAsyncDisposable
         _schemaReady = !options.CreateTable;
     }
 
+    /// <inheritdoc/>
     public string Description { get; }
 
+    /// <inheritdoc/>
     public Task<SegmentAllocation?> AllocateAsync(string tag, int? step, CancellationToken cancellationToken)
         => WithRetryAsync(async ct =>
         {
@@ -47,6 +53,7 @@ public sealed class PostgresSegmentStore : ISegmentStore, IAsyncDisposable
             return new SegmentAllocation(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2));
         }, cancellationToken);
 
+    /// <inheritdoc/>
     public Task CreateTagAsync(string tag, int step, string? description, CancellationToken cancellationToken)
         => WithRetryAsync(async ct =>
         {
@@ -64,6 +71,8 @@ public sealed class PostgresSegmentStore : ISegmentStore, IAsyncDisposable
         }, cancellationToken);
 
     /// <summary>Creates the table if it is missing (Leaf's columns, PostgreSQL types).</summary>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <returns>A task that completes once the table exists.</returns>
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {
         if (_schemaReady)
@@ -89,6 +98,7 @@ public sealed class PostgresSegmentStore : ISegmentStore, IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the connection pool.</summary>
     public async ValueTask DisposeAsync()
     {
         await _dataSource.DisposeAsync().ConfigureAwait(false);

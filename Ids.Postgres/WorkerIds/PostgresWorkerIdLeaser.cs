@@ -24,6 +24,12 @@ public sealed class PostgresWorkerIdLeaser : IWorkerIdLeaser, IWorkerIdLeaseStor
     private readonly ILogger _logger;
     private readonly string _table;
 
+    /// <summary>Creates the leaser; it connects on first use.</summary>
+    /// <param name="options">Connection string, pool, table and lease timing; validated here.</param>
+    /// <param name="timeProvider">Clock for lease timing and stored timestamps; null is the system clock.</param>
+    /// <param name="logger">Where renewal failures are logged; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message says what is allowed.</exception>
     public PostgresWorkerIdLeaser(PostgresWorkerIdOptions options, TimeProvider? timeProvider = null, ILogger<PostgresWorkerIdLeaser>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -43,12 +49,13 @@ public sealed class PostgresWorkerIdLeaser : IWorkerIdLeaser, IWorkerIdLeaseStor
     /// <summary><c>host:port</c> of the database, for messages.</summary>
     public string Endpoint { get; }
 
+    /// <inheritdoc/>
     public string Description => $"PostgreSQL {Endpoint} (table {_table}, pool '{_options.Pool}')";
 
     /// <summary>
-    /// Leases the lowest free worker id in 0..<paramref name="maxWorkerId"/>. Throws
-    /// <see cref="InvalidOperationException"/> when every id is held by a live lease.
+    /// Leases the lowest free worker id in 0..<paramref name="maxWorkerId"/>. The lease renews itself until disposed.
     /// </summary>
+    /// <inheritdoc/>
     public async Task<WorkerIdLease> AcquireAsync(int maxWorkerId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxWorkerId);
@@ -84,6 +91,7 @@ public sealed class PostgresWorkerIdLeaser : IWorkerIdLeaser, IWorkerIdLeaseStor
         return new RenewingWorkerIdLease(this, workerId, owner, lastIssued, sent);
     }
 
+    /// <summary>Closes the connection pool. Leases already handed out stop renewing and expire after <see cref="PostgresWorkerIdOptions.LeaseDuration"/>.</summary>
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     private Task EnsureRowsAsync(int maxWorkerId, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ namespace Coord.Ids.WorkerIds;
 /// <summary>Where and how to lease Snowflake worker ids from PostgreSQL.</summary>
 public sealed class PostgresWorkerIdOptions
 {
+    /// <summary>Npgsql connection string of the database holding the lease table. Required.</summary>
     public string ConnectionString { get; set; } = "";
 
     /// <summary>Generators sharing a pool name share the worker id space (one pool per Snowflake id space).</summary>
@@ -17,6 +18,9 @@ public sealed class PostgresWorkerIdOptions
     /// <summary>Bound on each statement (default 5 s).</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Checks every setting; called by the constructor that takes these options and at registration.</summary>
+    /// <exception cref="ArgumentException">A required setting is missing or malformed; the message names it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A duration is outside its range; the message says what is allowed.</exception>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))

@@ -9,11 +9,13 @@ public sealed class InMemorySegmentStore : ISegmentStore
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (long MaxId, int Step)> _tags = new(StringComparer.Ordinal);
 
+    /// <inheritdoc/>
     public string Description => "in-memory segment store";
 
     /// <summary>How many allocations were served (all tags).</summary>
     public long Allocations { get; private set; }
 
+    /// <inheritdoc/>
     public Task<SegmentAllocation?> AllocateAsync(string tag, int? step, CancellationToken cancellationToken)
     {
         lock (_gate)
@@ -28,6 +30,7 @@ public sealed class InMemorySegmentStore : ISegmentStore
         }
     }
 
+    /// <inheritdoc/>
     public Task CreateTagAsync(string tag, int step, string? description, CancellationToken cancellationToken)
     {
         CreateTag(tag, step);

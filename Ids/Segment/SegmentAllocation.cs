@@ -8,5 +8,6 @@ namespace Coord.Ids.Segment;
 /// <param name="StoredStep">The tag's configured <c>step</c> column; the adaptive step never goes below it.</param>
 public readonly record struct SegmentAllocation(long MaxId, int Step, int StoredStep)
 {
+    /// <summary>First id of the segment (inclusive); <see cref="MaxId"/> is the exclusive end.</summary>
     public long Start => MaxId - Step;
 }

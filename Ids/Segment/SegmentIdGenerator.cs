@@ -27,6 +27,13 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
     private int _autoCreatedTags;
     private int _disposed;
 
+    /// <summary>A generator drawing segments from <paramref name="store"/>.</summary>
+    /// <param name="store">Where segments come from; every generator of a tag must share it.</param>
+    /// <param name="options">Step and preload settings; null uses the defaults. Validated here.</param>
+    /// <param name="timeProvider">Clock for the adaptive step; null is the system clock.</param>
+    /// <param name="logger">Where background load failures are logged; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="store"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is out of range.</exception>
     public SegmentIdGenerator(ISegmentStore store, SegmentIdOptions? options = null, TimeProvider? timeProvider = null, ILogger<SegmentIdGenerator>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -37,14 +44,17 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
+    /// <summary>The store segments come from.</summary>
     public ISegmentStore Store => _store;
 
+    /// <inheritdoc/>
     public ValueTask<long> NextAsync(string tag, CancellationToken cancellationToken = default)
     {
         var buffer = BufferFor(tag);
         return TryTake(buffer, out var id) ? ValueTask.FromResult(id) : new ValueTask<long>(WaitForSegmentAsync(buffer, cancellationToken));
     }
 
+    /// <inheritdoc/>
     public ValueTask NextAsync(string tag, Memory<long> destination, CancellationToken cancellationToken = default)
     {
         var buffer = BufferFor(tag);

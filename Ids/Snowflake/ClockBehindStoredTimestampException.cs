@@ -6,6 +6,10 @@ namespace Coord.Ids.Snowflake;
 /// </summary>
 public sealed class ClockBehindStoredTimestampException : InvalidOperationException
 {
+    /// <summary>Creates the exception for worker <paramref name="workerId"/>.</summary>
+    /// <param name="workerId">The leased worker id.</param>
+    /// <param name="gap">How far this clock is behind the stored timestamp.</param>
+    /// <param name="maxWait">The longest start-up wait allowed (<see cref="SnowflakeOptions.MaxStartupClockWait"/>).</param>
     public ClockBehindStoredTimestampException(int workerId, TimeSpan gap, TimeSpan maxWait)
         : base($"Refusing to start Snowflake worker {workerId}: this clock is {gap.TotalMilliseconds:0} ms behind the last timestamp " +
                $"the lease store recorded for the worker, more than the {maxWait.TotalMilliseconds:0} ms start-up may wait. " +
@@ -15,7 +19,9 @@ public sealed class ClockBehindStoredTimestampException : InvalidOperationExcept
         Gap = gap;
     }
 
+    /// <summary>The leased worker id.</summary>
     public int WorkerId { get; }
 
+    /// <summary>How far this clock is behind the last timestamp stored for the worker.</summary>
     public TimeSpan Gap { get; }
 }

@@ -6,6 +6,11 @@ namespace Coord.Ids.Snowflake;
 /// </summary>
 public sealed class ClockMovedBackwardsException : InvalidOperationException
 {
+    /// <summary>Creates the exception for a clock jump back.</summary>
+    /// <param name="drift">How far the clock is behind the last timestamp issued.</param>
+    /// <param name="lastIssued">Time of the last id issued.</param>
+    /// <param name="now">What the clock says now.</param>
+    /// <param name="reason">Why the generator cannot go on, appended to the message.</param>
     public ClockMovedBackwardsException(TimeSpan drift, DateTimeOffset lastIssued, DateTimeOffset now, string reason)
         : base($"The clock moved backwards by {drift.TotalMilliseconds:0} ms (last id issued at {lastIssued:O}, the clock now says {now:O}); {reason}")
     {
@@ -17,7 +22,9 @@ public sealed class ClockMovedBackwardsException : InvalidOperationException
     /// <summary>How far the clock is behind the last timestamp issued.</summary>
     public TimeSpan Drift { get; }
 
+    /// <summary>Time of the last id issued before the jump.</summary>
     public DateTimeOffset LastIssued { get; }
 
+    /// <summary>What the clock said when the jump was seen.</summary>
     public DateTimeOffset Now { get; }
 }

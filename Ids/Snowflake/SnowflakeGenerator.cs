@@ -31,6 +31,10 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     private long _lastIssuedUnixMs;
 
     /// <summary>A generator with the static worker id of <paramref name="options"/>.</summary>
+    /// <param name="options">Layout, epoch and <see cref="SnowflakeOptions.WorkerId"/>.</param>
+    /// <param name="timeProvider">Clock for timestamps; null is the system clock.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting is invalid, or <see cref="SnowflakeOptions.WorkerId"/> is not set.</exception>
     public SnowflakeGenerator(SnowflakeOptions options, TimeProvider? timeProvider = null)
         : this(options, Checked(options).WorkerId ?? throw new ArgumentException("SnowflakeOptions.WorkerId is required here; to lease a worker id use SnowflakeGenerator.StartAsync."),
             startAfterUnixMs: null, lease: null, timeProvider)
@@ -69,6 +73,14 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     /// gap throws <see cref="ClockBehindStoredTimestampException"/>. The generator owns the lease and
     /// persists its last issued timestamp through it.
     /// </summary>
+    /// <param name="options">Layout and epoch; the worker id comes from <paramref name="lease"/>.</param>
+    /// <param name="lease">The leased worker id; the generator disposes it.</param>
+    /// <param name="timeProvider">Clock for timestamps; null is the system clock.</param>
+    /// <param name="cancellationToken">Cancels the start-up wait for the clock.</param>
+    /// <returns>A running generator on <see cref="WorkerIdLease.WorkerId"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> or <paramref name="lease"/> is null.</exception>
+    /// <exception cref="ClockBehindStoredTimestampException">The clock is further behind the stored timestamp than <see cref="SnowflakeOptions.MaxStartupClockWait"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled during the wait.</exception>
     public static async Task<SnowflakeGenerator> StartAsync(SnowflakeOptions options, WorkerIdLease lease, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -86,8 +98,13 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
         return generator;
     }
 
+    /// <summary>The bit layout of the ids.</summary>
     public SnowflakeLayout Layout => _layout;
+
+    /// <summary>Time zero of the timestamp field.</summary>
     public DateTimeOffset Epoch { get; }
+
+    /// <summary>The worker id in every id this generator issues.</summary>
     public int WorkerId { get; }
 
     /// <summary>True once the lease on a leased worker id is lost: the generator then refuses to issue ids.</summary>
@@ -96,12 +113,20 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     /// <summary>Unix milliseconds of the newest timestamp issued so far (what a lease store persists).</summary>
     public long LastIssuedUnixMs => Interlocked.Read(ref _lastIssuedUnixMs);
 
+    /// <summary>Issues one id, greater than every id this generator issued before. Thread-safe.</summary>
+    /// <returns>A positive 63-bit id.</returns>
+    /// <exception cref="InvalidOperationException">The worker id's lease was lost, the clock is before the epoch, or the timestamp no longer fits the layout.</exception>
+    /// <exception cref="ClockMovedBackwardsException">The clock went back further than the generator may wait and no rollback counter value is free.</exception>
     public long Next()
     {
         lock (_gate)
             return NextLocked();
     }
 
+    /// <summary>Fills <paramref name="destination"/> with increasing ids under one lock. Thread-safe.</summary>
+    /// <param name="destination">Filled completely.</param>
+    /// <exception cref="InvalidOperationException">The worker id's lease was lost, the clock is before the epoch, or the timestamp no longer fits the layout.</exception>
+    /// <exception cref="ClockMovedBackwardsException">The clock went back further than the generator may wait and no rollback counter value is free.</exception>
     public void Next(Span<long> destination)
     {
         lock (_gate)
@@ -118,6 +143,7 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
         return new SnowflakeIdParts(id, DateTimeOffset.FromUnixTimeMilliseconds(_epochUnixMs + timestamp), timestamp, worker, counter, sequence);
     }
 
+    /// <summary>Releases the leased worker id, if any, storing the last issued timestamp; a static worker id needs nothing.</summary>
     public ValueTask DisposeAsync() => _lease?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private long NextLocked()

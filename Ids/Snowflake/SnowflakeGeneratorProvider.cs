@@ -14,6 +14,11 @@ public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SnowflakeGenerator? _generator;
 
+    /// <summary>Validates <paramref name="options"/>; with a static worker id the generator starts at once.</summary>
+    /// <param name="options">Layout, epoch and worker id (static or leased).</param>
+    /// <param name="timeProvider">Clock for timestamps; null is the system clock.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting is invalid, or the epoch is in the future.</exception>
     public SnowflakeGeneratorProvider(SnowflakeOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -25,12 +30,19 @@ public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
             _generator = new SnowflakeGenerator(options, _time);
     }
 
+    /// <summary>The validated options.</summary>
     public SnowflakeOptions Options => _options;
 
     /// <summary>
     /// The generator, leasing its worker id first when the options ask for a lease. If the lease was
     /// lost, a new generator on a newly leased worker id replaces the old one.
     /// </summary>
+    /// <param name="cancellationToken">Cancels leasing and the start-up wait for the clock.</param>
+    /// <returns>The process's generator; the same instance until its lease is lost.</returns>
+    /// <exception cref="WorkerIdsExhaustedException">Every worker id of the pool is leased.</exception>
+    /// <exception cref="WorkerIdStoreUnavailableException">The lease store did not answer or refused the request.</exception>
+    /// <exception cref="ClockBehindStoredTimestampException">This clock is further behind the worker id's stored timestamp than <see cref="SnowflakeOptions.MaxStartupClockWait"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask<SnowflakeGenerator> GetAsync(CancellationToken cancellationToken = default)
         => Volatile.Read(ref _generator) is { LeaseLost: false } generator
             ? ValueTask.FromResult(generator)
@@ -77,6 +89,7 @@ public sealed class SnowflakeGeneratorProvider : IAsyncDisposable
         }
     }
 
+    /// <summary>Releases the generator's lease and disposes the options' <see cref="SnowflakeOptions.WorkerIdLeaser"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_generator is { } generator)

@@ -12,8 +12,16 @@ namespace Coord.Ids.Snowflake;
 /// </remarks>
 public sealed record SnowflakeLayout
 {
+    /// <summary>Bits every layout uses in all: 64 less the sign bit.</summary>
     public const int TotalBits = 63;
 
+    /// <summary>A layout; the four widths must add up to <see cref="TotalBits"/>.</summary>
+    /// <param name="timestampBits">Milliseconds since the epoch: 31 to 62 bits (41 lasts about 69 years).</param>
+    /// <param name="workerBits">Worker id: 0 to 20 bits.</param>
+    /// <param name="sequenceBits">Ids per millisecond per worker: 1 to 22 bits.</param>
+    /// <param name="rollbackBits">Rollback counter for clock jumps back: 0 to 8 bits.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A width is outside its range.</exception>
+    /// <exception cref="ArgumentException">The widths do not add up to <see cref="TotalBits"/>.</exception>
     public SnowflakeLayout(int timestampBits = 41, int workerBits = 10, int sequenceBits = 12, int rollbackBits = 0)
     {
         TimestampBits = timestampBits;
@@ -26,14 +34,28 @@ public sealed record SnowflakeLayout
     /// <summary>1 | 41 ms | 10 worker | 12 sequence, no rollback bits.</summary>
     public static SnowflakeLayout Default { get; } = new();
 
+    /// <summary>Width of the timestamp field (ms since the epoch).</summary>
     public int TimestampBits { get; }
+
+    /// <summary>Width of the worker id field.</summary>
     public int WorkerBits { get; }
+
+    /// <summary>Width of the per-millisecond sequence field.</summary>
     public int SequenceBits { get; }
+
+    /// <summary>Width of the rollback counter field; 0 means a clock jump back is waited out or refused.</summary>
     public int RollbackBits { get; }
 
+    /// <summary>Largest timestamp, in ms after the epoch, that fits.</summary>
     public long MaxTimestamp => (1L << TimestampBits) - 1;
+
+    /// <summary>Largest worker id that fits.</summary>
     public int MaxWorkerId => (int)((1L << WorkerBits) - 1);
+
+    /// <summary>Largest sequence number in one millisecond; one more id in that ms waits for the next.</summary>
     public int MaxSequence => (int)((1L << SequenceBits) - 1);
+
+    /// <summary>Number of rollback counter values (1 when there are no rollback bits).</summary>
     public int RollbackCounterValues => 1 << RollbackBits;
 
     internal int SequenceShift => 0;
@@ -84,6 +106,7 @@ public sealed record SnowflakeLayout
                 $"Snowflake layout must use exactly {TotalBits} bits (timestamp + rollback + worker + sequence) but uses {total}: {this}.");
     }
 
+    /// <inheritdoc/>
     public override string ToString()
         => $"1 sign | {TimestampBits} ms | {RollbackBits} rollback | {WorkerBits} worker | {SequenceBits} sequence";
 }

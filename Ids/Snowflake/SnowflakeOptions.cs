@@ -8,6 +8,7 @@ public sealed class SnowflakeOptions
     /// <summary>2020-01-01T00:00:00Z; with 41 timestamp bits ids last until 2089.</summary>
     public static readonly DateTimeOffset DefaultEpoch = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Bit layout of the ids; default <see cref="SnowflakeLayout.Default"/> (41 | 0 | 10 | 12).</summary>
     public SnowflakeLayout Layout { get; set; } = SnowflakeLayout.Default;
 
     /// <summary>Time zero of the id's timestamp field. Must not be in the future.</summary>
@@ -31,7 +32,8 @@ public sealed class SnowflakeOptions
     /// </summary>
     public TimeSpan MaxStartupClockWait { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the setting that is out of range.</summary>
+    /// <summary>Checks every setting; called by the generator, the provider and at registration.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it and what is allowed.</exception>
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Layout);

@@ -8,12 +8,14 @@ public sealed class UuidV4Generator : IIdGenerator<Guid>
     private readonly Lock _gate = new();
     private readonly RandomBytes _random = new();
 
+    /// <inheritdoc/>
     public Guid Next()
     {
         lock (_gate)
             return Create(_random.Take(16));
     }
 
+    /// <inheritdoc/>
     public void Next(Span<Guid> destination)
     {
         lock (_gate)

@@ -21,14 +21,18 @@ public sealed class UuidV7Generator : IIdGenerator<Guid>
     private long _lastMs = -1;
     private long _counter;
 
+    /// <summary>A generator reading Unix ms from <paramref name="timeProvider"/>.</summary>
+    /// <param name="timeProvider">Clock for the timestamp; null is the system clock.</param>
     public UuidV7Generator(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
 
+    /// <inheritdoc/>
     public Guid Next()
     {
         lock (_gate)
             return NextLocked();
     }
 
+    /// <inheritdoc/>
     public void Next(Span<Guid> destination)
     {
         lock (_gate)

@@ -20,6 +20,11 @@ internal sealed class RenewingWorkerIdLease : WorkerIdLease
     private int _lostOnce;
     private int _disposed;
 
+    /// <param name="leaser">Renews and releases the id on the store.</param>
+    /// <param name="workerId">The leased id.</param>
+    /// <param name="owner">This lease's owner value in the store.</param>
+    /// <param name="lastIssuedUnixMs">The timestamp the store held for the id when it was leased.</param>
+    /// <param name="acquireSentTimestamp"><see cref="TimeProvider.GetTimestamp"/> when the acquiring request was sent; validity counts from it.</param>
     /// <param name="session">
     /// What the lease keeps open on the store beside its row or key (a ZooKeeper session, an etcd
     /// lease), ended once the id is released or lost.

@@ -8,6 +8,7 @@ public abstract class WorkerIdLease : IAsyncDisposable
 {
     private Func<long>? _lastIssuedUnixMs;
 
+    /// <summary>The leased worker id, from 0 to the <c>maxWorkerId</c> it was leased with.</summary>
     public abstract int WorkerId { get; }
 
     /// <summary>Unix ms of the last timestamp the store recorded for this worker id when the lease was taken (0 if none).</summary>

@@ -31,6 +31,11 @@ public sealed class RedLockLock : LockProvider
     private readonly RedLockOptions _options;
     private readonly RedisConnection[] _masters;
 
+    /// <summary>Creates the provider over <see cref="RedLockOptions.Masters"/>. It connects on first use, so unreachable masters show up from the first call, not here.</summary>
+    /// <param name="options">Masters, key prefix and timing settings; validated here.</param>
+    /// <param name="logger">Where the provider logs; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public RedLockLock(RedLockOptions options, ILogger<RedLockLock>? logger = null)
         : base(options, logger)
     {
@@ -38,15 +43,20 @@ public sealed class RedLockLock : LockProvider
         _masters = options.Masters.Select(m => new RedisConnection(m, null, -1, options.ConnectTimeout, options.KeyPrefix, Metrics, Logger)).ToArray();
     }
 
+    /// <inheritdoc/>
     public override string Backend => "redlock";
+    /// <inheritdoc/>
     public override string Endpoint => string.Join(",", _masters.Select(m => m.Endpoint));
+    /// <inheritdoc/>
     public override bool SupportsFencing => false;
 
     internal IReadOnlyList<RedisConnection> Masters => _masters;
 
+    /// <inheritdoc/>
     protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
         => new RedLockAttempt(request, this, new RedisLockKeys(_options.KeyPrefix, request.Name), _options, Logger, Time).AcquireAsync(cancellationToken);
 
+    /// <inheritdoc/>
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var keys = new RedisLockKeys(_options.KeyPrefix, name);
@@ -56,9 +66,11 @@ public sealed class RedLockLock : LockProvider
         return results.Count(r => r is { } v && (long)v == 1) >= _options.Quorum;
     }
 
+    /// <inheritdoc/>
     protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
         => ReleaseOnMastersAsync(new RedisLockKeys(_options.KeyPrefix, name), holderToken, keepPlace: false, cancellationToken);
 
+    /// <inheritdoc/>
     protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
     {
         var keys = new RedisLockKeys(_options.KeyPrefix, name);
@@ -166,6 +178,7 @@ public sealed class RedLockLock : LockProvider
         return calls.Select(c => c.IsCompletedSuccessfully ? c.Result : null).ToArray();
     }
 
+    /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
         foreach (var master in _masters)

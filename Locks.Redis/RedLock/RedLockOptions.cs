@@ -3,24 +3,25 @@ namespace Coord.Locks.RedLock;
 /// <summary>Options for <see cref="RedLockLock"/>.</summary>
 public sealed class RedLockOptions : LockOptions
 {
-    /// <summary>One StackExchange.Redis configuration string per independent master (not replicas of each other). At least 3 is usual; an odd number is best.</summary>
+    /// <summary>One StackExchange.Redis configuration string per independent master (not replicas of each other). At least 3 is usual; an odd number is best. No duplicates.</summary>
     public IList<string> Masters { get; set; } = [];
 
-    /// <summary>Prefix of every key and channel, with the layout of <see cref="Redis.RedisLockKeys"/>. Default <c>coord:</c>.</summary>
+    /// <summary>Prefix of every key and channel, with the layout of <see cref="Redis.RedisLockKeys"/>. At most 64 characters, empty allowed. Default <c>coord:</c>.</summary>
     public string KeyPrefix { get; set; } = "coord:";
 
     /// <summary>
     /// How long one master may take to answer before it counts as a "no" for that attempt. Kept well
-    /// below the TTL so that a dead master does not eat the lease's validity. Default 500 ms.
+    /// below the TTL so that a dead master does not eat the lease's validity. 5 ms to 30 s; default 500 ms.
     /// </summary>
     public TimeSpan MasterTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long a queued waiter keeps its place on each master without refreshing it. Default 6 s.</summary>
+    /// <summary>How long a queued waiter keeps its place on each master without refreshing it. 300 ms to 10 minutes; default 6 s.</summary>
     public TimeSpan WaiterLease { get; set; } = TimeSpan.FromSeconds(6);
 
     /// <summary>Masters that must agree: a strict majority.</summary>
     public int Quorum => Masters.Count / 2 + 1;
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

@@ -14,6 +14,8 @@ public sealed class InMemoryLockStore
     private readonly TimeProvider _time;
     private long _lastFence;
 
+    /// <summary>A separate store: only providers given this store exclude each other. Thread-safe.</summary>
+    /// <param name="time">Clock for lease expiry and the seed of fencing tokens.</param>
     public InMemoryLockStore(TimeProvider time)
     {
         _time = time;
