@@ -29,6 +29,14 @@ public sealed class PostgresLock : LockProvider
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
 
+    /// <summary>
+    /// Creates the provider. It opens no connection here: statements borrow pooled connections on first
+    /// use, so an unreachable server shows up as <see cref="LockBackendException"/> from the first call.
+    /// </summary>
+    /// <param name="options">Connection, table names and lease settings; validated here.</param>
+    /// <param name="logger">Where the provider logs; null logs nothing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public PostgresLock(PostgresLockOptions options, ILogger<PostgresLock>? logger = null)
         : base(options, logger)
     {
@@ -42,9 +50,12 @@ public sealed class PostgresLock : LockProvider
         _listener = PostgresLockListener.Rent(options.DataSource is null ? options.ConnectionString : null, options.DataSource, Logger);
     }
 
+    /// <inheritdoc/>
     public override string Backend => "postgres";
+    /// <inheritdoc/>
     public override string Endpoint { get; }
 
+    /// <inheritdoc/>
     protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
@@ -65,6 +76,7 @@ public sealed class PostgresLock : LockProvider
         }
     }
 
+    /// <inheritdoc/>
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
@@ -76,6 +88,7 @@ public sealed class PostgresLock : LockProvider
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
@@ -97,6 +110,7 @@ public sealed class PostgresLock : LockProvider
             return true;
         }, cancellationToken);
 
+    /// <inheritdoc/>
     protected override async Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
@@ -268,6 +282,7 @@ public sealed class PostgresLock : LockProvider
 
     private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
 
+    /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
         await _listener.ReturnAsync().ConfigureAwait(false);

@@ -9,7 +9,7 @@ public sealed partial class PostgresLockOptions : LockOptions
     /// <summary>Longest schema or table name; keeps the notification channel (<c>schema.table</c>) under PostgreSQL's 63-byte limit.</summary>
     public const int MaximumIdentifierLength = 30;
 
-    /// <summary>Npgsql connection string. Ignored when <see cref="DataSource"/> is set.</summary>
+    /// <summary>Npgsql connection string, e.g. <c>Host=db;Username=app;Database=app</c>. Required unless <see cref="DataSource"/> is set, and ignored when it is.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>
@@ -21,10 +21,10 @@ public sealed partial class PostgresLockOptions : LockOptions
     /// </summary>
     public NpgsqlDataSource? DataSource { get; set; }
 
-    /// <summary>Schema of the lock tables. Default <c>public</c>.</summary>
+    /// <summary>Schema of the lock tables: 1 to <see cref="MaximumIdentifierLength"/> lowercase ASCII letters, digits and '_', not starting with a digit. Default <c>public</c>.</summary>
     public string Schema { get; set; } = "public";
 
-    /// <summary>Table with one row per lock name; the waiter queue lives beside it in <c>&lt;TableName&gt;_waiters</c>. Default <c>coord_locks</c>.</summary>
+    /// <summary>Table with one row per lock name; the waiter queue lives beside it in <c>&lt;TableName&gt;_waiters</c>. Same rule as <see cref="Schema"/>; default <c>coord_locks</c>.</summary>
     public string TableName { get; set; } = "coord_locks";
 
     /// <summary>Create the schema and tables on first use when they are missing. Turn off where the application may not run DDL. Default true.</summary>
@@ -32,10 +32,11 @@ public sealed partial class PostgresLockOptions : LockOptions
 
     /// <summary>
     /// How long a queued waiter keeps its place without refreshing it. A waiter refreshes every third of
-    /// this (or of its TTL, if shorter), so a dead waiter drops out of the queue within this time. Default 6 s.
+    /// this (or of its TTL, if shorter), so a dead waiter drops out of the queue within this time. 300 ms to 10 minutes; default 6 s.
     /// </summary>
     public TimeSpan WaiterLease { get; set; } = TimeSpan.FromSeconds(6);
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();
