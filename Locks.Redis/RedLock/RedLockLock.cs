@@ -159,14 +159,12 @@ public sealed class RedLockLock : LockProvider
     /// <summary>
     /// Runs <paramref name="call"/> on every master at once, each bounded by the master timeout. A master
     /// that fails or is late gives null; only when every master fails does the error reach the caller.
+    /// The bound covers connecting too: a killed master can take the whole connect timeout to refuse a
+    /// first connection, and a vote must not wait for it (the connect goes on, for the next round).
     /// </summary>
     private async Task<RedisResult?[]> FanOutAsync(Func<IDatabase, RedisConnection, Task<RedisResult>> call, CancellationToken cancellationToken)
     {
-        var calls = _masters.Select(async master =>
-        {
-            var db = await master.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            return await call(db, master).WaitAsync(_options.MasterTimeout, Time, cancellationToken).ConfigureAwait(false);
-        }).ToArray();
+        var calls = _masters.Select(master => CallOneAsync(master, call, cancellationToken).WaitAsync(_options.MasterTimeout, Time, cancellationToken)).ToArray();
         try
         {
             await Task.WhenAll(calls).ConfigureAwait(false);
@@ -176,6 +174,12 @@ public sealed class RedLockLock : LockProvider
             // Some masters answered; the votes of the rest count as no.
         }
         return calls.Select(c => c.IsCompletedSuccessfully ? c.Result : null).ToArray();
+    }
+
+    private static async Task<RedisResult> CallOneAsync(RedisConnection master, Func<IDatabase, RedisConnection, Task<RedisResult>> call, CancellationToken cancellationToken)
+    {
+        var db = await master.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await call(db, master).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
