@@ -225,6 +225,9 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     // polling the clock. Polling does not yield, because on a busy host a yielded thread can lose the
     // CPU for longer than the millisecond it waits for; only a clock that stays put for over 2 ms of
     // real time (a test's fake clock) makes it yield.
+    // The clock it waits for is the TimeProvider's; only the sleep and the polling budget are on real time,
+    // because they pace this thread rather than read the time an id carries (hence RS0030 is off here).
+#pragma warning disable RS0030
     private void WaitUntil(long targetMs)
     {
         var spinner = new SpinWait();
@@ -243,6 +246,7 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
                 spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
+#pragma warning restore RS0030
 
     private static SnowflakeOptions Checked(SnowflakeOptions options)
     {
