@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Coord.Locks.InMemory;
 
 /// <summary>
@@ -6,8 +8,10 @@ namespace Coord.Locks.InMemory;
 /// </summary>
 public sealed class InMemoryLockStore
 {
-    /// <summary>The process-wide store used when options name none.</summary>
-    public static InMemoryLockStore Shared { get; } = new(TimeProvider.System);
+    private static readonly ConditionalWeakTable<TimeProvider, InMemoryLockStore> SharedPerClock = new();
+
+    /// <summary>The process-wide store on the system clock, used when options name neither a store nor a clock.</summary>
+    public static InMemoryLockStore Shared { get; } = For(TimeProvider.System);
 
     private readonly object _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -16,12 +20,23 @@ public sealed class InMemoryLockStore
 
     /// <summary>A separate store: only providers given this store exclude each other. Thread-safe.</summary>
     /// <param name="time">Clock for lease expiry and the seed of fencing tokens.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="time"/> is null.</exception>
     public InMemoryLockStore(TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(time);
         _time = time;
         // Seeding from the wall clock (microseconds) keeps fencing tokens rising across restarts of the process.
         _lastFence = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
     }
+
+    /// <summary>The process-wide store of one clock; it lives as long as the clock does.</summary>
+    internal static InMemoryLockStore For(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        return SharedPerClock.GetValue(time, static clock => new InMemoryLockStore(clock));
+    }
+
+    internal TimeProvider Time => _time;
 
     /// <summary>Number of names with a holder or waiters; names with neither are forgotten.</summary>
     public int ActiveNames
