@@ -13,7 +13,10 @@ namespace Coord.Service.Tests.Ids;
 /// </summary>
 internal sealed class FakeTimeServiceProcess : IAsyncDisposable
 {
-    private const string LibFakeTime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+    // The synchronised build: the plain one parses the offset into static buffers without a lock, so under
+    // FAKETIME_NO_CACHE one thread can read another's half-parsed offset and see the clock jump for an instant
+    // (libfaketime issue 151, pull request 547), which a Snowflake generator rightly counts as a step.
+    private const string LibFakeTime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
     private readonly Process _process;
     private readonly string _directory;
     private readonly string _offsetFile;
