@@ -123,15 +123,19 @@ public sealed class EtcdLock : LockProvider
     }
 
     /// <summary>
-    /// A queue watch saw <paramref name="key"/> deleted at <paramref name="revision"/>. If it is the key of
-    /// one of our holds and we did not delete it ourselves, the hold is gone (its lease was revoked or expired,
-    /// or someone deleted the key); it is told before any waiter of this provider learns of the same delete.
+    /// A queue watch saw <paramref name="key"/> deleted at <paramref name="revision"/> (or a read found it gone
+    /// by then). If it is the key of one of our holds, created before <paramref name="createdBefore"/>, and we
+    /// did not delete it ourselves, the hold is gone (its lease revoked or expired, or the key deleted from
+    /// outside); it is told before any waiter of this provider learns of the same delete.
     /// </summary>
-    private void OnKeyDeleted(ByteString key, long revision)
+    private void OnKeyDeleted(ByteString key, long revision, long createdBefore)
     {
-        if (_holdsByKey.TryGetValue(key, out var hold) && hold.CreateRevision != 0 && revision > hold.CreateRevision && !hold.Releasing)
+        if (_holdsByKey.TryGetValue(key, out var hold) && hold.CreateRevision is > 0 and var created && created < createdBefore && revision > created && !hold.Releasing)
             hold.MarkGone("its etcd key was deleted by someone else (its lease revoked or expired, or the key deleted from outside)");
     }
+
+    /// <summary>What a queue watch reports: every DELETE under a lock's prefix, whichever incarnation of the key it ended.</summary>
+    private void OnKeyDeleted(ByteString key, long revision) => OnKeyDeleted(key, revision, long.MaxValue);
 
     /// <summary>Where one transaction left us: the revision it read at, and the keys created before ours that were still there.</summary>
     private readonly record struct Queued(long Revision, IReadOnlyList<ByteString> Ahead);
@@ -187,6 +191,7 @@ public sealed class EtcdLock : LockProvider
     private async Task<Turn> WaitForTurnAsync(LockRequest request, EtcdHold hold, EtcdQueueWatches.Waiter place, Queued queued, CancellationToken cancellationToken)
     {
         var (revision, ahead) = queued;
+        var lastRead = ahead;
         while (true)
         {
             if (ahead is null)
@@ -199,6 +204,10 @@ public sealed class EtcdLock : LockProvider
                     return Turn.PlaceLost;
                 revision = response.Header.Revision;
                 ahead = Ahead(response.Responses[1].ResponseRange, hold.CreateRevision);
+                // The watch did not report these deletes; a hold of ours among them is told first here instead.
+                foreach (var gone in lastRead.Except(ahead))
+                    OnKeyDeleted(gone, revision, createdBefore: hold.CreateRevision);
+                lastRead = ahead;
                 if (ahead.Count == 0)
                     return Turn.Held;
             }

@@ -55,6 +55,7 @@ public static class LockScenarioRunner
             var remaining = scenario.Load.Iterations ?? long.MaxValue;
             var started = Stopwatch.GetTimestamp();
             var cpuBefore = Environment.CpuUsage.TotalTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes();
             var loops = clients.Select((c, i) => Task.Run(() => ClientLoopAsync(c, recorders[i], scenario, names, monitor, hooks, () => Interlocked.Decrement(ref remaining) >= 0, stop.Token))).ToArray();
 
             Func<Task>? undoFault = null;
@@ -75,6 +76,7 @@ public static class LockScenarioRunner
             await Task.WhenAll(loops).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
             var clientCpu = Environment.CpuUsage.TotalTime - cpuBefore;
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
             var requestsAfter = target.ClientRequestCounts();
             hooks.Intervals?.AddRange(recorders.SelectMany(r => r.Intervals ?? []));
             if (undoFault is not null)
@@ -84,7 +86,7 @@ public static class LockScenarioRunner
             clients = [];
             var serverAfter = hooks.MeasureServerCounters ? await ReadServerCountersAsync(target, cancellationToken).ConfigureAwait(false) : null;
 
-            return BuildStats(scenario, target, recorders, monitor, elapsed, Delta(requestsBefore, requestsAfter), Delta(serverBefore, serverAfter)) with { ClientCpuMs = clientCpu.TotalMilliseconds };
+            return BuildStats(scenario, target, recorders, monitor, elapsed, Delta(requestsBefore, requestsAfter), Delta(serverBefore, serverAfter)) with { ClientCpuMs = clientCpu.TotalMilliseconds, ClientAllocatedBytes = allocated };
         }
         finally
         {

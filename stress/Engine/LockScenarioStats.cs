@@ -38,6 +38,9 @@ public sealed record LockScenarioStats
     /// <summary>CPU time of the runner's process (every client of the target, none of the servers) during the measured part; null when the clients ran in worker processes.</summary>
     public double? ClientCpuMs { get; init; }
 
+    /// <summary>Bytes the runner's process allocated during the measured part (all its clients); null when the clients ran in worker processes.</summary>
+    public long? ClientAllocatedBytes { get; init; }
+
     /// <summary>What the fault did and what followed, in numbers.</summary>
     public Dictionary<string, double> FaultOutcome { get; init; } = [];
 
@@ -55,6 +58,9 @@ public sealed record LockScenarioStats
 
     /// <summary>Client CPU per acquisition in microseconds, or null where it was not measured.</summary>
     [JsonIgnore] public double? ClientCpuUsPerAcquisition => ClientCpuMs is { } ms && Acquisitions > 0 ? ms * 1000 / Acquisitions : null;
+
+    /// <summary>Client allocations per acquisition in KB, or null where they were not measured.</summary>
+    [JsonIgnore] public double? ClientKilobytesPerAcquisition => ClientAllocatedBytes is { } bytes && Acquisitions > 0 ? bytes / 1024.0 / Acquisitions : null;
 
     /// <summary>Stats with only the scenario's description filled in; measured values are added with <c>with</c>.</summary>
     public static LockScenarioStats Describing(LockScenario scenario, Targets.LockTarget target) => new()
