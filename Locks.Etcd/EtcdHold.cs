@@ -15,6 +15,7 @@ internal sealed class EtcdHold : IDisposable
     private ITimer? _deadline;
     private Action<EtcdHold>? _onDeadline;
     private long _grantedTimestamp = long.MaxValue;
+    private long _createRevision;
 
     public EtcdHold(string name, string holderToken, EtcdLockKeys keys, EtcdSession session)
     {
@@ -37,7 +38,14 @@ internal sealed class EtcdHold : IDisposable
     public long LeaseId => Session.LeaseId;
 
     /// <summary>Create revision of <see cref="Key"/>: the queue position, and the fencing token once held.</summary>
-    public long CreateRevision { get; set; }
+    public long CreateRevision
+    {
+        get => Volatile.Read(ref _createRevision);
+        set => Volatile.Write(ref _createRevision, value);
+    }
+
+    /// <summary>Set once this process sends the DELETE of <see cref="Key"/> (release or abandon), so seeing that delete does not count as a loss.</summary>
+    public volatile bool Releasing;
 
     /// <summary>Why the hold ended without a release, once <see cref="Gone"/> has fired.</summary>
     public string? GoneReason { get; private set; }

@@ -14,10 +14,10 @@ namespace Coord.Locks.Etcd;
 /// Holds live on a session (<see cref="EtcdSession"/>): one lease per provider and TTL, kept alive
 /// over one stream. Acquire is one transaction: if my key <c>&lt;prefix&gt;&lt;encoded name&gt;/&lt;session
 /// lease hex&gt;</c> (see <see cref="EtcdLockKeys"/>) does not exist, put it with the holder token as value,
-/// and read the first-created key (the owner) and the newest key created before mine (my predecessor).
-/// If mine is first, I hold the lock and its create revision is the fencing token. Otherwise I watch my
-/// predecessor's DELETE on the provider's one watch stream from the transaction's revision; when the
-/// predecessor was the owner, its delete makes me the owner with no further read. Release is one Delete.
+/// and read every key of the lock in creation order. If mine is first, I hold the lock and its create
+/// revision is the fencing token. Otherwise I wait, on the lock's queue watch (<see cref="EtcdQueueWatches"/>:
+/// one range watch per lock on the provider's one watch stream, reused from wait to wait), until every key
+/// created before mine has been deleted: then mine is the first-created, with no further read. Release is one Delete.
 /// </para>
 /// <para>
 /// A hold that is not renewed by its deadline has its key deleted by this process while the session
@@ -32,7 +32,9 @@ public sealed class EtcdLock : LockProvider
     private readonly EtcdConnection _connection;
     private readonly EtcdWatchStream _watches;
     private readonly EtcdSessionPool _sessions;
+    private readonly EtcdQueueWatches _queues;
     private readonly ConcurrentDictionary<string, EtcdHold> _holds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ByteString, EtcdHold> _holdsByKey = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly Action<EtcdHold> _expireHold;
 
@@ -48,6 +50,7 @@ public sealed class EtcdLock : LockProvider
         Endpoint = string.Join(",", options.Endpoints);
         _connection = new EtcdConnection(options, Endpoint, Metrics, Logger);
         _watches = new EtcdWatchStream(_connection, options.AttemptTimeout * 2, Time, Logger);
+        _queues = new EtcdQueueWatches(_watches, Time, OnKeyDeleted);
         _sessions = new EtcdSessionPool(_connection, _watches, options, Logger, id => ByteString.CopyFromUtf8(EtcdLockKeys.SessionMarker(options.Prefix, id)));
         _expireHold = h => _ = ExpireAsync(h);
     }
@@ -75,10 +78,15 @@ public sealed class EtcdLock : LockProvider
         while (true)
         {
             var hold = await NewHoldAsync(request, keys, cancellationToken).ConfigureAwait(false);
-            var queued = await EnqueueAsync(hold, cancellationToken).ConfigureAwait(false);
-            var turn = queued.Owner ? Turn.Held
-                : !willWait || request.WaitExpired ? Turn.WaitExpired
-                : await WaitForTurnAsync(request, hold, queued, cancellationToken).ConfigureAwait(false);
+            Turn turn;
+            // Joined before the enqueue transaction goes out, so no DELETE after it goes unseen.
+            using (var place = _queues.Join(keys, hold.Key))
+            {
+                var queued = await EnqueueAsync(hold, cancellationToken).ConfigureAwait(false);
+                turn = queued.Ahead.Count == 0 ? Turn.Held
+                    : !willWait || request.WaitExpired ? Turn.WaitExpired
+                    : await WaitForTurnAsync(request, hold, place, queued, cancellationToken).ConfigureAwait(false);
+            }
             switch (turn)
             {
                 case Turn.Held:
@@ -86,8 +94,8 @@ public sealed class EtcdLock : LockProvider
                 case Turn.WaitExpired:
                     return null; // the provider's abandon step deletes our key
                 default:
-                    // Our session was lost while we waited (lease revoked, or expired in an outage):
-                    // queue again on a new session, at the back.
+                    // Our place was lost while we waited (session lease revoked or expired in an outage,
+                    // or our key deleted from outside): queue again on a live session, at the back.
                     Logger.LogInformation("Queue place for lock {LockName} on etcd was lost while waiting; queueing again", request.Name);
                     request.BackendState = null;
                     await ForgetAsync(hold).ConfigureAwait(false);
@@ -110,88 +118,115 @@ public sealed class EtcdLock : LockProvider
         }
         request.BackendState = hold;
         _holds[request.HolderToken] = hold;
+        _holdsByKey[hold.Key] = hold;
         return hold;
     }
 
-    /// <summary>Where one transaction left us: our create revision, the revision it read at, and who is ahead.</summary>
-    private readonly record struct Queued(long Revision, bool Owner, ByteString? Predecessor, bool PredecessorIsOwner);
+    /// <summary>
+    /// A queue watch saw <paramref name="key"/> deleted at <paramref name="revision"/> (or a read found it gone
+    /// by then). If it is the key of one of our holds, created before <paramref name="createdBefore"/>, and we
+    /// did not delete it ourselves, the hold is gone (its lease revoked or expired, or the key deleted from
+    /// outside); it is told before any waiter of this provider learns of the same delete.
+    /// </summary>
+    private void OnKeyDeleted(ByteString key, long revision, long createdBefore)
+    {
+        if (_holdsByKey.TryGetValue(key, out var hold) && hold.CreateRevision is > 0 and var created && created < createdBefore && revision > created && !hold.Releasing)
+            hold.MarkGone("its etcd key was deleted by someone else (its lease revoked or expired, or the key deleted from outside)");
+    }
 
-    /// <summary>Puts (or finds) our key and reads the owner and our predecessor, in one transaction.</summary>
+    /// <summary>What a queue watch reports: every DELETE under a lock's prefix, whichever incarnation of the key it ended.</summary>
+    private void OnKeyDeleted(ByteString key, long revision) => OnKeyDeleted(key, revision, long.MaxValue);
+
+    /// <summary>Where one transaction left us: the revision it read at, and the keys created before ours that were still there.</summary>
+    private readonly record struct Queued(long Revision, IReadOnlyList<ByteString> Ahead);
+
+    /// <summary>Puts (or finds) our key and reads every key of the lock in creation order, in one transaction.</summary>
     private async Task<Queued> EnqueueAsync(EtcdHold hold, CancellationToken cancellationToken)
     {
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = hold.Key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = hold.Key, Value = hold.HolderTokenBytes, Lease = hold.LeaseId } });
-        txn.Success.Add(new RequestOp { RequestRange = FirstCreated(hold.Keys) });
-        // Within this transaction our key is the newest, so the two newest keys are ours and our predecessor.
-        txn.Success.Add(new RequestOp { RequestRange = NewestCreated(hold.Keys, limit: 2, maxCreateRevision: 0) });
+        txn.Success.Add(new RequestOp { RequestRange = Queue(hold.Keys) });
         // A transaction sent again after a lost answer finds our key: read it to learn its revision.
         txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = hold.Key } });
-        txn.Failure.Add(new RequestOp { RequestRange = FirstCreated(hold.Keys) });
+        txn.Failure.Add(new RequestOp { RequestRange = Queue(hold.Keys) });
 
         var response = await _connection.SendAsync("acquire", ct => _connection.Kv.TxnAsync(txn, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
-        var owner = response.Responses[1].ResponseRange.Kvs.FirstOrDefault();
         if (response.Succeeded)
         {
             hold.CreateRevision = response.Header.Revision;
-            Mvccpb.KeyValue? predecessor = null;
-            foreach (var kv in response.Responses[2].ResponseRange.Kvs)
-            {
-                if (kv.CreateRevision < hold.CreateRevision)
-                {
-                    predecessor = kv;
-                    break;
-                }
-            }
-            return new Queued(response.Header.Revision, owner is null || owner.CreateRevision == hold.CreateRevision, predecessor?.Key, predecessor is not null && predecessor.Key == owner?.Key);
+            return new Queued(response.Header.Revision, Ahead(response.Responses[1].ResponseRange, hold.CreateRevision));
         }
         var mine = response.Responses[0].ResponseRange.Kvs.FirstOrDefault();
         // The session reserves a name for one hold at a time, so a key with another value is not a retry of ours.
         if (mine is null || mine.Value != hold.HolderTokenBytes)
             throw new InvalidOperationException($"etcd key {hold.Key.ToStringUtf8()} belongs to another hold; it vanished or changed while this one was being queued.");
         hold.CreateRevision = mine.CreateRevision;
-        return new Queued(response.Header.Revision, owner is null || owner.CreateRevision == hold.CreateRevision, null, false);
+        return new Queued(response.Header.Revision, Ahead(response.Responses[1].ResponseRange, hold.CreateRevision));
+    }
+
+    /// <summary>The keys created before revision <paramref name="mine"/>: the ones that must go before that key is first.</summary>
+    private static List<ByteString> Ahead(RangeResponse queue, long mine)
+    {
+        var ahead = new List<ByteString>(queue.Kvs.Count);
+        foreach (var kv in queue.Kvs)
+        {
+            if (kv.CreateRevision < mine)
+                ahead.Add(kv.Key);
+        }
+        return ahead;
     }
 
     private enum Turn
     {
         Held,
         WaitExpired,
-        SessionLost,
+        PlaceLost,
     }
 
-    /// <summary>Waits for the predecessor's DELETE, reading again only when the deleted key was not the owner.</summary>
-    private async Task<Turn> WaitForTurnAsync(LockRequest request, EtcdHold hold, Queued queued, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits on the lock's queue watch until every key ahead of ours is deleted; reads the queue again only
+    /// when the watch cannot tell (etcd cancelled it) or a wait outlives the longest timer.
+    /// </summary>
+    private async Task<Turn> WaitForTurnAsync(LockRequest request, EtcdHold hold, EtcdQueueWatches.Waiter place, Queued queued, CancellationToken cancellationToken)
     {
-        var (revision, _, predecessor, predecessorIsOwner) = queued;
+        var (revision, ahead) = queued;
+        var lastRead = ahead;
         while (true)
         {
-            if (predecessor is null)
+            if (ahead is null)
             {
                 var check = new TxnRequest();
                 check.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = hold.Key, KeysOnly = true } });
-                check.Success.Add(new RequestOp { RequestRange = FirstCreated(hold.Keys) });
-                check.Success.Add(new RequestOp { RequestRange = NewestCreated(hold.Keys, limit: 1, maxCreateRevision: hold.CreateRevision - 1) });
+                check.Success.Add(new RequestOp { RequestRange = Queue(hold.Keys) });
                 var response = await _connection.SendAsync("acquire", ct => _connection.Kv.TxnAsync(check, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
                 if (response.Responses[0].ResponseRange.Kvs.Count == 0)
-                    return Turn.SessionLost;
+                    return Turn.PlaceLost;
                 revision = response.Header.Revision;
-                if (response.Responses[2].ResponseRange.Kvs.FirstOrDefault() is not { } before)
+                ahead = Ahead(response.Responses[1].ResponseRange, hold.CreateRevision);
+                // The watch did not report these deletes; a hold of ours among them is told first here instead.
+                foreach (var gone in lastRead.Except(ahead))
+                    OnKeyDeleted(gone, revision, createdBefore: hold.CreateRevision);
+                lastRead = ahead;
+                if (ahead.Count == 0)
                     return Turn.Held;
-                predecessor = before.Key;
-                predecessorIsOwner = response.Responses[1].ResponseRange.Kvs.FirstOrDefault()?.Key == before.Key;
             }
 
-            var wake = new TaskCompletionSource<Turn?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (_watches.Watch(predecessor, revision + 1, o => wake.TrySetResult(o == EtcdWatchOutcome.Deleted && predecessorIsOwner ? Turn.Held : null)))
-            using (hold.Session.Lost.UnsafeRegister(static s => ((TaskCompletionSource<Turn?>)s!).TrySetResult(Turn.SessionLost), wake))
+            var wait = place.WaitAsync(ahead, revision);
+            using (hold.Session.Lost.UnsafeRegister(static s => ((EtcdQueueWatches.Waiter)s!).Stop(EtcdQueueTurn.SessionLost), place))
             {
                 try
                 {
                     // A timer counts at most about 49 days; a longer (or unbounded) wait looks again after that.
-                    var turn = await wake.Task.WaitAsync(request.NextWakeUp(LongestTimer), Time, cancellationToken).ConfigureAwait(false);
-                    if (turn is { } decided)
-                        return decided;
+                    switch (await wait.WaitAsync(request.NextWakeUp(LongestTimer), Time, cancellationToken).ConfigureAwait(false))
+                    {
+                        case EtcdQueueTurn.First:
+                            return Turn.Held;
+                        case EtcdQueueTurn.MustReread:
+                            break;
+                        default:
+                            return Turn.PlaceLost;
+                    }
                 }
                 catch (TimeoutException) when (request.WaitExpired)
                 {
@@ -199,9 +234,10 @@ public sealed class EtcdLock : LockProvider
                 }
                 catch (TimeoutException)
                 {
+                    place.Stop(EtcdQueueTurn.MustReread);
                 }
             }
-            predecessor = null; // a waiter ahead of us left, or the watch must be read again: look who is ahead now
+            ahead = null;
         }
     }
 
@@ -215,6 +251,7 @@ public sealed class EtcdLock : LockProvider
             // found by token, like one taken by another client.
             await hold.Session.DetachAsync().ConfigureAwait(false);
             _holds.TryRemove(new KeyValuePair<string, EtcdHold>(hold.HolderToken, hold));
+            _holdsByKey.TryRemove(new KeyValuePair<ByteString, EtcdHold>(hold.Key, hold));
             return new LockGrant(hold.CreateRevision, hold.Session.RefreshedTimestamp);
         }
         var now = Time.GetTimestamp();
@@ -254,11 +291,15 @@ public sealed class EtcdLock : LockProvider
 
     /// <summary>Deletes our key: one request. The session lets no other hold use this key until we forget ours, so the key is ours or gone.</summary>
     private Task<DeleteRangeResponse> DeleteOwnKeyAsync(EtcdHold hold, string operation, CancellationToken cancellationToken)
-        => _connection.SendAsync(operation, ct => _connection.Kv.DeleteRangeAsync(new DeleteRangeRequest { Key = hold.Key }, cancellationToken: ct).ResponseAsync, cancellationToken);
+    {
+        hold.Releasing = true;
+        return _connection.SendAsync(operation, ct => _connection.Kv.DeleteRangeAsync(new DeleteRangeRequest { Key = hold.Key }, cancellationToken: ct).ResponseAsync, cancellationToken);
+    }
 
     private async Task ForgetAsync(EtcdHold hold)
     {
         _holds.TryRemove(new KeyValuePair<string, EtcdHold>(hold.HolderToken, hold));
+        _holdsByKey.TryRemove(new KeyValuePair<ByteString, EtcdHold>(hold.Key, hold));
         hold.Session.Unreserve(hold);
         hold.Dispose();
         if (hold.Session.IsDedicated)
@@ -360,34 +401,30 @@ public sealed class EtcdLock : LockProvider
         return response.Kvs.FirstOrDefault(kv => kv.Value.Equals(token));
     }
 
-    /// <summary>The key created first under the lock's prefix: the holder (etcd's <c>WithFirstCreate</c>).</summary>
-    private static RangeRequest FirstCreated(EtcdLockKeys keys) => new()
+    /// <summary>Every key of the lock in creation order, keys only: the first is the holder (etcd's <c>WithFirstCreate</c>).</summary>
+    private static RangeRequest Queue(EtcdLockKeys keys) => new()
     {
         Key = keys.KeyPrefixBytes,
         RangeEnd = keys.RangeEnd,
         SortTarget = RangeRequest.Types.SortTarget.Create,
         SortOrder = RangeRequest.Types.SortOrder.Ascend,
-        Limit = 1,
         KeysOnly = true,
     };
 
-    /// <summary>The newest keys under the lock's prefix, optionally only those created at or before a revision (etcd's <c>WithLastCreate</c>, <c>WithMaxCreateRev</c>).</summary>
-    private static RangeRequest NewestCreated(EtcdLockKeys keys, long limit, long maxCreateRevision) => new()
+    /// <summary>The holder's key only: <see cref="Queue"/> limited to its first.</summary>
+    private static RangeRequest FirstCreated(EtcdLockKeys keys)
     {
-        Key = keys.KeyPrefixBytes,
-        RangeEnd = keys.RangeEnd,
-        SortTarget = RangeRequest.Types.SortTarget.Create,
-        SortOrder = RangeRequest.Types.SortOrder.Descend,
-        Limit = limit,
-        MaxCreateRevision = maxCreateRevision,
-        KeysOnly = true,
-    };
+        var first = Queue(keys);
+        first.Limit = 1;
+        return first;
+    }
 
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
         await _disposing.CancelAsync().ConfigureAwait(false);
         await _sessions.DisposeAsync().ConfigureAwait(false);
+        _queues.Dispose();
         await _watches.DisposeAsync().ConfigureAwait(false);
         _connection.Dispose();
     }

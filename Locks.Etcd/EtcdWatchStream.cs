@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Etcdserverpb;
 using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Mvccpb;
@@ -59,13 +60,26 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
     /// not sleep on a stalled member); an unguarded one (a session's marker) relies on its session's keep-alives.
     /// </summary>
     public IDisposable Watch(ByteString key, long fromRevision, Action<EtcdWatchOutcome> onOutcome, string operation = "watch", bool guarded = true)
+        => Add(new Watcher(this, Interlocked.Increment(ref _nextId), key, ByteString.Empty, fromRevision, onOutcome, onDeletes: null, operation, guarded));
+
+    /// <summary>
+    /// Watches every DELETE of a key in [<paramref name="key"/>, <paramref name="rangeEnd"/>) from
+    /// <paramref name="fromRevision"/> on, until disposed: <paramref name="onDeletes"/> gets each response's
+    /// events, in revision order, on the stream's reader. A stream opened again after a break creates the
+    /// watch from just after the last event it delivered, so no delete is missed or repeated. If etcd cancels
+    /// the watch (its revision compacted away), <paramref name="onOutcome"/> gets
+    /// <see cref="EtcdWatchOutcome.MustReread"/> once and the watch ends.
+    /// </summary>
+    public IDisposable WatchRange(ByteString key, ByteString rangeEnd, long fromRevision, Action<RepeatedField<Event>> onDeletes, Action<EtcdWatchOutcome> onOutcome, string operation)
+        => Add(new Watcher(this, Interlocked.Increment(ref _nextId), key, rangeEnd, fromRevision, onOutcome, onDeletes, operation, guarded: true));
+
+    private Watcher Add(Watcher watcher)
     {
-        var watcher = new Watcher(this, Interlocked.Increment(ref _nextId), key, fromRevision, onOutcome, operation, guarded);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
             _watchers.Add(watcher.Id, watcher);
-            if (guarded)
+            if (watcher.Guarded)
                 _guarded++;
             _run ??= Task.Run(RunAsync);
             if (_current is { } stream)
@@ -77,7 +91,7 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
     private void Create(Stream stream, Watcher watcher)
     {
         watcher.Stream = stream;
-        var create = new WatchCreateRequest { Key = watcher.Key, StartRevision = watcher.FromRevision, WatchId = watcher.Id };
+        var create = new WatchCreateRequest { Key = watcher.Key, RangeEnd = watcher.RangeEnd, StartRevision = watcher.FromRevision, WatchId = watcher.Id };
         create.Filters.Add(WatchCreateRequest.Types.FilterType.Noput);
         _connection.Metrics.Request(watcher.Operation);
         stream.Outbox.Writer.TryWrite(new WatchRequest { CreateRequest = create });
@@ -247,7 +261,19 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
         if (response.Created)
             watcher.Confirmed = true;
         EtcdWatchOutcome outcome;
-        if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
+        if (watcher.OnDeletes is { } onDeletes)
+        {
+            if (response.Events.Count > 0)
+            {
+                watcher.FromRevision = response.Events[^1].Kv.ModRevision + 1;
+                if (!watcher.IsDone)
+                    onDeletes(response.Events);
+            }
+            if (!response.Canceled && response.CompactRevision == 0)
+                return;
+            outcome = EtcdWatchOutcome.MustReread;
+        }
+        else if (response.Events.Any(e => e.Type == Event.Types.EventType.Delete))
             outcome = EtcdWatchOutcome.Deleted;
         else if (response.Canceled || response.CompactRevision != 0)
             outcome = EtcdWatchOutcome.MustReread;
@@ -313,17 +339,31 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
         }
     }
 
-    private sealed class Watcher(EtcdWatchStream owner, long id, ByteString key, long fromRevision, Action<EtcdWatchOutcome> onOutcome, string operation, bool guarded) : IDisposable
+    private sealed class Watcher(EtcdWatchStream owner, long id, ByteString key, ByteString rangeEnd, long fromRevision, Action<EtcdWatchOutcome> onOutcome, Action<RepeatedField<Event>>? onDeletes, string operation, bool guarded) : IDisposable
     {
+        private int _done;
+        private long _fromRevision = fromRevision;
+
         public string Operation { get; } = operation;
         public bool Guarded { get; } = guarded;
-        private int _done;
-
         public long Id { get; } = id;
         public ByteString Key { get; } = key;
-        public long FromRevision { get; } = fromRevision;
+        public ByteString RangeEnd { get; } = rangeEnd;
+
+        /// <summary>Set for a watch that stays open across deletes (<see cref="WatchRange"/>).</summary>
+        public Action<RepeatedField<Event>>? OnDeletes { get; } = onDeletes;
+
+        /// <summary>Where a (re)created watch starts: its first revision, or just after the last event a range watch delivered.</summary>
+        public long FromRevision
+        {
+            get => Volatile.Read(ref _fromRevision);
+            set => Volatile.Write(ref _fromRevision, value);
+        }
+
         public Stream? Stream { get; set; }
         public volatile bool Confirmed;
+
+        public bool IsDone => Volatile.Read(ref _done) != 0;
 
         public void Complete(EtcdWatchOutcome outcome)
         {

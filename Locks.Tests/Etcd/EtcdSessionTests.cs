@@ -19,6 +19,16 @@ public sealed class EtcdSessionTests(EtcdServerFixture etcd, ITestOutputHelper o
     private async Task<HashSet<long>> LeasesAsync()
         => (await etcd.Raw.GetConnection().LeaseClient.LeaseLeasesAsync(new LeaseLeasesRequest())).Leases.Select(l => l.ID).ToHashSet();
 
+    /// <summary>Ten locks held by <paramref name="locks"/> for 30 s, all on its one session lease.</summary>
+    private async Task<(string[] Names, List<ILockHandle> Holds, long Lease)> HoldTenAsync(EtcdLock locks, string stem)
+    {
+        var names = Enumerable.Range(0, 10).Select(i => $"{stem}/{i}").ToArray();
+        var holds = new List<ILockHandle>();
+        foreach (var name in names)
+            holds.Add(await locks.AcquireAsync(name, ttl: TimeSpan.FromSeconds(30)));
+        return (names, holds, Assert.Single(await etcd.QueueAsync(names[0])).Lease);
+    }
+
     [Fact]
     public async Task Two_hundred_holds_on_one_provider_use_one_session_lease()
     {
@@ -103,13 +113,8 @@ public sealed class EtcdSessionTests(EtcdServerFixture etcd, ITestOutputHelper o
     [Fact]
     public async Task Revoking_the_session_lease_fires_Lost_on_every_hold_at_once_from_one_watch_event()
     {
-        var stem = $"revoked/{Guid.NewGuid():N}";
-        var names = Enumerable.Range(0, 10).Select(i => $"{stem}/{i}").ToArray();
         var owner = Client();
-        var holds = new List<ILockHandle>();
-        foreach (var name in names)
-            holds.Add(await owner.AcquireAsync(name, ttl: TimeSpan.FromSeconds(30)));
-        var lease = Assert.Single(await etcd.QueueAsync(names[0])).Lease;
+        var (names, holds, lease) = await HoldTenAsync(owner, $"revoked/{Guid.NewGuid():N}");
 
         // Another client waits for every one of them. etcd deletes the session's keys and tells both clients
         // at once, on separate streams, so no client can promise to hear first; the owner must hear at once.
@@ -141,9 +146,39 @@ public sealed class EtcdSessionTests(EtcdServerFixture etcd, ITestOutputHelper o
             Assert.True(next[i].FencingToken > holds[i].FencingToken);
 
         // The lost session is replaced for new holds.
-        await using var again = await owner.AcquireAsync($"{stem}/after");
-        Assert.NotEqual(lease, Assert.Single(await etcd.QueueAsync($"{stem}/after")).Lease);
+        await using var again = await owner.AcquireAsync($"{names[0]}-after");
+        Assert.NotEqual(lease, Assert.Single(await etcd.QueueAsync($"{names[0]}-after")).Lease);
         Assert.False(again.IsLost);
+    }
+
+    [Fact]
+    public async Task Within_one_provider_a_revoked_session_fires_Lost_on_each_hold_before_that_lock_is_granted_to_a_waiter()
+    {
+        var locks = Client();
+        var (names, holds, lease) = await HoldTenAsync(locks, $"revokedinside/{Guid.NewGuid():N}");
+
+        // The same provider waits for every one of them, on a second session (each name is taken on the first).
+        // Its waiters and its holds hear of a key's DELETE on one watch stream, in one place: the hold first.
+        var grantedWhileHeld = new bool[names.Length];
+        var waiting = names.Select(async (name, i) =>
+        {
+            var next = await locks.AcquireAsync(name, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(30));
+            grantedWhileHeld[i] = !holds[i].IsLost;
+            return next;
+        }).ToArray();
+        foreach (var name in names)
+            await EtcdLockTests.WaitUntilAsync(async () => (await etcd.QueueAsync(name)).Count == 2);
+        Assert.NotEqual(lease, (await etcd.QueueAsync(names[0]))[1].Lease);
+
+        await etcd.Raw.GetConnection().LeaseClient.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease });
+        var next = await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.All(grantedWhileHeld, Assert.False);
+        Assert.All(holds, h => Assert.True(h.IsLost));
+        for (var i = 0; i < names.Length; i++)
+            Assert.True(next[i].FencingToken > holds[i].FencingToken);
+        foreach (var hold in next)
+            await hold.ReleaseAsync();
     }
 
     [Fact]

@@ -54,6 +54,8 @@ public static class LockScenarioRunner
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var remaining = scenario.Load.Iterations ?? long.MaxValue;
             var started = Stopwatch.GetTimestamp();
+            var cpuBefore = Environment.CpuUsage.TotalTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes();
             var loops = clients.Select((c, i) => Task.Run(() => ClientLoopAsync(c, recorders[i], scenario, names, monitor, hooks, () => Interlocked.Decrement(ref remaining) >= 0, stop.Token))).ToArray();
 
             Func<Task>? undoFault = null;
@@ -73,6 +75,8 @@ public static class LockScenarioRunner
             }
             await Task.WhenAll(loops).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
+            var clientCpu = Environment.CpuUsage.TotalTime - cpuBefore;
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
             var requestsAfter = target.ClientRequestCounts();
             hooks.Intervals?.AddRange(recorders.SelectMany(r => r.Intervals ?? []));
             if (undoFault is not null)
@@ -82,7 +86,7 @@ public static class LockScenarioRunner
             clients = [];
             var serverAfter = hooks.MeasureServerCounters ? await ReadServerCountersAsync(target, cancellationToken).ConfigureAwait(false) : null;
 
-            return BuildStats(scenario, target, recorders, monitor, elapsed, Delta(requestsBefore, requestsAfter), Delta(serverBefore, serverAfter));
+            return BuildStats(scenario, target, recorders, monitor, elapsed, Delta(requestsBefore, requestsAfter), Delta(serverBefore, serverAfter)) with { ClientCpuMs = clientCpu.TotalMilliseconds, ClientAllocatedBytes = allocated };
         }
         finally
         {

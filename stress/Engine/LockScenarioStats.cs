@@ -35,6 +35,12 @@ public sealed record LockScenarioStats
     /// <summary>Server-side counts during the measured part, e.g. <c>redis commands</c>, <c>postgres commits</c>.</summary>
     public Dictionary<string, long> ServerRequests { get; init; } = [];
 
+    /// <summary>CPU time of the runner's process (every client of the target, none of the servers) during the measured part; null when the clients ran in worker processes.</summary>
+    public double? ClientCpuMs { get; init; }
+
+    /// <summary>Bytes the runner's process allocated during the measured part (all its clients); null when the clients ran in worker processes.</summary>
+    public long? ClientAllocatedBytes { get; init; }
+
     /// <summary>What the fault did and what followed, in numbers.</summary>
     public Dictionary<string, double> FaultOutcome { get; init; } = [];
 
@@ -49,6 +55,12 @@ public sealed record LockScenarioStats
 
     /// <summary>Client-side requests per acquisition, or null where the library does not count its requests.</summary>
     [JsonIgnore] public double? RequestsPerAcquisition => ClientRequests.Count == 0 || Acquisitions == 0 ? null : (double)ClientRequests.Values.Sum() / Acquisitions;
+
+    /// <summary>Client CPU per acquisition in microseconds, or null where it was not measured.</summary>
+    [JsonIgnore] public double? ClientCpuUsPerAcquisition => ClientCpuMs is { } ms && Acquisitions > 0 ? ms * 1000 / Acquisitions : null;
+
+    /// <summary>Client allocations per acquisition in KB, or null where they were not measured.</summary>
+    [JsonIgnore] public double? ClientKilobytesPerAcquisition => ClientAllocatedBytes is { } bytes && Acquisitions > 0 ? bytes / 1024.0 / Acquisitions : null;
 
     /// <summary>Stats with only the scenario's description filled in; measured values are added with <c>with</c>.</summary>
     public static LockScenarioStats Describing(LockScenario scenario, Targets.LockTarget target) => new()

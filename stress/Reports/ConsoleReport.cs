@@ -26,7 +26,7 @@ public static class ConsoleReport
         if (report.Locks.Count > 0)
         {
             var table = new Table().Title("Lock scenarios").Border(TableBorder.Rounded);
-            foreach (var column in new[] { "scenario", "acq", "acq/s", "wait p50 ms", "p99 ms", "p99.9 ms", "max ms", "hand-off p50 ms", "Jain", "errors", "violations", "fault / notes" })
+            foreach (var column in new[] { "scenario", "acq", "acq/s", "wait p50 ms", "p99 ms", "p99.9 ms", "max ms", "hand-off p50 ms", "Jain", "client CPU µs/acq", "client KB/acq", "errors", "violations", "fault / notes" })
                 table.AddColumn(new TableColumn(column).RightAligned());
             foreach (var s in report.Locks)
             {
@@ -34,7 +34,7 @@ public static class ConsoleReport
                 var fault = string.Join("; ", s.FaultOutcome.Select(kv => $"{kv.Key} {Numbers.Plain(kv.Value)}").Concat(s.Notes.Where(n => n.StartsWith("skipped", StringComparison.Ordinal))));
                 table.AddRow(Markup.Escape(s.Scenario), s.Acquisitions.ToString(System.Globalization.CultureInfo.InvariantCulture), Numbers.Rate(s.AcquisitionsPerSecond),
                     Numbers.Ms(w.P50Us / 1000.0), Numbers.Ms(w.P99Us / 1000.0), Numbers.Ms(w.P999Us / 1000.0), Numbers.Ms(w.MaxUs / 1000.0),
-                    Numbers.Ms(s.Handoff.Count > 0 ? s.Handoff.P50Us / 1000.0 : null), Numbers.Index(s.JainIndex), s.ErrorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Numbers.Ms(s.Handoff.Count > 0 ? s.Handoff.P50Us / 1000.0 : null), Numbers.Index(s.JainIndex), Numbers.Rate(s.ClientCpuUsPerAcquisition), Numbers.Rate(s.ClientKilobytesPerAcquisition), s.ErrorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     s.Violations == 0 ? "0" : $"[red]{s.Violations}[/]", Markup.Escape(fault));
             }
             AnsiConsole.Write(table);

@@ -43,14 +43,14 @@ public static class MarkdownReport
         if (report.Locks.Count > 0)
         {
             md.AppendLine("## Lock scenarios").AppendLine();
-            md.AppendLine("| scenario | load simulation | hold ms | ttl ms | acquisitions | acq/s | wait p50 | p90 | p99 | p99.9 | max ms | hand-offs | hand-off p50 ms | Jain | requests/acq | server counts | errors | overlaps | fences out of order |");
-            md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|--:|--:|");
+            md.AppendLine("| scenario | load simulation | hold ms | ttl ms | acquisitions | acq/s | wait p50 | p90 | p99 | p99.9 | max ms | hand-offs | hand-off p50 ms | Jain | client CPU µs/acq | client KB/acq | requests/acq | server counts | errors | overlaps | fences out of order |");
+            md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|--:|--:|");
             foreach (var s in report.Locks)
             {
                 var w = s.Wait;
                 var server = string.Join(", ", s.ServerRequests.Select(kv => $"{kv.Key} {kv.Value} ({Numbers.Per(s.ServerPerAcquisition(kv.Key))}/acq)"));
                 var errors = string.Join(", ", s.Errors.Select(kv => $"{kv.Key}: {kv.Value}"));
-                md.AppendLine($"| {s.Scenario} | {s.LoadSimulation} | {Numbers.Plain(s.HoldMs)} | {Numbers.Plain(s.TtlMs)} | {s.Acquisitions} | {Numbers.Rate(s.AcquisitionsPerSecond)} | {Numbers.Ms(w.P50Us / 1000.0)} | {Numbers.Ms(w.P90Us / 1000.0)} | {Numbers.Ms(w.P99Us / 1000.0)} | {Numbers.Ms(w.P999Us / 1000.0)} | {Numbers.Ms(w.MaxUs / 1000.0)} | {s.Handoff.Count} | {Numbers.Ms(s.Handoff.Count > 0 ? s.Handoff.P50Us / 1000.0 : null)} | {Numbers.Index(s.JainIndex)} | {Numbers.Per(s.RequestsPerAcquisition)} | {server} | {errors} | {s.OverlapViolations} | {s.FenceViolations} |");
+                md.AppendLine($"| {s.Scenario} | {s.LoadSimulation} | {Numbers.Plain(s.HoldMs)} | {Numbers.Plain(s.TtlMs)} | {s.Acquisitions} | {Numbers.Rate(s.AcquisitionsPerSecond)} | {Numbers.Ms(w.P50Us / 1000.0)} | {Numbers.Ms(w.P90Us / 1000.0)} | {Numbers.Ms(w.P99Us / 1000.0)} | {Numbers.Ms(w.P999Us / 1000.0)} | {Numbers.Ms(w.MaxUs / 1000.0)} | {s.Handoff.Count} | {Numbers.Ms(s.Handoff.Count > 0 ? s.Handoff.P50Us / 1000.0 : null)} | {Numbers.Index(s.JainIndex)} | {Numbers.Rate(s.ClientCpuUsPerAcquisition)} | {Numbers.Rate(s.ClientKilobytesPerAcquisition)} | {Numbers.Per(s.RequestsPerAcquisition)} | {server} | {errors} | {s.OverlapViolations} | {s.FenceViolations} |");
             }
             md.AppendLine();
             var withDetails = report.Locks.Where(s => s.FaultOutcome.Count > 0 || s.Notes.Count > 0 || s.ClientRequests.Count > 0).ToList();

@@ -45,7 +45,7 @@ public static class LockTargetCatalog
             var etcd = s.Clustered
                 ? (await servers.EtcdClusterAsync(ct).ConfigureAwait(false)).Nodes.Select(n => n.ClientUrl).ToArray()
                 : await servers.EtcdAsync(ct).ConfigureAwait(false);
-            return new CoordLockTarget("etcd", () => new EtcdLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }), etcd.Select(u => (IServerCounter)new EtcdMessageCounter(u)).ToArray());
+            return new CoordLockTarget("etcd", () => new EtcdLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }), EtcdMessageCounter.For(etcd));
         }),
         new("zookeeper", false, "Coord ZooKeeperLock (ephemeral sequential nodes on one long-lived session per client) on one ZooKeeper node", async (servers, s, ct) =>
         {
@@ -86,7 +86,7 @@ public static class LockTargetCatalog
         new("etcd-floor", true, "etcd floor: one Txn put on a reused lease + one Delete per hold, waiters watch their predecessor on one stream (raw gRPC, no library) on the same etcd", async (servers, s, ct) =>
         {
             var etcd = await servers.EtcdAsync(ct).ConfigureAwait(false);
-            return new EtcdFloorTarget(etcd, s.KeyPrefix.Replace(':', '/'), etcd.Select(u => (IServerCounter)new EtcdMessageCounter(u)).ToArray());
+            return new EtcdFloorTarget(etcd, s.KeyPrefix.Replace(':', '/'), EtcdMessageCounter.For(etcd));
         }),
         new("redlock-net", true, "RedLock.net used directly over the same 3 Redis masters", async (servers, s, ct) =>
         {
