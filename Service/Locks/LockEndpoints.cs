@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Coord.Service.Errors;
 using Coord.Service.Hosting;
@@ -16,25 +17,35 @@ public static partial class LockEndpoints
 {
     public static IEndpointRouteBuilder MapLockEndpoints(this IEndpointRouteBuilder app)
     {
+        // Singletons taken once here rather than as handler parameters: a service parameter makes every request
+        // open (and dispose) a DI scope, a cost the lock routes otherwise never pay.
+        var registry = app.ServiceProvider.GetRequiredService<LockBackendRegistry>();
+        var limits = app.ServiceProvider.GetRequiredService<ServiceLimits>();
+        var time = app.ServiceProvider.GetRequiredService<TimeProvider>();
+        var leaseJson = SizedJsonOk<LockLeaseResponse>.TypeInfo(app.ServiceProvider);
         var locks = app.MapGroup("").WithTags("Locks");
-        locks.MapPost(LockRoute.Pattern, AcquireAsync)
+        locks.MapPost(LockRoute.Pattern, (HttpContext http, [FromQuery] string? backend, [FromBody] AcquireLockBody? body, CancellationToken cancellationToken)
+                => AcquireAsync(http, registry, limits, leaseJson, backend, body, cancellationToken))
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status501NotImplemented)
             .WithName("AcquireLock")
             .WithSummary("Acquire a lock: returns the holder token, fencing token and expiry; 409 when held elsewhere after the wait.");
-        locks.MapPut(LockRoute.Pattern, RenewAsync)
+        locks.MapPut(LockRoute.Pattern, (HttpContext http, [FromQuery] string? backend, [FromBody] RenewLockBody? body, CancellationToken cancellationToken)
+                => RenewAsync(http, registry, limits, time, backend, body, cancellationToken))
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithName("RenewLock")
             .WithSummary($"Renew a hold by its holder token (header {LockRoute.HolderTokenHeader}); 409 when the token does not hold the lock.");
-        locks.MapDelete(LockRoute.Pattern, ReleaseAsync)
+        locks.MapDelete(LockRoute.Pattern, (HttpContext http, [FromQuery] string? backend, CancellationToken cancellationToken)
+                => ReleaseAsync(http, registry, backend, cancellationToken))
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("ReleaseLock")
             .WithSummary($"Release a hold by its holder token (header {LockRoute.HolderTokenHeader}); 409 when the token does not hold the lock.");
-        locks.MapGet(LockRoute.Pattern, StatusAsync)
+        locks.MapGet(LockRoute.Pattern, (HttpContext http, [FromQuery] string? backend, CancellationToken cancellationToken)
+                => StatusAsync(http, registry, backend, cancellationToken))
             .ProducesProblem(StatusCodes.Status501NotImplemented)
             .WithName("GetLockStatus")
             .WithSummary("Whether the lock is held, time left and latest fencing token; never the holder token.");
@@ -42,8 +53,8 @@ public static partial class LockEndpoints
     }
 
     private static async Task<Results<SizedJsonOk<LockLeaseResponse>, ProblemHttpResult>> AcquireAsync(
-        HttpContext http, LockBackendRegistry registry, ServiceLimits limits,
-        [FromQuery] string? backend, [FromBody] AcquireLockBody? body, CancellationToken cancellationToken)
+        HttpContext http, LockBackendRegistry registry, ServiceLimits limits, JsonTypeInfo<LockLeaseResponse> leaseJson,
+        string? backend, AcquireLockBody? body, CancellationToken cancellationToken)
     {
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
@@ -59,12 +70,12 @@ public static partial class LockEndpoints
         }
         return new SizedJsonOk<LockLeaseResponse>(new LockLeaseResponse(
             name, target.Name, lease.HolderToken, lease.FencingToken?.ToString(CultureInfo.InvariantCulture),
-            (long)lease.Ttl.TotalMilliseconds, lease.ValidUntil.ToUniversalTime()));
+            (long)lease.Ttl.TotalMilliseconds, lease.ValidUntil.ToUniversalTime()), leaseJson);
     }
 
     private static async Task<Results<Ok<LockRenewalResponse>, ProblemHttpResult>> RenewAsync(
         HttpContext http, LockBackendRegistry registry, ServiceLimits limits, TimeProvider time,
-        [FromQuery] string? backend, [FromBody] RenewLockBody? body, CancellationToken cancellationToken)
+        string? backend, RenewLockBody? body, CancellationToken cancellationToken)
     {
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
@@ -81,7 +92,7 @@ public static partial class LockEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ReleaseAsync(
-        HttpContext http, LockBackendRegistry registry, [FromQuery] string? backend, CancellationToken cancellationToken)
+        HttpContext http, LockBackendRegistry registry, string? backend, CancellationToken cancellationToken)
     {
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
@@ -92,7 +103,7 @@ public static partial class LockEndpoints
     }
 
     private static async Task<Ok<LockStatusResponse>> StatusAsync(
-        HttpContext http, LockBackendRegistry registry, [FromQuery] string? backend, CancellationToken cancellationToken)
+        HttpContext http, LockBackendRegistry registry, string? backend, CancellationToken cancellationToken)
     {
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);

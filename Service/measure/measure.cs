@@ -5,7 +5,7 @@
 // The service (Service/bin/Release/net10.0/Coord.Service.dll unless given) is started by this program, in
 // dev mode with the default configuration (nothing but --urls). Release, like the service:
 //   dotnet build Service -c Release && dotnet run -c Release Service/measure/measure.cs -- [seconds per phase, default 5] [Coord.Service.dll]
-// Prints, for 1 and 8 keep-alive connections (one client loop per connection): the bare endpoint's
+// Prints, for 1 and 8 keep-alive connections (one client loop per connection, each target warmed up for 10 s first): the bare endpoint's
 // requests/s, the service's acquire+release pairs/s, and their ratio; then ids/s in 1,000-id batches.
 using System.Diagnostics;
 using System.Globalization;
@@ -32,6 +32,12 @@ var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCultu
 var serviceDll = Path.GetFullPath(args.Length > 1 ? args[1] : Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "bin", "Release", "net10.0", "Coord.Service.dll"));
 var duration = TimeSpan.FromSeconds(seconds);
 
+// Each target runs this long at each connection count before it is measured. The tiered JIT (tier 0, then
+// instrumented, then optimised with dynamic PGO) was still compiling the service's many methods 3 s into a
+// load (a fifth of its CPU was in the JIT), while the bare endpoint has little code to compile: with a 1 s
+// warm-up the ratio measured the JIT. Both targets get the same warm-up.
+var warmUp = TimeSpan.FromSeconds(10);
+
 var barePortNumber = FreePort();
 var servicePort = FreePort();
 var self = Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal)
@@ -52,8 +58,8 @@ try
     {
         using var bareClient = NewClient(bareUrl, connections);
         using var serviceClient = NewClient(serviceUrl, connections);
-        await RunAsync(connections, _ => GetAsync(bareClient, "/"), TimeSpan.FromSeconds(1));
-        await RunAsync(connections, i => LockCycleAsync(serviceClient, $"warmup/{i}"), TimeSpan.FromSeconds(1));
+        await RunAsync(connections, _ => GetAsync(bareClient, "/"), warmUp);
+        await RunAsync(connections, i => LockCycleAsync(serviceClient, $"warmup/{i}"), warmUp);
         var (requests, bareElapsed) = await RunAsync(connections, _ => GetAsync(bareClient, "/"), duration);
         var (pairs, serviceElapsed) = await RunAsync(connections, i => LockCycleAsync(serviceClient, $"measure/{i}"), duration);
         double bareRate = requests / bareElapsed.TotalSeconds, pairRate = pairs / serviceElapsed.TotalSeconds;
