@@ -6,12 +6,22 @@ namespace Coord.Locks.Postgres;
 /// ever the server's <c>clock_timestamp()</c>.
 /// </summary>
 /// <remarks>
-/// <para>Tables: <c>locks(name, holder, fence, expires_at)</c>, one row per name that is never deleted, so
-/// <c>fence</c> only grows; and <c>waiters(name, waiter, seq, ttl_ms, expires_at, listener)</c>, the FIFO
+/// <para>Tables: <c>locks(name, holder, fence, expires_at, local_passes, queue_floor)</c>, one row per name that
+/// is never deleted, so <c>fence</c> only grows; and <c>waiters(name, waiter, seq, ttl_ms, expires_at, listener)</c>, the FIFO
 /// queue (by <c>seq</c>), each entry with its own place lease so a dead waiter drops out, and the backend
 /// pid of its process's LISTEN connection: the channel its hand-off goes to, and its sign of life (a
 /// killed process's connection ends at once, and with it the advisory lock it held, so its waiters are
 /// passed over without waiting out their lease).</para>
+/// <para>Every look at a name's queue starts at the row's <c>queue_floor</c>, a <c>seq</c> at or below every
+/// entry of that name: a busy name leaves thousands of deleted entries below its head in the
+/// <c>(name, seq)</c> index until vacuum removes them, and PostgreSQL cannot mark them dead in the index
+/// while that index page keeps changing, so a look from the start of the name read every one of them.
+/// Only a release moves the floor, to the lowest entry left (or to the seq it just handed the lock to):
+/// it holds the name's lock exclusively, so no queueing call is half done, and a later entry draws a
+/// higher seq from the identity (cache 1, so seqs rise in the order they are drawn).</para>
+/// <para>Both functions run with <c>enable_seqscan</c> off. Right after a vacuum the tables look empty to the
+/// planner, and the plans the functions cache would then read the whole waiter heap, dead entries and all,
+/// on every call, where the two indexes reach the few entries at the floor.</para>
 /// <para>A waiter must never sleep beside a lock that a release freed without seeing it. So the queueing
 /// call and the release of one name exclude each other by a transaction-scoped advisory lock on the
 /// name (shared for queueing, so waiters never wait for one another; exclusive for release), taken as the
@@ -34,7 +44,7 @@ internal sealed class PostgresLockStatements
     public const int MaxLocalPasses = 3;
 
     /// <summary>Version of the acquire and release functions, part of their names.</summary>
-    public const int ProtocolVersion = 1;
+    public const int ProtocolVersion = 2;
 
     /// <summary>Advisory lock key that serialises schema creation across processes (the ASCII of "coordlck").</summary>
     public const long SchemaLockKey = 0x636f6f72646c636b;
@@ -72,6 +82,8 @@ internal sealed class PostgresLockStatements
               fence bigint NOT NULL,
               expires_at timestamptz NULL);
             ALTER TABLE {{locks}} ADD COLUMN IF NOT EXISTS local_passes integer NOT NULL DEFAULT 0;
+            -- 0 is below every seq, so rows of a database made by an earlier version start out right.
+            ALTER TABLE {{locks}} ADD COLUMN IF NOT EXISTS queue_floor bigint NOT NULL DEFAULT 0;
             CREATE TABLE IF NOT EXISTS {{waiters}} (
               name text NOT NULL,
               waiter uuid NOT NULL,
@@ -91,16 +103,17 @@ internal sealed class PostgresLockStatements
             CREATE OR REPLACE FUNCTION {{acquireFunction}}(
               p_name text, p_token uuid, p_ttl_ms bigint, p_lease_ms bigint, p_queue boolean, p_listener integer,
               OUT o_fence bigint, OUT o_retry_ms bigint)
-            LANGUAGE plpgsql VOLATILE AS $coord$
+            LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $coord$
             DECLARE
               v_now timestamptz;
               v_holder uuid;
               v_expires timestamptz;
               v_seq bigint;
+              v_floor bigint;
             BEGIN
               PERFORM pg_advisory_xact_lock_shared({{NameLockClass}}, hashtext(p_name));
               v_now := clock_timestamp();
-              SELECT l.holder, l.expires_at INTO v_holder, v_expires FROM {{locks}} l WHERE l.name = p_name;
+              SELECT l.holder, l.expires_at, l.queue_floor INTO v_holder, v_expires, v_floor FROM {{locks}} l WHERE l.name = p_name;
               IF v_holder = p_token THEN
                 UPDATE {{locks}} l SET expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
                  WHERE l.name = p_name RETURNING l.fence INTO o_fence;
@@ -110,7 +123,8 @@ internal sealed class PostgresLockStatements
               IF v_holder IS NULL OR v_expires <= v_now THEN
                 SELECT w.seq INTO v_seq FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
                 IF NOT EXISTS (SELECT 1 FROM {{waiters}} w
-                                WHERE w.name = p_name AND w.waiter <> p_token AND w.seq < COALESCE(v_seq, {{Forever}}) AND {{live}}) THEN
+                                WHERE w.name = p_name AND w.seq >= COALESCE(v_floor, 0) AND w.seq < COALESCE(v_seq, {{Forever}})
+                                  AND w.waiter <> p_token AND {{live}}) THEN
                   INSERT INTO {{locks}} AS l (name, holder, fence, expires_at)
                   VALUES (p_name, p_token, 1, clock_timestamp() + p_ttl_ms * interval '1 millisecond')
                   ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, fence = l.fence + 1, expires_at = excluded.expires_at
@@ -150,32 +164,36 @@ internal sealed class PostgresLockStatements
             CREATE OR REPLACE FUNCTION {{releaseFunction}}(
               p_name text, p_token uuid, p_listener integer,
               OUT o_released boolean, OUT o_fence bigint, OUT o_holder uuid, OUT o_local boolean)
-            LANGUAGE plpgsql VOLATILE AS $coord$
+            LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $coord$
             DECLARE
               v_head record;
               v_local record;
               v_passes integer;
               v_passed boolean := false;
+              v_floor bigint;
             BEGIN
               PERFORM pg_advisory_xact_lock({{NameLockClass}}, hashtext(p_name));
               DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
-              SELECT l.local_passes INTO v_passes FROM {{locks}} l WHERE l.name = p_name AND l.holder = p_token FOR NO KEY UPDATE;
+              SELECT l.local_passes, l.queue_floor INTO v_passes, v_floor FROM {{locks}} l
+               WHERE l.name = p_name AND l.holder = p_token FOR NO KEY UPDATE;
               o_released := FOUND;
               o_local := false;
               IF NOT o_released THEN
                 RETURN;
               END IF;
               SELECT w.waiter, w.seq, w.ttl_ms, w.listener INTO v_head
-                FROM {{waiters}} w WHERE w.name = p_name AND {{live}} ORDER BY w.seq LIMIT 1;
+                FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor AND {{live}} ORDER BY w.seq LIMIT 1;
               IF v_head.waiter IS NULL THEN
-                UPDATE {{locks}} l SET holder = NULL, expires_at = NULL WHERE l.name = p_name RETURNING l.fence INTO o_fence;
-                DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.expires_at <= clock_timestamp();
+                DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor AND w.expires_at <= clock_timestamp();
+                UPDATE {{locks}} l SET holder = NULL, expires_at = NULL,
+                       queue_floor = COALESCE((SELECT w.seq FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor ORDER BY w.seq LIMIT 1), v_floor)
+                 WHERE l.name = p_name RETURNING l.fence INTO o_fence;
                 RETURN;
               END IF;
               IF v_head.listener <> p_listener AND v_passes < {{MaxLocalPasses}} THEN
                 -- This process's own listener is alive (it is this process): only the place lease counts.
                 SELECT w.waiter, w.seq, w.ttl_ms, w.listener INTO v_local
-                  FROM {{waiters}} w WHERE w.name = p_name AND w.listener = p_listener AND w.expires_at > clock_timestamp()
+                  FROM {{waiters}} w WHERE w.name = p_name AND w.seq > v_head.seq AND w.listener = p_listener AND w.expires_at > clock_timestamp()
                  ORDER BY w.seq LIMIT 1;
                 IF v_local.waiter IS NOT NULL THEN
                   v_head := v_local;
@@ -183,10 +201,12 @@ internal sealed class PostgresLockStatements
                 END IF;
               END IF;
               DELETE FROM {{waiters}} w
-               WHERE w.name = p_name AND (w.waiter = v_head.waiter OR (w.seq < v_head.seq AND w.expires_at <= clock_timestamp()));
+               WHERE w.name = p_name AND w.seq >= v_floor AND w.seq <= v_head.seq
+                 AND (w.waiter = v_head.waiter OR w.expires_at <= clock_timestamp());
               UPDATE {{locks}} l SET holder = v_head.waiter, fence = l.fence + 1,
                      expires_at = clock_timestamp() + v_head.ttl_ms * interval '1 millisecond',
-                     local_passes = CASE WHEN v_passed THEN l.local_passes + 1 ELSE 0 END
+                     local_passes = CASE WHEN v_passed THEN l.local_passes + 1 ELSE 0 END,
+                     queue_floor = COALESCE((SELECT w.seq FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor ORDER BY w.seq LIMIT 1), v_head.seq)
                WHERE l.name = p_name RETURNING l.fence INTO o_fence;
               o_holder := v_head.waiter;
               o_local := COALESCE(v_head.listener = p_listener, false);
@@ -209,7 +229,7 @@ internal sealed class PostgresLockStatements
                   holder = excluded.holder, expires_at = excluded.expires_at
               WHERE l.holder = excluded.holder
                  OR ((l.holder IS NULL OR l.expires_at <= clock_timestamp())
-                     AND NOT EXISTS (SELECT 1 FROM {waiters} w WHERE w.name = $1 AND {live}))
+                     AND NOT EXISTS (SELECT 1 FROM {waiters} w WHERE w.name = $1 AND w.seq >= l.queue_floor AND {live}))
             RETURNING l.fence
             """;
 
