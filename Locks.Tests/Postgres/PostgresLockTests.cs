@@ -64,7 +64,7 @@ public sealed class PostgresLockTests(PostgresServerFixture postgres, ITestOutpu
         // A free lock is taken by one plain upsert that queues nothing; release is one call of the release function.
         Assert.StartsWith("INSERT INTO", logged[0], StringComparison.Ordinal);
         Assert.StartsWith("UPDATE", logged[1], StringComparison.Ordinal);
-        Assert.Contains($"coord_locks_release_v{PostgresLockStatements.ProtocolVersion}\"($1, $2, $3)", logged[2], StringComparison.Ordinal);
+        Assert.Contains($"coord_locks_release_v{PostgresLockStatements.ProtocolVersion}\"($1, $2, $3, $4)", logged[2], StringComparison.Ordinal);
     }
 
     private async Task<List<string>> StatementsLoggedSinceAsync(long offset, int expected)
