@@ -96,11 +96,25 @@ public sealed class PostgresLock : LockProvider
     }
 
     /// <summary>Leaves the line and, when the token holds the lock, hands it on: true when it held.</summary>
-    internal Task<bool> ReleaseTokenAsync(string name, string holderToken, CancellationToken cancellationToken)
+    internal async Task<bool> ReleaseTokenAsync(string name, string holderToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReleaseTokenAsync(name, holderToken, exclusive: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresLockStatements.MustExcludeQueueing)
+        {
+            // Nobody was in line but a queueing call was under way: free the lock only after it is done.
+            return await ReleaseTokenAsync(name, holderToken, exclusive: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task<bool> ReleaseTokenAsync(string name, string holderToken, bool exclusive, CancellationToken cancellationToken)
         => ExecuteAsync("release", _sql.Release, async command =>
         {
             Bind(command, name, holderToken);
             command.Parameters.Add(ListenerParameter(_listener.ProcessId));
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = exclusive });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || !reader.GetBoolean(0))
                 return false;

@@ -6,18 +6,34 @@ namespace Coord.Locks.Postgres;
 /// ever the server's <c>clock_timestamp()</c>.
 /// </summary>
 /// <remarks>
-/// <para>Tables: <c>locks(name, holder, fence, expires_at)</c>, one row per name that is never deleted, so
-/// <c>fence</c> only grows; and <c>waiters(name, waiter, seq, ttl_ms, expires_at, listener)</c>, the FIFO
+/// <para>Tables: <c>locks(name, holder, fence, expires_at, local_passes, queue_floor)</c>, one row per name that
+/// is never deleted, so <c>fence</c> only grows; and <c>waiters(name, waiter, seq, ttl_ms, expires_at, listener)</c>, the FIFO
 /// queue (by <c>seq</c>), each entry with its own place lease so a dead waiter drops out, and the backend
 /// pid of its process's LISTEN connection: the channel its hand-off goes to, and its sign of life (a
 /// killed process's connection ends at once, and with it the advisory lock it held, so its waiters are
 /// passed over without waiting out their lease).</para>
+/// <para>Every look at a name's queue starts at the row's <c>queue_floor</c>, a <c>seq</c> at or below every
+/// entry of that name: a busy name leaves thousands of deleted entries below its head in the
+/// <c>(name, seq)</c> index until vacuum removes them, and PostgreSQL cannot mark them dead in the index
+/// while that index page keeps changing, so a look from the start of the name read every one of them.
+/// Only a release that holds the name's lock exclusively moves the floor, to the lowest entry left (or to
+/// the seq it just handed the lock to): no queueing call is then half done, and a later entry draws a
+/// higher seq from the identity (cache 1, so seqs rise in the order they are drawn).</para>
+/// <para>Both functions run with <c>enable_seqscan</c> off. Right after a vacuum the tables look empty to the
+/// planner, and the plans the functions cache would then read the whole waiter heap, dead entries and all,
+/// on every call, where the two indexes reach the few entries at the floor.</para>
 /// <para>A waiter must never sleep beside a lock that a release freed without seeing it. So the queueing
-/// call and the release of one name exclude each other by a transaction-scoped advisory lock on the
-/// name (shared for queueing, so waiters never wait for one another; exclusive for release), taken as the
+/// call and a release that frees the lock exclude each other by a transaction-scoped advisory lock on the
+/// name (shared for queueing, so waiters never wait for one another; exclusive for freeing), taken as the
 /// first step of a PL/pgSQL function: under READ COMMITTED every later statement of the function reads a
 /// fresh snapshot, so the release sees every entry queued before it, and a queueing call sees every
-/// release before it. A plain statement could not: its snapshot is taken before any lock it waits for.</para>
+/// release before it. A plain statement could not: its snapshot is taken before any lock it waits for.
+/// A release that hands the lock on does not wait for queueing calls (under contention the previous
+/// holder's next queueing call is nearly always under way, and waiting for it put that call on the path
+/// of every hand-off): it takes the name's lock only if it is free, and claims its waiter by deleting the
+/// waiter's entry. A waiter that refreshes or leaves writes that same entry and then looks at the lock
+/// row again, so whichever of the two wrote the entry first, the other sees it: the release finds the
+/// entry gone and takes the next waiter, or the waiter finds itself the holder.</para>
 /// </remarks>
 internal sealed class PostgresLockStatements
 {
@@ -33,8 +49,11 @@ internal sealed class PostgresLockStatements
     /// <summary>How many hand-offs in a row may go to a waiter of the releaser's own process past an older waiter of another process.</summary>
     public const int MaxLocalPasses = 3;
 
+    /// <summary>SQLSTATE of the release function's "call me again with p_exclusive": it would free the lock while a queueing call may be under way.</summary>
+    public const string MustExcludeQueueing = "CDQ01";
+
     /// <summary>Version of the acquire and release functions, part of their names.</summary>
-    public const int ProtocolVersion = 1;
+    public const int ProtocolVersion = 2;
 
     /// <summary>Advisory lock key that serialises schema creation across processes (the ASCII of "coordlck").</summary>
     public const long SchemaLockKey = 0x636f6f72646c636b;
@@ -51,7 +70,7 @@ internal sealed class PostgresLockStatements
         TablesExist = $"""
             SELECT to_regclass('{locks}') IS NOT NULL
                AND to_regprocedure('{acquireFunction}(text,uuid,bigint,bigint,boolean,integer)') IS NOT NULL
-               AND to_regprocedure('{releaseFunction}(text,uuid,integer)') IS NOT NULL
+               AND to_regprocedure('{releaseFunction}(text,uuid,integer,boolean)') IS NOT NULL
             """;
 
         // A waiter is live while its place lease runs and its process's listener connection exists. The
@@ -72,6 +91,8 @@ internal sealed class PostgresLockStatements
               fence bigint NOT NULL,
               expires_at timestamptz NULL);
             ALTER TABLE {{locks}} ADD COLUMN IF NOT EXISTS local_passes integer NOT NULL DEFAULT 0;
+            -- 0 is below every seq, so rows of a database made by an earlier version start out right.
+            ALTER TABLE {{locks}} ADD COLUMN IF NOT EXISTS queue_floor bigint NOT NULL DEFAULT 0;
             CREATE TABLE IF NOT EXISTS {{waiters}} (
               name text NOT NULL,
               waiter uuid NOT NULL,
@@ -91,26 +112,22 @@ internal sealed class PostgresLockStatements
             CREATE OR REPLACE FUNCTION {{acquireFunction}}(
               p_name text, p_token uuid, p_ttl_ms bigint, p_lease_ms bigint, p_queue boolean, p_listener integer,
               OUT o_fence bigint, OUT o_retry_ms bigint)
-            LANGUAGE plpgsql VOLATILE AS $coord$
+            LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $coord$
             DECLARE
               v_now timestamptz;
               v_holder uuid;
               v_expires timestamptz;
               v_seq bigint;
+              v_floor bigint;
             BEGIN
               PERFORM pg_advisory_xact_lock_shared({{NameLockClass}}, hashtext(p_name));
               v_now := clock_timestamp();
-              SELECT l.holder, l.expires_at INTO v_holder, v_expires FROM {{locks}} l WHERE l.name = p_name;
-              IF v_holder = p_token THEN
-                UPDATE {{locks}} l SET expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
-                 WHERE l.name = p_name RETURNING l.fence INTO o_fence;
-                DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
-                RETURN;
-              END IF;
-              IF v_holder IS NULL OR v_expires <= v_now THEN
+              SELECT l.holder, l.expires_at, l.queue_floor INTO v_holder, v_expires, v_floor FROM {{locks}} l WHERE l.name = p_name;
+              IF v_holder IS DISTINCT FROM p_token AND (v_holder IS NULL OR v_expires <= v_now) THEN
                 SELECT w.seq INTO v_seq FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
                 IF NOT EXISTS (SELECT 1 FROM {{waiters}} w
-                                WHERE w.name = p_name AND w.waiter <> p_token AND w.seq < COALESCE(v_seq, {{Forever}}) AND {{live}}) THEN
+                                WHERE w.name = p_name AND w.seq >= COALESCE(v_floor, 0) AND w.seq < COALESCE(v_seq, {{Forever}})
+                                  AND w.waiter <> p_token AND {{live}}) THEN
                   INSERT INTO {{locks}} AS l (name, holder, fence, expires_at)
                   VALUES (p_name, p_token, 1, clock_timestamp() + p_ttl_ms * interval '1 millisecond')
                   ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, fence = l.fence + 1, expires_at = excluded.expires_at
@@ -127,12 +144,24 @@ internal sealed class PostgresLockStatements
                   v_expires := GREATEST(v_expires, v_now) + interval '50 milliseconds';
                 END IF;
               END IF;
-              IF p_queue THEN
-                INSERT INTO {{waiters}} (name, waiter, ttl_ms, expires_at, listener)
-                VALUES (p_name, p_token, p_ttl_ms, clock_timestamp() + p_lease_ms * interval '1 millisecond', p_listener)
-                ON CONFLICT (name, waiter) DO UPDATE SET ttl_ms = excluded.ttl_ms, expires_at = excluded.expires_at, listener = excluded.listener;
-              ELSE
+              IF v_holder IS DISTINCT FROM p_token THEN
+                IF p_queue THEN
+                  INSERT INTO {{waiters}} (name, waiter, ttl_ms, expires_at, listener)
+                  VALUES (p_name, p_token, p_ttl_ms, clock_timestamp() + p_lease_ms * interval '1 millisecond', p_listener)
+                  ON CONFLICT (name, waiter) DO UPDATE SET ttl_ms = excluded.ttl_ms, expires_at = excluded.expires_at, listener = excluded.listener;
+                ELSE
+                  DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
+                END IF;
+                -- A hand-off does not wait for queueing calls: whichever of it and this call wrote the caller's
+                -- entry first made the other wait until it committed. A release that deleted the entry first
+                -- has made the caller the holder, and this fresh look sees it.
+                SELECT l.holder INTO v_holder FROM {{locks}} l WHERE l.name = p_name;
+              END IF;
+              IF v_holder = p_token THEN
+                UPDATE {{locks}} l SET expires_at = clock_timestamp() + p_ttl_ms * interval '1 millisecond'
+                 WHERE l.name = p_name RETURNING l.fence INTO o_fence;
                 DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
+                RETURN;
               END IF;
               o_retry_ms := GREATEST(1, CEIL(EXTRACT(EPOCH FROM (COALESCE(v_expires, v_now) - v_now)) * 1000))::bigint;
             END
@@ -147,46 +176,74 @@ internal sealed class PostgresLockStatements
             -- process may go first, at most {{MaxLocalPasses}} times in a row (local_passes counts them): a
             -- hand-off inside a process needs no NOTIFY, which PostgreSQL signals to every listening backend
             -- of the database, and the head still waits only a bounded number of extra turns.
+            -- Only freeing the lock must exclude queueing calls (a waiter half way through queueing would sleep
+            -- beside a free lock): a hand-off takes the name's lock only when no queueing call holds it, and
+            -- claims its waiter by deleting the waiter's entry, which the waiter's own leave also deletes, so
+            -- exactly one of them wins. Where it would free the lock without that exclusion it raises
+            -- {{MustExcludeQueueing}}, and the caller calls again with p_exclusive, which waits for the name's lock first.
             CREATE OR REPLACE FUNCTION {{releaseFunction}}(
-              p_name text, p_token uuid, p_listener integer,
+              p_name text, p_token uuid, p_listener integer, p_exclusive boolean,
               OUT o_released boolean, OUT o_fence bigint, OUT o_holder uuid, OUT o_local boolean)
-            LANGUAGE plpgsql VOLATILE AS $coord$
+            LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $coord$
             DECLARE
               v_head record;
               v_local record;
               v_passes integer;
               v_passed boolean := false;
+              v_floor bigint;
+              v_exclusive boolean := p_exclusive;
             BEGIN
-              PERFORM pg_advisory_xact_lock({{NameLockClass}}, hashtext(p_name));
+              IF p_exclusive THEN
+                PERFORM pg_advisory_xact_lock({{NameLockClass}}, hashtext(p_name));
+              ELSE
+                v_exclusive := pg_try_advisory_xact_lock({{NameLockClass}}, hashtext(p_name));
+              END IF;
               DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
-              SELECT l.local_passes INTO v_passes FROM {{locks}} l WHERE l.name = p_name AND l.holder = p_token FOR NO KEY UPDATE;
+              SELECT l.local_passes, l.queue_floor INTO v_passes, v_floor FROM {{locks}} l
+               WHERE l.name = p_name AND l.holder = p_token FOR NO KEY UPDATE;
               o_released := FOUND;
               o_local := false;
               IF NOT o_released THEN
                 RETURN;
               END IF;
-              SELECT w.waiter, w.seq, w.ttl_ms, w.listener INTO v_head
-                FROM {{waiters}} w WHERE w.name = p_name AND {{live}} ORDER BY w.seq LIMIT 1;
-              IF v_head.waiter IS NULL THEN
-                UPDATE {{locks}} l SET holder = NULL, expires_at = NULL WHERE l.name = p_name RETURNING l.fence INTO o_fence;
-                DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.expires_at <= clock_timestamp();
-                RETURN;
-              END IF;
-              IF v_head.listener <> p_listener AND v_passes < {{MaxLocalPasses}} THEN
-                -- This process's own listener is alive (it is this process): only the place lease counts.
-                SELECT w.waiter, w.seq, w.ttl_ms, w.listener INTO v_local
-                  FROM {{waiters}} w WHERE w.name = p_name AND w.listener = p_listener AND w.expires_at > clock_timestamp()
-                 ORDER BY w.seq LIMIT 1;
-                IF v_local.waiter IS NOT NULL THEN
-                  v_head := v_local;
-                  v_passed := true;
+              LOOP
+                SELECT w.waiter, w.seq, w.ttl_ms, w.listener INTO v_head
+                  FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor AND {{live}} ORDER BY w.seq LIMIT 1;
+                IF v_head.waiter IS NULL THEN
+                  IF NOT v_exclusive THEN
+                    RAISE EXCEPTION 'coord: freeing lock % needs the name lock', p_name USING ERRCODE = '{{MustExcludeQueueing}}';
+                  END IF;
+                  DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor AND w.expires_at <= clock_timestamp();
+                  UPDATE {{locks}} l SET holder = NULL, expires_at = NULL,
+                         queue_floor = COALESCE((SELECT w.seq FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor ORDER BY w.seq LIMIT 1), v_floor)
+                   WHERE l.name = p_name RETURNING l.fence INTO o_fence;
+                  RETURN;
                 END IF;
-              END IF;
+                IF v_head.listener <> p_listener AND v_passes < {{MaxLocalPasses}} THEN
+                  -- This process's own listener is alive (it is this process): only the place lease counts.
+                  SELECT w.waiter, w.seq, w.ttl_ms, w.listener INTO v_local
+                    FROM {{waiters}} w WHERE w.name = p_name AND w.seq > v_head.seq AND w.listener = p_listener AND w.expires_at > clock_timestamp()
+                   ORDER BY w.seq LIMIT 1;
+                  IF v_local.waiter IS NOT NULL THEN
+                    v_head := v_local;
+                    v_passed := true;
+                  END IF;
+                END IF;
+                DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = v_head.waiter;
+                EXIT WHEN FOUND;
+                -- That waiter left the line a moment ago: look again.
+                v_passed := false;
+              END LOOP;
               DELETE FROM {{waiters}} w
-               WHERE w.name = p_name AND (w.waiter = v_head.waiter OR (w.seq < v_head.seq AND w.expires_at <= clock_timestamp()));
+               WHERE w.name = p_name AND w.seq >= v_floor AND w.seq < v_head.seq AND w.expires_at <= clock_timestamp();
               UPDATE {{locks}} l SET holder = v_head.waiter, fence = l.fence + 1,
                      expires_at = clock_timestamp() + v_head.ttl_ms * interval '1 millisecond',
-                     local_passes = CASE WHEN v_passed THEN l.local_passes + 1 ELSE 0 END
+                     local_passes = CASE WHEN v_passed THEN l.local_passes + 1 ELSE 0 END,
+                     -- A queueing call still under way may have drawn a seq below the next entry: the floor
+                     -- moves only when none is.
+                     queue_floor = CASE WHEN v_exclusive
+                       THEN COALESCE((SELECT w.seq FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor ORDER BY w.seq LIMIT 1), v_head.seq)
+                       ELSE l.queue_floor END
                WHERE l.name = p_name RETURNING l.fence INTO o_fence;
               o_holder := v_head.waiter;
               o_local := COALESCE(v_head.listener = p_listener, false);
@@ -209,15 +266,15 @@ internal sealed class PostgresLockStatements
                   holder = excluded.holder, expires_at = excluded.expires_at
               WHERE l.holder = excluded.holder
                  OR ((l.holder IS NULL OR l.expires_at <= clock_timestamp())
-                     AND NOT EXISTS (SELECT 1 FROM {waiters} w WHERE w.name = $1 AND {live}))
+                     AND NOT EXISTS (SELECT 1 FROM {waiters} w WHERE w.name = $1 AND w.seq >= l.queue_floor AND {live}))
             RETURNING l.fence
             """;
 
         // $1 name, $2 token, $3 ttl ms, $4 place lease ms, $5 queue (else leave), $6 listener pid (or null).
         Acquire = $"SELECT o_fence, o_retry_ms FROM {acquireFunction}($1, $2, $3, $4, $5, $6)";
 
-        // $1 name, $2 token, $3 the releaser's own listener pid (or null).
-        Release = $"SELECT o_released, o_fence, o_holder, o_local FROM {releaseFunction}($1, $2, $3)";
+        // $1 name, $2 token, $3 the releaser's own listener pid (or null), $4 wait for the name's lock (after SQLSTATE MustExcludeQueueing).
+        Release = $"SELECT o_released, o_fence, o_holder, o_local FROM {releaseFunction}($1, $2, $3, $4)";
 
         // $1 name, $2 token, $3 ttl ms. Only a lease that has not yet run out is extended.
         Renew = $"""

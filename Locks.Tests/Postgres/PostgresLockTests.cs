@@ -64,7 +64,7 @@ public sealed class PostgresLockTests(PostgresServerFixture postgres, ITestOutpu
         // A free lock is taken by one plain upsert that queues nothing; release is one call of the release function.
         Assert.StartsWith("INSERT INTO", logged[0], StringComparison.Ordinal);
         Assert.StartsWith("UPDATE", logged[1], StringComparison.Ordinal);
-        Assert.Contains("coord_locks_release_v1\"($1, $2, $3)", logged[2], StringComparison.Ordinal);
+        Assert.Contains($"coord_locks_release_v{PostgresLockStatements.ProtocolVersion}\"($1, $2, $3, $4)", logged[2], StringComparison.Ordinal);
     }
 
     private async Task<List<string>> StatementsLoggedSinceAsync(long offset, int expected)
@@ -136,6 +136,55 @@ public sealed class PostgresLockTests(PostgresServerFixture postgres, ITestOutpu
         Assert.Equal(0L, await postgres.ScalarAsync<long>($"SELECT count(*) FROM {schema}.coord_locks_waiters"));
         foreach (var h in held)
             await h.ReleaseAsync();
+    }
+
+    [Fact]
+    public async Task A_database_made_by_the_previous_version_gains_the_queue_floor_and_keeps_its_rows_and_queue()
+    {
+        var schema = "old_" + Guid.NewGuid().ToString("N")[..12];
+        var name = "upgrade/one";
+        // The tables as protocol version 1 created them, with one lock that has been taken 41 times and an
+        // old waiter still queued: nothing of version 2 exists yet.
+        await postgres.ExecuteAsync($"""
+            CREATE SCHEMA {schema};
+            CREATE TABLE {schema}.coord_locks (name text PRIMARY KEY, holder uuid NULL, fence bigint NOT NULL, expires_at timestamptz NULL,
+              local_passes integer NOT NULL DEFAULT 0);
+            CREATE TABLE {schema}.coord_locks_waiters (name text NOT NULL, waiter uuid NOT NULL, seq bigint GENERATED ALWAYS AS IDENTITY,
+              ttl_ms bigint NOT NULL, expires_at timestamptz NOT NULL, listener integer NULL, PRIMARY KEY (name, waiter));
+            CREATE INDEX coord_locks_waiters_queue ON {schema}.coord_locks_waiters (name, seq);
+            INSERT INTO {schema}.coord_locks (name, holder, fence, expires_at) VALUES ('{name}', NULL, 41, NULL);
+            INSERT INTO {schema}.coord_locks_waiters (name, waiter, ttl_ms, expires_at) VALUES ('{name}', gen_random_uuid(), 1000, clock_timestamp() - interval '1 second');
+            """);
+
+        var holder = Client(schema: schema);
+        var first = await holder.AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
+        Assert.Equal(42, first.FencingToken);
+        Assert.Equal(0L, await postgres.ScalarAsync<long>($"SELECT queue_floor FROM {schema}.coord_locks WHERE name = $1", name));
+
+        // Three waiters queue behind it and get the lock in turn: each hand-off moves the floor up to the
+        // next entry, never past one (an entry below the floor would never be found again).
+        var waiters = Enumerable.Range(0, 3).Select(_ => Client(schema: schema)).ToArray();
+        var waiting = new List<Task<ILockHandle>>();
+        foreach (var w in waiters)
+        {
+            waiting.Add(w.AcquireAsync(name, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(30)));
+            await PostgresServerFixture.WaitUntilAsync(async () => await postgres.ScalarAsync<long>(
+                $"SELECT count(*) FROM {schema}.coord_locks_waiters WHERE name = $1 AND expires_at > clock_timestamp()", name) == waiting.Count, "the next waiter queued");
+        }
+        var previous = first;
+        foreach (var next in waiting)
+        {
+            await previous.ReleaseAsync();
+            previous = await next;
+            Assert.Equal(first.FencingToken + waiting.IndexOf(next) + 1, previous.FencingToken);
+            var floor = await postgres.ScalarAsync<long>($"SELECT queue_floor FROM {schema}.coord_locks WHERE name = $1", name);
+            Assert.True(floor > 0, "a hand-off moves the floor");
+            Assert.True(await postgres.ScalarAsync<bool>($"SELECT COALESCE(bool_and(seq >= $2), true) FROM {schema}.coord_locks_waiters WHERE name = $1", name, floor),
+                "every queued entry is at or above the floor");
+        }
+        await previous.ReleaseAsync();
+        Assert.Equal(0L, await postgres.ScalarAsync<long>($"SELECT count(*) FROM {schema}.coord_locks_waiters WHERE name = $1", name));
+        Assert.Equal(45L, await postgres.ScalarAsync<long>($"SELECT fence FROM {schema}.coord_locks WHERE name = $1", name));
     }
 
     [Fact]

@@ -204,6 +204,42 @@ public sealed class PostgresLockWakeUpTests(PostgresServerFixture postgres, ITes
     }
 
     [Fact]
+    public async Task A_waiter_queueing_while_the_holder_releases_is_never_left_asleep_beside_a_free_lock()
+    {
+        // Two processes take turns as fast as they can, so a release very often runs while the other side is
+        // half way through queueing: the race in which a release that frees the lock without seeing the new
+        // entry would leave that waiter asleep. With a 60 s place lease and TTL the waiter's only other way
+        // in is its refresh, 20 s later, so any such stranding shows as a wait of 20 s.
+        var name = $"pingpong/{Guid.NewGuid():N}";
+        var lease = TimeSpan.FromSeconds(60);
+        var sides = new[] { Client("pingpong-a", lease), Client("pingpong-b", lease) };
+        var rounds = 0;
+        long longestTicks = 0;
+        var run = Stopwatch.StartNew();
+        await Task.WhenAll(sides.Select(side => Task.Run(async () =>
+        {
+            while (run.Elapsed < TimeSpan.FromSeconds(4))
+            {
+                var asked = Stopwatch.GetTimestamp();
+                var held = await side.AcquireAsync(name, wait: TimeSpan.FromSeconds(45), ttl: lease);
+                var waited = Stopwatch.GetElapsedTime(asked).Ticks;
+                long seen;
+                while ((seen = Interlocked.Read(ref longestTicks)) < waited && Interlocked.CompareExchange(ref longestTicks, waited, seen) != seen)
+                {
+                }
+                Interlocked.Increment(ref rounds);
+                await held.ReleaseAsync();
+            }
+        })));
+
+        var longest = TimeSpan.FromTicks(longestTicks);
+        output.WriteLine($"{rounds} acquisitions in {run.Elapsed.TotalSeconds:0.0} s, longest wait {longest.TotalMilliseconds:0} ms");
+        Assert.True(rounds > 100, $"only {rounds} acquisitions");
+        Assert.True(longest < TimeSpan.FromSeconds(10), $"a waiter waited {longest.TotalSeconds:0.0} s: it slept beside a free lock until its place refresh");
+        Assert.False((await sides[0].GetStatusAsync(name)).Held);
+    }
+
+    [Fact]
     public async Task Tiny_waits_that_run_out_during_hand_offs_leave_no_gap_and_every_fencing_token_reaches_a_client()
     {
         var name = $"tiny-waits/{Guid.NewGuid():N}";
