@@ -13,11 +13,16 @@ internal sealed class StoppedRenewals : IRenewalPath
     private readonly ConcurrentDictionary<string, byte> _stopped = new(StringComparer.Ordinal);
 
     /// <summary>Stops the renewals of <paramref name="handle"/>, a hold of <paramref name="provider"/>, without releasing it.</summary>
-    public static void Of(LockProvider provider, ILockHandle handle)
+    public static void Of(LockProvider provider, ILockHandle handle) => provider.RenewalPath = With(provider.RenewalPath, handle);
+
+    /// <summary>Stops the renewals of <paramref name="permit"/>, a permit of <paramref name="provider"/>, without releasing it.</summary>
+    public static void Of(SemaphoreProvider provider, ILockHandle permit) => provider.RenewalPath = With(provider.RenewalPath, permit);
+
+    private static StoppedRenewals With(IRenewalPath? current, ILockHandle handle)
     {
-        var stopped = provider.RenewalPath as StoppedRenewals ?? new StoppedRenewals();
+        var stopped = current as StoppedRenewals ?? new StoppedRenewals();
         stopped._stopped.TryAdd(handle.HolderToken, 0);
-        provider.RenewalPath = stopped;
+        return stopped;
     }
 
     public async Task<bool> RenewAsync(string name, string holderToken, Func<CancellationToken, Task<bool>> send, CancellationToken cancellationToken)

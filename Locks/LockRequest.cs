@@ -5,9 +5,10 @@ public sealed class LockRequest
 {
     private readonly TimeProvider _time;
 
-    internal LockRequest(string name, string holderToken, TimeSpan ttl, TimeSpan? wait, TimeProvider time, bool isBareLease = false)
+    internal LockRequest(string name, string holderToken, TimeSpan ttl, TimeSpan? wait, TimeProvider time, bool isBareLease = false, int maxHolders = 1)
     {
         IsBareLease = isBareLease;
+        MaxHolders = maxHolders;
         Name = name;
         HolderToken = holderToken;
         Ttl = ttl;
@@ -18,6 +19,12 @@ public sealed class LockRequest
 
     /// <summary>The validated lock name.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// How many holders the name admits at once: 1 for a lock, the max count for a semaphore permit
+    /// (<see cref="SemaphoreProvider"/>); validated, at least 1.
+    /// </summary>
+    public int MaxHolders { get; }
 
     /// <summary>Fresh 128-bit random secret for this acquisition (32 lowercase hex characters).</summary>
     public string HolderToken { get; }

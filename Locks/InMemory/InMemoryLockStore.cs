@@ -50,10 +50,11 @@ public sealed class InMemoryLockStore
 
     internal async Task<LockGrant?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
-        Waiter waiter;
+        InMemoryWaiter waiter;
+        Entry queuedIn;
         lock (_gate)
         {
-            var entry = GetEntry(request.Name);
+            var entry = queuedIn = GetEntry(request.Name);
             ExpireHolder(entry);
             if (entry.Holder is null && entry.Waiters.Count == 0)
                 return Grant(entry, request.HolderToken, request.Ttl);
@@ -62,46 +63,23 @@ public sealed class InMemoryLockStore
                 ForgetIfIdle(request.Name, entry);
                 return null;
             }
-            waiter = new Waiter(request.HolderToken, request.Ttl);
+            waiter = new InMemoryWaiter(request.HolderToken, request.Ttl);
             waiter.Node = entry.Waiters.AddLast(waiter);
         }
 
-        try
-        {
-            while (true)
+        // A name with a waiter is never forgotten, so the entry stays the one in the dictionary.
+        return await waiter.WaitAsync(_gate, request, _time,
+            () =>
             {
-                TimeSpan holderLeft;
-                lock (_gate)
-                {
-                    var entry = _entries[request.Name];
-                    if (waiter.Grant is null)
-                        HandOffIfExpired(request.Name, entry);
-                    if (waiter.Grant is not null)
-                        return waiter.Grant;
-                    if (request.WaitExpired)
-                    {
-                        entry.Waiters.Remove(waiter.Node!);
-                        ForgetIfIdle(request.Name, entry);
-                        return null;
-                    }
-                    holderLeft = Remaining(entry.HolderExpiresAt);
-                }
-                // Woken by a release hand-off; the timer only covers a holder that expires without releasing.
-                await waiter.Signal.WaitAsync(request.NextWakeUp(holderLeft), _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            lock (_gate)
+                HandOffIfExpired(request.Name, queuedIn);
+                return Remaining(queuedIn.HolderExpiresAt);
+            },
+            () =>
             {
-                if (waiter.Grant is null && _entries.TryGetValue(request.Name, out var entry))
-                {
-                    entry.Waiters.Remove(waiter.Node!);
-                    ForgetIfIdle(request.Name, entry);
-                }
-            }
-            throw;
-        }
+                queuedIn.Waiters.Remove(waiter.Node!);
+                ForgetIfIdle(request.Name, queuedIn);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     internal bool Renew(string name, string holderToken, TimeSpan ttl)
@@ -185,8 +163,7 @@ public sealed class InMemoryLockStore
             return;
         }
         entry.Waiters.RemoveFirst();
-        head.Value.Grant = Grant(entry, head.Value.Token, head.Value.Ttl);
-        head.Value.Signal.Set();
+        head.Value.HandOff(Grant(entry, head.Value.Token, head.Value.Ttl));
     }
 
     private LockGrant Grant(Entry entry, string token, TimeSpan ttl)
@@ -204,29 +181,15 @@ public sealed class InMemoryLockStore
             _entries.Remove(name);
     }
 
-    private TimeSpan Remaining(long timestamp)
-    {
-        var left = timestamp - _time.GetTimestamp();
-        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)((Int128)left * TimeSpan.TicksPerSecond / _time.TimestampFrequency));
-    }
+    private TimeSpan Remaining(long timestamp) => InMemoryWaiter.Until(timestamp, _time);
 
-    // 128-bit products: at a nanosecond timestamp frequency a 64-bit product overflows for spans above about 15 minutes.
-    private long ToTimestampTicks(TimeSpan span) => (long)((Int128)span.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
+    private long ToTimestampTicks(TimeSpan span) => InMemoryWaiter.ToTimestampTicks(span, _time);
 
     private sealed class Entry
     {
         public string? Holder;
         public long HolderExpiresAt;
         public long? LastFence;
-        public readonly LinkedList<Waiter> Waiters = new();
-    }
-
-    private sealed class Waiter(string token, TimeSpan ttl)
-    {
-        public string Token { get; } = token;
-        public TimeSpan Ttl { get; } = ttl;
-        public LinkedListNode<Waiter>? Node;
-        public LockGrant? Grant;
-        public Internal.WakeUpSignal Signal { get; } = new();
+        public readonly LinkedList<InMemoryWaiter> Waiters = new();
     }
 }

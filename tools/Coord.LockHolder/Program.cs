@@ -12,11 +12,12 @@ using Coord.Locks.ZooKeeper;
 // Usage: Coord.LockHolder <backend> <connection> <lock name> <ttl seconds> [count]
 // With a count, it holds "<lock name>/1" … "<lock name>/<count>" on one provider.
 
-const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http> <connection> <lock name> <ttl seconds> [count]";
+const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore> <connection> <lock name> <ttl seconds> [count]";
 if (args.Length is < 4 or > 5)
 {
     Console.Error.WriteLine(Usage);
     Console.Error.WriteLine("  redis:     a StackExchange.Redis configuration, e.g. 127.0.0.1:6379");
+    Console.Error.WriteLine("  redis-semaphore: as redis; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
     Console.Error.WriteLine("  postgres:  an Npgsql connection string, e.g. \"Host=127.0.0.1;Port=5432;Username=postgres\"");
     Console.Error.WriteLine("  etcd:      comma-separated client URLs, e.g. http://127.0.0.1:2379");
     Console.Error.WriteLine("  zookeeper: a connect string, e.g. 127.0.0.1:2181");
@@ -38,6 +39,15 @@ if (args.Length == 5 && (!int.TryParse(args[4], NumberStyles.None, CultureInfo.I
 }
 
 var ttl = TimeSpan.FromSeconds(ttlSeconds);
+if (args[0] == "redis-semaphore")
+{
+    // Every permit of the semaphore <lock name> (max count = count, default 1), on one provider.
+    await using var semaphores = new RedisSemaphore(new RedisLockOptions { Configuration = args[1], DefaultTtl = ttl });
+    var permits = new List<ILockHandle>();
+    for (var i = 0; i < Math.Max(count, 1); i++)
+        permits.Add(await semaphores.AcquireAsync(args[2], Math.Max(count, 1), wait: TimeSpan.FromMinutes(1), ttl: ttl));
+    return await HoldUntilLostAsync(permits);
+}
 CoordClient? client = null;
 LockProvider? created = args[0] switch
 {
@@ -60,20 +70,25 @@ string[] names = count == 0 ? [args[2]] : Enumerable.Range(1, count).Select(i =>
 var holds = new List<ILockHandle>(names.Length);
 foreach (var name in names)
     holds.Add(await locks.AcquireAsync(name, wait: TimeSpan.FromMinutes(1), ttl: ttl));
-Console.WriteLine("HELD " + string.Join(' ', holds.Select(h => h.FencingToken.ToString(CultureInfo.InvariantCulture))));
-Console.Out.Flush();
+return await HoldUntilLostAsync(holds);
 
-using var anyLost = CancellationTokenSource.CreateLinkedTokenSource(holds.Select(h => h.Lost).ToArray());
-try
+// Prints "HELD <fence> ...", then holds until killed; "LOST" and exit code 3 if a hold is lost.
+static async Task<int> HoldUntilLostAsync(IReadOnlyList<ILockHandle> holds)
 {
-    await Task.Delay(Timeout.InfiniteTimeSpan, anyLost.Token);
+    Console.WriteLine("HELD " + string.Join(' ', holds.Select(h => h.FencingToken.ToString(CultureInfo.InvariantCulture))));
+    Console.Out.Flush();
+    using var anyLost = CancellationTokenSource.CreateLinkedTokenSource(holds.Select(h => h.Lost).ToArray());
+    try
+    {
+        await Task.Delay(Timeout.InfiniteTimeSpan, anyLost.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        Console.WriteLine("LOST");
+        return 3;
+    }
+    return 0;
 }
-catch (OperationCanceledException)
-{
-    Console.WriteLine("LOST");
-    return 3;
-}
-return 0;
 
 // The service's TTL floor is 1 s by default; a holder asked for less says so to its client, and the service decides.
 static CoordClient ServiceClient(string connection, TimeSpan ttl)
