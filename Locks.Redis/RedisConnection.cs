@@ -42,6 +42,9 @@ internal sealed class RedisConnection : IAsyncDisposable
     /// <summary>This process's channel on this server; waiters' queue entries name it.</summary>
     public RedisWakeChannel WakeUps { get; }
 
+    /// <summary>True once <see cref="ConnectAsync"/> has connected; later calls return at once.</summary>
+    public bool IsConnected => _db is not null;
+
     public async ValueTask<IDatabase> ConnectAsync(CancellationToken cancellationToken)
     {
         if (_db is { } ready)

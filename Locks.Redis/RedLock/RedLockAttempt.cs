@@ -74,7 +74,7 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
     protected override async Task<TryResult> TryAsync(bool queue, CancellationToken cancellationToken)
     {
         var sent = Time.GetTimestamp();
-        var votes = await owner.VoteAsync(keys, Token, _ttlMs, queue, _ticket, cancellationToken).ConfigureAwait(false);
+        var votes = await owner.VoteAsync(keys, Token, _ttlMs, queue, _ticket, ConnectWait(), cancellationToken).ConfigureAwait(false);
         var retryMs = long.MaxValue;
         var yes = 0;
         var bounds = new long[votes.Length];
@@ -218,6 +218,10 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
                 attempt.HandedOffBy(master, numbers[0] * 1_000_000 + numbers[1]);
         }
     }
+
+    /// <summary>How long a master's first connect may hold up a vote: the rest of the wait, at most the connect timeout.</summary>
+    private TimeSpan ConnectWait()
+        => Request.RemainingWait == Timeout.InfiniteTimeSpan ? options.ConnectTimeout : Min(Request.RemainingWait, options.ConnectTimeout);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

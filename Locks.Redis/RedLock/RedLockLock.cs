@@ -84,14 +84,23 @@ public sealed class RedLockLock : LockProvider
     /// <summary>
     /// One vote round on every master; <paramref name="queue"/> also takes (or refreshes) the place in line
     /// where the vote fails. Returns each master's answer, null for a master that did not answer in time.
+    /// <paramref name="connectWait"/> is how long a master's first connect may delay the round while no
+    /// majority answered (the caller's remaining wait, at most the connect timeout).
     /// </summary>
-    internal async Task<MasterVote?[]> VoteAsync(RedisLockKeys keys, string token, long ttlMs, bool queue, long ticket, CancellationToken cancellationToken)
+    internal async Task<MasterVote?[]> VoteAsync(RedisLockKeys keys, string token, long ttlMs, bool queue, long ticket, TimeSpan connectWait, CancellationToken cancellationToken)
     {
         Metrics.Request("acquire");
         var placeLeaseMs = (long)_options.WaiterLease.TotalMilliseconds;
         var results = await FanOutAsync(
-            (db, master) => RedLockScripts.Acquire.EvaluateAsync(db, keys.All, [token, ttlMs, placeLeaseMs, queue ? 1 : 0, ticket, master.WakeUps.Name]),
-            cancellationToken).ConfigureAwait(false);
+            async (db, master) =>
+            {
+                var reply = await RedLockScripts.Acquire.EvaluateAsync(db, keys.All, [token, ttlMs, placeLeaseMs, queue ? 1 : 0, ticket, master.WakeUps.Name]).ConfigureAwait(false);
+                var fields = (RedisResult[])reply!;
+                if ((long)fields[0] != 1)
+                    HandOverInProcess(master, fields[2], RedisAttempt.ServerMicros(fields[3], fields[4]));
+                return reply;
+            },
+            connectWait, cancellationToken).ConfigureAwait(false);
         var answered = results.Count(r => r is not null);
         if (answered < _options.Quorum)
             throw new TimeoutException(
@@ -107,9 +116,7 @@ public sealed class RedLockLock : LockProvider
                 votes[i] = new MasterVote(true, 0, -1);
                 continue;
             }
-            var serverMicros = RedisAttempt.ServerMicros(reply[3], reply[4]);
-            votes[i] = new MasterVote(false, Math.Max(1, (long)reply[1]), serverMicros);
-            HandOverInProcess(_masters[i], reply[2], serverMicros);
+            votes[i] = new MasterVote(false, Math.Max(1, (long)reply[1]), RedisAttempt.ServerMicros(reply[3], reply[4]));
         }
         return votes;
     }
@@ -129,7 +136,14 @@ public sealed class RedLockLock : LockProvider
         // Every master is offered the same waiter of this process for a local pass, so they hand their keys alike.
         var candidate = _masters[0].WakeUps.FirstWaiter(keys.Lock, token);
         var results = await FanOutAsync(
-            (db, master) => RedLockScripts.Release.EvaluateAsync(db, keys.All, [token, master.WakeUps.Name, keepPlace ? 1 : 0, candidate]),
+            async (db, master) =>
+            {
+                var reply = await RedLockScripts.Release.EvaluateAsync(db, keys.All, [token, master.WakeUps.Name, keepPlace ? 1 : 0, candidate]).ConfigureAwait(false);
+                var fields = (RedisResult[])reply!;
+                if ((long)fields[0] == 1)
+                    HandOverInProcess(master, fields[1], RedisAttempt.ServerMicros(fields[2], fields[3]));
+                return reply;
+            },
             cancellationToken).ConfigureAwait(false);
         var released = new long[results.Length];
         for (var i = 0; i < results.Length; i++)
@@ -141,12 +155,15 @@ public sealed class RedLockLock : LockProvider
             if ((long)reply[0] != 1)
                 continue;
             released[i] = RedisAttempt.ServerMicros(reply[2], reply[3]);
-            HandOverInProcess(_masters[i], reply[1], released[i]);
         }
         return released;
     }
 
-    /// <summary>Delivers a hand-off that a script gave to a waiter of this same provider, where no message was sent.</summary>
+    /// <summary>
+    /// Delivers a hand-off that a script gave to a waiter of this same process, where no message was sent:
+    /// as soon as that master answers, not once every master has, so the waiter holds the lock when a
+    /// majority handed it their keys instead of waiting for the slowest master.
+    /// </summary>
     private static void HandOverInProcess(RedisConnection master, RedisResult token, long serverMicros)
     {
         if ((string?)token is { Length: > 0 } local)
@@ -156,30 +173,72 @@ public sealed class RedLockLock : LockProvider
     private Task<RedisResult?[]> FanOutAsync(Func<IDatabase, Task<RedisResult>> call, CancellationToken cancellationToken)
         => FanOutAsync((db, _) => call(db), cancellationToken);
 
+    private Task<RedisResult?[]> FanOutAsync(Func<IDatabase, RedisConnection, Task<RedisResult>> call, CancellationToken cancellationToken)
+        => FanOutAsync(call, _options.MasterTimeout, cancellationToken);
+
     /// <summary>
-    /// Runs <paramref name="call"/> on every master at once, each bounded by the master timeout. A master
-    /// that fails or is late gives null; only when every master fails does the error reach the caller.
-    /// The bound covers connecting too: a killed master can take the whole connect timeout to refuse a
-    /// first connection, and a vote must not wait for it (the connect goes on, for the next round).
+    /// Runs <paramref name="call"/> on every master at once, each command bounded by the master timeout. A
+    /// master that fails or is late gives null; only when every master fails does the error reach the caller.
+    /// A master's first connect may take up to <paramref name="connectWait"/> (at least the master timeout:
+    /// that is sized for one command, and a busy machine can take longer to open a first connection), but
+    /// once a majority answered nobody waits for a master still connecting: a killed master can take the
+    /// whole connect timeout to refuse, and its connect goes on, for the next round.
     /// </summary>
-    private async Task<RedisResult?[]> FanOutAsync(Func<IDatabase, RedisConnection, Task<RedisResult>> call, CancellationToken cancellationToken)
+    private async Task<RedisResult?[]> FanOutAsync(Func<IDatabase, RedisConnection, Task<RedisResult>> call, TimeSpan connectWait, CancellationToken cancellationToken)
     {
-        var calls = _masters.Select(master => CallOneAsync(master, call, cancellationToken).WaitAsync(_options.MasterTimeout, Time, cancellationToken)).ToArray();
+        var calls = new Task<RedisResult>[_masters.Length];
+        var connecting = false;
+        for (var i = 0; i < calls.Length; i++)
+        {
+            connecting |= !_masters[i].IsConnected;
+            calls[i] = CallOneAsync(_masters[i], call, cancellationToken);
+        }
+        var all = Task.WhenAll(calls);
         try
         {
-            await Task.WhenAll(calls).ConfigureAwait(false);
+            // Commands bound themselves; only a first connect needs the outer bound.
+            await (connecting ? all.WaitAsync(_options.MasterTimeout, Time, cancellationToken) : all).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Only masters still making their first connection are late here; wait for them while no majority answered.
+            await WaitForQuorumAsync(calls, all, connectWait - _options.MasterTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested && calls.Any(c => c.IsCompletedSuccessfully))
         {
             // Some masters answered; the votes of the rest count as no.
         }
-        return calls.Select(c => c.IsCompletedSuccessfully ? c.Result : null).ToArray();
+        if (!calls.Any(c => c.IsCompletedSuccessfully) && all.IsFaulted)
+            await all.ConfigureAwait(false);
+        var results = new RedisResult?[calls.Length];
+        for (var i = 0; i < calls.Length; i++)
+            results[i] = calls[i].IsCompletedSuccessfully ? calls[i].Result : null;
+        return results;
     }
 
-    private static async Task<RedisResult> CallOneAsync(RedisConnection master, Func<IDatabase, RedisConnection, Task<RedisResult>> call, CancellationToken cancellationToken)
+    private async Task WaitForQuorumAsync(Task<RedisResult>[] calls, Task all, TimeSpan longest, CancellationToken cancellationToken)
+    {
+        var deadline = Time.GetTimestamp() + (long)(longest.TotalSeconds * Time.TimestampFrequency);
+        while (!all.IsCompleted && calls.Count(c => c.IsCompletedSuccessfully) < _options.Quorum)
+        {
+            var left = Time.GetElapsedTime(Time.GetTimestamp(), deadline);
+            if (left <= TimeSpan.Zero)
+                return;
+            try
+            {
+                await Task.WhenAny(calls.Where(c => !c.IsCompleted)).WaitAsync(left, Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<RedisResult> CallOneAsync(RedisConnection master, Func<IDatabase, RedisConnection, Task<RedisResult>> call, CancellationToken cancellationToken)
     {
         var db = await master.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await call(db, master).ConfigureAwait(false);
+        return await call(db, master).WaitAsync(_options.MasterTimeout, Time, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

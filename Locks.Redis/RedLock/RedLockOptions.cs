@@ -11,7 +11,9 @@ public sealed class RedLockOptions : LockOptions
 
     /// <summary>
     /// How long one master may take to answer before it counts as a "no" for that attempt. Kept well
-    /// below the TTL so that a dead master does not eat the lease's validity. 5 ms to 30 s; default 500 ms.
+    /// below the TTL so that a dead master does not eat the lease's validity. A master's first connect is not
+    /// held to it: while no majority has answered, a vote waits for masters still connecting up to the
+    /// connect timeout (and no longer than the acquire's wait). 5 ms to 30 s; default 500 ms.
     /// </summary>
     public TimeSpan MasterTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
