@@ -227,13 +227,15 @@ internal sealed class EtcdQueueWatches : IDisposable
                 _ahead = [.. ahead];
                 _after = revision;
                 _ownKeyDeleted = false;
-                _turn = new TaskCompletionSource<EtcdQueueTurn>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var turn = new TaskCompletionSource<EtcdQueueTurn>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _turn = turn;
                 foreach (var (key, deletedAt) in _early)
                     Deleted(key, deletedAt);
                 _early.Clear();
+                // Deletes kept from before this wait may already decide it, and ending it clears _turn.
                 if (!Decide())
                     Queue.Cover(revision);
-                return _turn.Task;
+                return turn.Task;
             }
         }
 

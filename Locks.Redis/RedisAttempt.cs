@@ -7,12 +7,7 @@ namespace Coord.Locks.Redis;
 /// One acquire on <see cref="RedisLock"/>: its place in the name's queue, and the hand-off a release
 /// may deliver to it (by message to its process's channel, or in process).
 /// </summary>
-/// <remarks>
-/// A hand-off starts the new holder's lease on the server at the hand-off. The waiter dates it from
-/// when it sent its last attempt that found the lock not its own, moved on by the server time that
-/// passed between that attempt and the hand-off (less the drift factor), so its lease is never longer
-/// than the server's and barely shorter.
-/// </remarks>
+/// <remarks>A handed-off lease is dated by <see cref="RedisHandOffNote"/>: never longer than the server's, barely shorter.</remarks>
 internal sealed class RedisAttempt(
     LockRequest request,
     IDatabase db,
@@ -25,9 +20,7 @@ internal sealed class RedisAttempt(
     : QueuedAttempt(request, time), IRedisWakeUpReader
 {
     private readonly long _ttlMs = (long)Math.Ceiling(request.Ttl.TotalMilliseconds);
-    private HandOffNote? _handOff;
-    private long _lastMissSent;
-    private long _lastMissServerMicros = -1;
+    private readonly RedisHandOffNote _handOff = new(clockDriftFactor, time);
 
     protected override TimeSpan RefreshInterval => Min(placeLease / 3, Request.Ttl / 3);
 
@@ -51,8 +44,7 @@ internal sealed class RedisAttempt(
             return TryResult.Held(new LockGrant((long)result, sent));
 
         var reply = (RedisResult[])result!;
-        _lastMissSent = sent;
-        _lastMissServerMicros = ServerMicros(reply[1], reply[2]);
+        _handOff.NoteMiss(sent, ServerMicros(reply[1], reply[2]));
         RedisLock.HandOverInProcess(server.WakeUps, reply[1], reply[2], reply[3], reply[4]);
         return TryResult.NotYet(TimeSpan.FromMilliseconds(Math.Max(1, (long)reply[0])));
     }
@@ -70,29 +62,13 @@ internal sealed class RedisAttempt(
 
     public void Read(ReadOnlySpan<char> rest)
     {
-        // ":fence:serverSeconds:serverMicroseconds"
-        Span<long> numbers = stackalloc long[3];
-        if (!IRedisWakeUpReader.TryReadNumbers(rest, numbers))
-            return;
-        Volatile.Write(ref _handOff, new HandOffNote(numbers[0], numbers[1] * 1_000_000 + numbers[2]));
-        Wake();
+        if (_handOff.TryKeep(rest))
+            Wake();
     }
 
-    protected override LockGrant? TakeHandOff()
-    {
-        if (Volatile.Read(ref _handOff) is not { } note)
-            return null;
-        if (_lastMissServerMicros < 0)
-            return new LockGrant(note.Fence, Request.StartedTimestamp);
-        var serverMicrosSinceMiss = Math.Max(0, note.ServerMicros - _lastMissServerMicros) * (1 - clockDriftFactor);
-        var ticks = (long)(serverMicrosSinceMiss * Time.TimestampFrequency / 1_000_000);
-        var start = Math.Min(_lastMissSent + ticks, Time.GetTimestamp());
-        return new LockGrant(note.Fence, start);
-    }
+    protected override LockGrant? TakeHandOff() => _handOff.Take(Request.StartedTimestamp);
 
     internal static long ServerMicros(RedisResult seconds, RedisResult micros) => (long)seconds * 1_000_000 + (long)micros;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private sealed record HandOffNote(long Fence, long ServerMicros);
 }

@@ -8,11 +8,7 @@ namespace Coord.Locks.Redis;
 /// may deliver to it on its process's wake channel (or in process). The waiting loop is the lock's
 /// (<see cref="QueuedAttempt"/>); only the round trips are the semaphore's.
 /// </summary>
-/// <remarks>
-/// A hand-off starts the permit's lease on the server at the hand-off; the waiter dates it as a lock
-/// waiter does (<see cref="RedisAttempt"/>): from when it sent its last attempt that found no permit,
-/// moved on by the server time between that attempt and the hand-off, less the drift factor.
-/// </remarks>
+/// <remarks>A handed-off permit's lease is dated as a lock waiter's is, by <see cref="RedisHandOffNote"/>.</remarks>
 internal sealed class RedisSemaphoreAttempt(
     LockRequest request,
     IDatabase db,
@@ -25,9 +21,7 @@ internal sealed class RedisSemaphoreAttempt(
     : QueuedAttempt(request, time), IRedisWakeUpReader
 {
     private readonly long _ttlMs = (long)Math.Ceiling(request.Ttl.TotalMilliseconds);
-    private HandOffNote? _handOff;
-    private long _lastMissSent;
-    private long _lastMissServerMicros = -1;
+    private readonly RedisHandOffNote _handOff = new(clockDriftFactor, time);
 
     protected override TimeSpan RefreshInterval => placeLease / 3 < Request.Ttl / 3 ? placeLease / 3 : Request.Ttl / 3;
 
@@ -56,8 +50,7 @@ internal sealed class RedisSemaphoreAttempt(
             case 2:
                 throw new SemaphoreCountMismatchException(Request.Name, provider.Backend, provider.Endpoint, Request.MaxHolders, (int)(long)reply[1]);
             default:
-                _lastMissSent = sent;
-                _lastMissServerMicros = RedisAttempt.ServerMicros(reply[2], reply[3]);
+                _handOff.NoteMiss(sent, RedisAttempt.ServerMicros(reply[2], reply[3]));
                 return TryResult.NotYet(TimeSpan.FromMilliseconds((long)reply[1]));
         }
     }
@@ -75,24 +68,9 @@ internal sealed class RedisSemaphoreAttempt(
 
     public void Read(ReadOnlySpan<char> rest)
     {
-        // ":fence:serverSeconds:serverMicroseconds"
-        Span<long> numbers = stackalloc long[3];
-        if (!IRedisWakeUpReader.TryReadNumbers(rest, numbers))
-            return;
-        Volatile.Write(ref _handOff, new HandOffNote(numbers[0], numbers[1] * 1_000_000 + numbers[2]));
-        Wake();
+        if (_handOff.TryKeep(rest))
+            Wake();
     }
 
-    protected override LockGrant? TakeHandOff()
-    {
-        if (Volatile.Read(ref _handOff) is not { } handOff)
-            return null;
-        if (_lastMissServerMicros < 0)
-            return new LockGrant(handOff.Fence, Request.StartedTimestamp);
-        var serverMicrosSinceMiss = Math.Max(0, handOff.ServerMicros - _lastMissServerMicros) * (1 - clockDriftFactor);
-        var ticks = (long)(serverMicrosSinceMiss * Time.TimestampFrequency / 1_000_000);
-        return new LockGrant(handOff.Fence, Math.Min(_lastMissSent + ticks, Time.GetTimestamp()));
-    }
-
-    private sealed record HandOffNote(long Fence, long ServerMicros);
+    protected override LockGrant? TakeHandOff() => _handOff.Take(Request.StartedTimestamp);
 }
