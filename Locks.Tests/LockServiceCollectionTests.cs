@@ -54,4 +54,42 @@ public sealed class LockServiceCollectionTests
         Assert.Contains("at most 1 day", ex.Message, StringComparison.Ordinal);
         Assert.Empty(services);
     }
+
+    [Fact]
+    public async Task A_registered_semaphore_is_one_singleton_that_admits_max_count_holders()
+    {
+        var services = new ServiceCollection().AddInMemorySemaphore(o => o.Store = new InMemoryLockStore(TimeProvider.System));
+        await using var provider = services.BuildServiceProvider();
+        var semaphores = provider.GetRequiredService<ISemaphore>();
+        Assert.Same(semaphores, provider.GetRequiredService<ISemaphore>());
+        Assert.Equal("inmemory", semaphores.Backend);
+        await using var first = await semaphores.AcquireAsync("di/two", maxCount: 2);
+        await using var second = await semaphores.AcquireAsync("di/two", maxCount: 2);
+        Assert.Null(await semaphores.TryAcquireAsync("di/two", maxCount: 2));
+        Assert.Null(provider.GetService<ILock>()); // a semaphore registration is not a lock
+    }
+
+    [Fact]
+    public async Task Named_semaphore_registrations_sit_beside_each_other_and_beside_locks()
+    {
+        var services = new ServiceCollection()
+            .AddInMemorySemaphore(name: "local")
+            .AddRedisSemaphore(o => o.Configuration = "127.0.0.1:1", name: "cache")
+            .AddInMemoryLock(name: "local");
+        await using var provider = services.BuildServiceProvider();
+        Assert.Equal("inmemory", provider.GetRequiredKeyedService<ISemaphore>("local").Backend);
+        Assert.Equal("redis", provider.GetRequiredKeyedService<ISemaphore>("cache").Backend);
+        Assert.Equal("inmemory", provider.GetRequiredKeyedService<ILock>("local").Backend);
+        Assert.Null(provider.GetService<ISemaphore>());
+    }
+
+    [Fact]
+    public void Bad_semaphore_options_fail_at_registration_saying_what_is_allowed()
+    {
+        var services = new ServiceCollection();
+        var ex = Assert.ThrowsAny<ArgumentException>(() => services.AddRedisSemaphore(o => o.DefaultTtl = TimeSpan.FromDays(3)));
+        Assert.Contains("at most 1 day", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(services);
+        Assert.Throws<ArgumentNullException>(() => services.AddRedisSemaphore(null!));
+    }
 }
