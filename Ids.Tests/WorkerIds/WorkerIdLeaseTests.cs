@@ -76,7 +76,9 @@ public abstract class WorkerIdLeaseTests<TStore>(TStore store) : IClassFixture<T
             {
                 taken = await leaser.AcquireAsync(maxWorkerId: 0);
             }
-            catch (WorkerIdsExhaustedException)
+            // A request the store was slow to answer (etcd with fsync on a busy disk once took over the
+            // 1 s bound on a lease grant) says nothing about the dead holder's lease: ask again, same deadline.
+            catch (Exception ex) when (ex is WorkerIdsExhaustedException or TimeoutException)
             {
                 Assert.True(killed.Elapsed < ShortLease + TimeSpan.FromSeconds(1),
                     $"worker id 0 still leased {killed.Elapsed.TotalSeconds:0.0} s after its holder was killed (lease {ShortLease.TotalSeconds} s)");
