@@ -45,7 +45,9 @@ public sealed class CoordServiceLock : LockProvider
             var wait = request.Wait is null ? _options.MaxWaitPerRequest : Min(request.RemainingWait, _options.MaxWaitPerRequest);
             var sent = Time.GetTimestamp();
             Metrics.Request("acquire");
-            var reply = await Call(() => _api.AcquireAsync(request.Name, request.Ttl, wait, cancellationToken)).ConfigureAwait(false);
+            var attemptId = attempt.NextRequest();
+            var reply = await Call(() => _api.AcquireAsync(request.Name, request.Ttl, wait, attemptId, cancellationToken)).ConfigureAwait(false);
+            attempt.Answered();
             if (reply is not null)
             {
                 attempt.GrantedHolderToken = reply.HolderToken;

@@ -53,6 +53,7 @@ public static class CoordServiceApp
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => LockBackendRegistry.FromConfiguration(
             configuration, LockBackendFactories.All, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new AcquireAttempts(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => IdServices.FromConfiguration(
             configuration, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IEnumerable<IReadinessCheck>>(sp => ReadinessChecks(sp.GetRequiredService<LockBackendRegistry>(), sp.GetRequiredService<IdServices>()));

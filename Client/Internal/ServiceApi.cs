@@ -25,11 +25,11 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
     public Uri BaseAddress => http.BaseAddress!;
 
     /// <summary>POST: the hold, or null when the lock stayed held through <paramref name="wait"/> (409 lock_held).</summary>
-    public async Task<AcquireReply?> AcquireAsync(string name, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<AcquireReply?> AcquireAsync(string name, TimeSpan ttl, TimeSpan wait, string attemptId, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, LockPath(name))
         {
-            Content = Body($"{{\"ttlMs\":{Milliseconds(ttl)},\"waitMs\":{Milliseconds(wait)}}}"),
+            Content = Body($"{{\"ttlMs\":{Milliseconds(ttl)},\"waitMs\":{Milliseconds(wait)},\"attemptId\":\"{attemptId}\"}}"),
         };
         using var answer = await SendAsync(request, "acquire", wait, cancellationToken).ConfigureAwait(false);
         if (answer.StatusCode == HttpStatusCode.OK)
@@ -62,6 +62,18 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
         using var request = new HttpRequestMessage(HttpMethod.Delete, LockPath(name));
         request.Headers.Add(HolderTokenHeader, holderToken);
         return await ExpectHolderAsync(request, "release", HttpStatusCode.NoContent, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// DELETE the acquire sent with <paramref name="attemptId"/>: answered once the service keeps nothing for it
+    /// (its wait stopped, its grant released, or the acquire marked to be refused should it still arrive).
+    /// </summary>
+    public async Task CancelAttemptAsync(string attemptId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "v1/lock-attempts/" + attemptId);
+        using var answer = await SendAsync(request, "cancel", TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        if (answer.StatusCode != HttpStatusCode.NoContent)
+            throw Failure("cancel", await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<LockStatus> StatusAsync(string name, CancellationToken cancellationToken)

@@ -188,6 +188,75 @@ public abstract class BackendLockTests(BackendServiceFixture fixture)
     }
 
     [Fact]
+    public async Task A_waiting_acquire_taken_back_by_its_attempt_id_holds_nothing_once_the_cancel_is_answered()
+    {
+        var name = UniqueName("take-back");
+        var holder = await A.HoldAsync(name, ttlMs: 30_000);
+        var attemptId = LockApi.NewAttemptId();
+        using var quitter = Fixture.HostA.NewClient(ServiceHost.ApiKey);
+        var waiting = new LockApi(quitter, Fixture.BackendName).AcquireWithAttemptAsync(name, attemptId, ttlMs: 30_000, waitMs: 25_000);
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted);
+
+        using (var cancelled = await A.CancelAttemptAsync(attemptId))
+            Assert.Equal(HttpStatusCode.NoContent, cancelled.StatusCode);
+        // No pause here, unlike a client that only hangs up: the cancel's answer is the promise.
+        using (await A.ReleaseAsync(name, holder.HolderToken)) { }
+        var next = await A.HoldAsync(name, ttlMs: 10_000);
+
+        using (var answer = await waiting)
+            await ProblemAssert.IsProblemAsync(answer, HttpStatusCode.Conflict, "attempt_cancelled");
+        using (await A.ReleaseAsync(name, next.HolderToken)) { }
+    }
+
+    [Fact]
+    public async Task A_granted_attempt_taken_back_is_released_and_a_cancel_before_its_acquire_refuses_that_acquire()
+    {
+        var name = UniqueName("take-back-granted");
+        var attemptId = LockApi.NewAttemptId();
+        using (var granted = await A.AcquireWithAttemptAsync(name, attemptId, ttlMs: 30_000))
+            await LockApi.Lease.ReadAsync(granted);
+        // The answer may never have reached a client that gave up: the cancel releases the grant all the same.
+        using (var cancelled = await A.CancelAttemptAsync(attemptId))
+            Assert.Equal(HttpStatusCode.NoContent, cancelled.StatusCode);
+        Assert.False((await A.StatusJsonAsync(name)).GetProperty("held").GetBoolean());
+
+        var early = LockApi.NewAttemptId();
+        using (var cancelled = await A.CancelAttemptAsync(early))
+            Assert.Equal(HttpStatusCode.NoContent, cancelled.StatusCode);
+        using (var late = await A.AcquireWithAttemptAsync(name, early, ttlMs: 30_000))
+            await ProblemAssert.IsProblemAsync(late, HttpStatusCode.Conflict, "attempt_cancelled");
+        Assert.False((await A.StatusJsonAsync(name)).GetProperty("held").GetBoolean());
+    }
+
+    [Fact]
+    public async Task An_attempt_id_is_refused_when_reused_or_malformed_and_nothing_is_taken()
+    {
+        var name = UniqueName("attempt-id");
+        var attemptId = LockApi.NewAttemptId();
+        var first = await LockApi.Lease.ReadAsync(await A.AcquireWithAttemptAsync(name, attemptId, ttlMs: 30_000));
+        using (await A.ReleaseAsync(name, first.HolderToken)) { }
+
+        using (var reused = await A.AcquireWithAttemptAsync(name, attemptId, ttlMs: 30_000))
+        {
+            var problem = await ProblemAssert.IsProblemAsync(reused, HttpStatusCode.BadRequest, "invalid_request");
+            Assert.Contains("fresh id", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        foreach (var bad in new[] { "", "has space", new string('a', 65), "é" })
+        {
+            using var refused = await A.AcquireWithAttemptAsync(name, bad, ttlMs: 30_000);
+            var problem = await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.BadRequest, "invalid_request");
+            Assert.Contains("1 to 64 characters", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        using (var longest = await A.AcquireWithAttemptAsync(name, Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), ttlMs: 30_000))
+        {
+            var lease = await LockApi.Lease.ReadAsync(longest);
+            using (await A.ReleaseAsync(name, lease.HolderToken)) { }
+        }
+        Assert.False((await A.StatusJsonAsync(name)).GetProperty("held").GetBoolean());
+    }
+
+    [Fact]
     public async Task A_lock_whose_client_stops_renewing_is_free_again_after_its_ttl()
     {
         var name = UniqueName("abandoned");

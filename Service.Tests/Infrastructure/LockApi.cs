@@ -18,6 +18,15 @@ public sealed class LockApi(HttpClient client, string? backend = null)
     public Task<HttpResponseMessage> AcquireAsync(string name, long? ttlMs = null, long? waitMs = null, CancellationToken cancellationToken = default)
         => client.PostAsJsonAsync(Url(name), new { ttlMs, waitMs }, cancellationToken);
 
+    /// <summary>An acquire that names itself, so that <see cref="CancelAttemptAsync"/> can take it back.</summary>
+    public Task<HttpResponseMessage> AcquireWithAttemptAsync(string name, string attemptId, long? ttlMs = null, long? waitMs = null, CancellationToken cancellationToken = default)
+        => client.PostAsJsonAsync(Url(name), new { ttlMs, waitMs, attemptId }, cancellationToken);
+
+    public Task<HttpResponseMessage> CancelAttemptAsync(string attemptId)
+        => client.DeleteAsync("/v1/lock-attempts/" + Uri.EscapeDataString(attemptId));
+
+    public static string NewAttemptId() => Guid.NewGuid().ToString("N");
+
     public Task<HttpResponseMessage> RenewAsync(string name, string holderToken, long ttlMs)
     {
         var request = new HttpRequestMessage(HttpMethod.Put, Url(name)) { Content = JsonContent.Create(new { ttlMs }) };

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
+using Coord.Locks;
 using Coord.Service.Errors;
 using Coord.Service.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,10 +23,11 @@ public static partial class LockEndpoints
         var registry = app.ServiceProvider.GetRequiredService<LockBackendRegistry>();
         var limits = app.ServiceProvider.GetRequiredService<ServiceLimits>();
         var time = app.ServiceProvider.GetRequiredService<TimeProvider>();
+        var attempts = app.ServiceProvider.GetRequiredService<AcquireAttempts>();
         var leaseJson = SizedJsonOk<LockLeaseResponse>.TypeInfo(app.ServiceProvider);
         var locks = app.MapGroup("").WithTags("Locks");
         locks.MapPost(LockRoute.Pattern, (HttpContext http, [FromQuery] string? backend, [FromBody] AcquireLockBody? body, CancellationToken cancellationToken)
-                => AcquireAsync(http, registry, limits, leaseJson, backend, body, cancellationToken))
+                => AcquireAsync(http, registry, limits, attempts, leaseJson, backend, body, cancellationToken))
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -49,18 +51,56 @@ public static partial class LockEndpoints
             .ProducesProblem(StatusCodes.Status501NotImplemented)
             .WithName("GetLockStatus")
             .WithSummary("Whether the lock is held, time left and latest fencing token; never the holder token.");
+        locks.MapDelete(AttemptRoutePattern, (string attemptId, CancellationToken cancellationToken)
+                => CancelAttemptAsync(attempts, attemptId, cancellationToken))
+            .WithName("CancelLockAttempt")
+            .WithSummary("Take back an acquire sent with this attemptId: stops its wait, releases what it was granted, or refuses it if it has not arrived yet. 204 once the service keeps nothing for it.");
         return app;
     }
 
+    /// <summary>Where a client takes back an acquire it named; a route of its own, since lock names may contain '/'.</summary>
+    public const string AttemptRoutePattern = "/v1/lock-attempts/{attemptId}";
+
     private static async Task<Results<SizedJsonOk<LockLeaseResponse>, ProblemHttpResult>> AcquireAsync(
-        HttpContext http, LockBackendRegistry registry, ServiceLimits limits, JsonTypeInfo<LockLeaseResponse> leaseJson,
+        HttpContext http, LockBackendRegistry registry, ServiceLimits limits, AcquireAttempts attempts, JsonTypeInfo<LockLeaseResponse> leaseJson,
         string? backend, AcquireLockBody? body, CancellationToken cancellationToken)
     {
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
         var ttl = Ttl(body?.TtlMs, limits);
         var wait = Wait(body?.WaitMs, limits);
-        var lease = await target.Lock.TryAcquireLeaseAsync(name, wait, ttl, cancellationToken);
+        LockLease? lease;
+        if (body?.AttemptId is not { } attemptId)
+        {
+            lease = await target.Lock.TryAcquireLeaseAsync(name, wait, ttl, cancellationToken);
+        }
+        else
+        {
+            AcquireAttempts.Validate(attemptId, "attemptId");
+            if (attempts.Begin(attemptId, target, name, cancellationToken) is not { } attempt)
+                return AttemptCancelled(name, target.Name, attemptId);
+            try
+            {
+                try
+                {
+                    lease = await target.Lock.TryAcquireLeaseAsync(name, wait, ttl, attempt.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return AttemptCancelled(name, target.Name, attemptId);
+                }
+                if (!attempts.Complete(attempt, lease))
+                {
+                    // Taken back while the grant was on its way: give it back before the cancel is answered.
+                    await target.Lock.ReleaseAsync(name, lease!.HolderToken, CancellationToken.None);
+                    return AttemptCancelled(name, target.Name, attemptId);
+                }
+            }
+            finally
+            {
+                attempts.Finish(attempt);
+            }
+        }
         if (lease is null)
         {
             return Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.LockHeld,
@@ -101,6 +141,17 @@ public static partial class LockEndpoints
             return NotHolder(name, target.Name, "release");
         return TypedResults.NoContent();
     }
+
+    private static async Task<NoContent> CancelAttemptAsync(AcquireAttempts attempts, string attemptId, CancellationToken cancellationToken)
+    {
+        AcquireAttempts.Validate(attemptId, "The attempt id in the URL");
+        await attempts.CancelAsync(attemptId, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult AttemptCancelled(string name, string backend, string attemptId)
+        => Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.AttemptCancelled,
+            $"The acquire of lock '{name}' on backend '{backend}' with attemptId '{attemptId}' was taken back by its client; it holds nothing. Send a new acquire with a fresh attemptId.");
 
     private static async Task<Ok<LockStatusResponse>> StatusAsync(
         HttpContext http, LockBackendRegistry registry, string? backend, CancellationToken cancellationToken)
