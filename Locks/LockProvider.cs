@@ -117,9 +117,13 @@ public abstract class LockProvider : ILockLeases
         => TryAcquireAsync(name, wait, ttl, cancellationToken).GetAwaiter().GetResult();
 
     /// <inheritdoc/>
-    public async Task<LockLease?> TryAcquireLeaseAsync(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    public Task<LockLease?> TryAcquireLeaseAsync(string name, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+        => AcquireLeaseInternalAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken);
+
+    /// <summary>The bare lease of every holder kind, as <see cref="AcquireInternalAsync"/> is the handle's.</summary>
+    internal async Task<LockLease?> AcquireLeaseInternalAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken, int maxHolders = 1)
     {
-        var result = await AcquireGrantAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken, isBareLease: true).ConfigureAwait(false);
+        var result = await AcquireGrantAsync(name, wait, ttl, cancellationToken, isBareLease: true, maxHolders: maxHolders).ConfigureAwait(false);
         if (result is not var (request, grant))
             return null;
         var margin = Options.DriftMarginFor(request.Ttl);

@@ -101,6 +101,25 @@ public abstract class SemaphoreProvider : ISemaphore
     public ILockHandle? TryAcquire(string name, int maxCount, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
         => TryAcquireAsync(name, maxCount, wait, ttl, cancellationToken).GetAwaiter().GetResult();
 
+    /// <summary>
+    /// Takes a permit as a bare lease, for holders with no handle in this process (the REST service): nothing
+    /// renews it; the holder renews it with <see cref="RenewAsync"/> by its token or it frees itself after its TTL.
+    /// </summary>
+    /// <param name="name">Semaphore name: 1 to 256 characters, no control characters.</param>
+    /// <param name="maxCount">Permits of the name: 1 to <see cref="int.MaxValue"/>, the same for every client of the name.</param>
+    /// <param name="wait">How long to wait for a permit: zero (the default) answers at once; at most 365 days.</param>
+    /// <param name="ttl">Lease length: within the backend's TTL range; null uses <see cref="LockOptions.DefaultTtl"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait; nothing is left behind.</param>
+    /// <returns>The permit's lease, or null when every permit stayed taken through <paramref name="wait"/>.</returns>
+    /// <exception cref="ArgumentException">The name, max count, wait or TTL is out of range.</exception>
+    /// <exception cref="SemaphoreCountMismatchException">The name is in use with another max count.</exception>
+    /// <exception cref="LockBackendException">The backend could not be reached or failed.</exception>
+    public Task<LockLease?> TryAcquireLeaseAsync(string name, int maxCount, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        var validWait = LockValidation.ValidateWait(wait, nameof(wait));
+        return _permits.AcquireLeaseInternalAsync(name, validWait, ttl, cancellationToken, ValidateMaxCount(maxCount));
+    }
+
     /// <summary>Extends a permit by its holder token, for holders with no handle in this process. False, changing nothing, when the token holds no permit of <paramref name="name"/>.</summary>
     /// <param name="name">Semaphore name: 1 to 256 characters, no control characters.</param>
     /// <param name="holderToken">The permit's secret (<see cref="ILockHandle.HolderToken"/>): 1 to 128 characters.</param>

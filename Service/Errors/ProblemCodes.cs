@@ -13,6 +13,8 @@ public static class ProblemCodes
     public const string NotHolder = "not_holder";
     public const string LockConflict = "lock_conflict";
     public const string AttemptCancelled = "attempt_cancelled";
+    public const string SemaphoreFull = "semaphore_full";
+    public const string CountMismatch = "count_mismatch";
     public const string BackendUnavailable = "backend_unavailable";
     public const string NotSupported = "not_supported";
     public const string UnknownTag = "unknown_tag";

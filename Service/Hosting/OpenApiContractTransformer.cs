@@ -1,4 +1,5 @@
 using Coord.Service.Locks;
+using Coord.Service.Semaphores;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -17,6 +18,8 @@ public sealed class OpenApiContractTransformer : IOpenApiOperationTransformer, I
         // Required by the endpoint (with its own message when missing), though nullable in the record.
         if (context.JsonTypeInfo.Type == typeof(RenewLockBody))
             schema.Required = new HashSet<string>(StringComparer.Ordinal) { "ttlMs" };
+        if (context.JsonTypeInfo.Type == typeof(AcquirePermitBody))
+            schema.Required = new HashSet<string>(StringComparer.Ordinal) { "maxCount" };
         return Task.CompletedTask;
     }
 
@@ -31,19 +34,20 @@ public sealed class OpenApiContractTransformer : IOpenApiOperationTransformer, I
     {
         var path = context.Description.RelativePath ?? "";
         operation.Parameters ??= [];
-        if (path.StartsWith(LockRoute.Prefix.TrimStart('/'), StringComparison.Ordinal) && !operation.Parameters.Any(p => p.Name == "name" && p.In == ParameterLocation.Path))
+        var named = path.StartsWith(LockRoute.Prefix.TrimStart('/'), StringComparison.Ordinal) || path.StartsWith(SemaphoreEndpoints.Prefix.TrimStart('/'), StringComparison.Ordinal);
+        if (named && !operation.Parameters.Any(p => p.Name == "name" && p.In == ParameterLocation.Path))
         {
             operation.Parameters.Insert(0, new OpenApiParameter
             {
                 Name = "name",
                 In = ParameterLocation.Path,
                 Required = true,
-                Description = "The lock name, 1 to 256 characters: '/' may be given raw or as %2F; any other reserved character percent-encoded as UTF-8.",
+                Description = "The lock or semaphore name, 1 to 256 characters: '/' may be given raw or as %2F; any other reserved character percent-encoded as UTF-8.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1 },
             });
         }
         var method = context.Description.HttpMethod;
-        if (path.StartsWith(LockRoute.Prefix.TrimStart('/'), StringComparison.Ordinal) && method is "PUT" or "DELETE")
+        if (named && method is "PUT" or "DELETE")
         {
             operation.Parameters.Add(new OpenApiParameter
             {
@@ -54,7 +58,7 @@ public sealed class OpenApiContractTransformer : IOpenApiOperationTransformer, I
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9a-f]{32}$" },
             });
         }
-        if (operation.RequestBody is OpenApiRequestBody body && method == "PUT")
+        if (operation.RequestBody is OpenApiRequestBody body && (method == "PUT" || (method == "POST" && path.StartsWith(SemaphoreEndpoints.Prefix.TrimStart('/'), StringComparison.Ordinal))))
             body.Required = true;
 
         var open = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAllowAnonymous>().Any();

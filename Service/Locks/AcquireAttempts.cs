@@ -49,12 +49,52 @@ internal sealed partial class AcquireAttempts : IDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="acquire"/> as the attempt <paramref name="attemptId"/>: cancelled when the request is
+    /// aborted or the attempt taken back, and a grant that lands after it was taken back released before the
+    /// cancel is answered. <c>TakenBack</c> is true when the attempt was taken back (before it came, or while it ran).
+    /// </summary>
+    public async Task<(LockLease? Lease, bool TakenBack)> RunAsync(
+        string attemptId, string name, (string Kind, string Endpoint) backend,
+        Func<CancellationToken, Task<LockLease?>> acquire, Func<string, CancellationToken, Task<bool>> release, CancellationToken requestAborted)
+    {
+        Validate(attemptId, "attemptId");
+        if (Begin(attemptId, name, backend, release, requestAborted) is not { } attempt)
+            return (null, true);
+        try
+        {
+            LockLease? lease;
+            try
+            {
+                lease = await acquire(attempt.Token);
+            }
+            catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
+            {
+                return (null, true);
+            }
+            if (Complete(attempt, lease))
+                return (lease, false);
+            // Taken back while the grant was on its way: give it back before the cancel is answered.
+            await release(lease!.HolderToken, CancellationToken.None);
+            return (null, true);
+        }
+        finally
+        {
+            Finish(attempt);
+        }
+    }
+
+    /// <summary>
     /// Registers an acquire about to start. Null when the attempt was cancelled before it came (the caller
     /// answers that and acquires nothing). Throws when an acquire with this id is already known.
     /// </summary>
-    public Attempt? Begin(string attemptId, ConfiguredLockBackend backend, string name, CancellationToken requestAborted)
+    /// <param name="attemptId">The client's id of this request.</param>
+    /// <param name="name">The lock or semaphore name, for messages.</param>
+    /// <param name="backend">The backend kind and endpoint, for messages.</param>
+    /// <param name="release">Releases a grant of this attempt by its holder token (the lock's or the semaphore's release).</param>
+    /// <param name="requestAborted">The request's own cancellation.</param>
+    private Attempt? Begin(string attemptId, string name, (string Kind, string Endpoint) backend, Func<string, CancellationToken, Task<bool>> release, CancellationToken requestAborted)
     {
-        var attempt = new Attempt(attemptId, backend, name, requestAborted);
+        var attempt = new Attempt(attemptId, name, backend, release, requestAborted);
         if (_attempts.TryAdd(attemptId, attempt))
             return attempt;
         attempt.Dispose();
@@ -67,7 +107,7 @@ internal sealed partial class AcquireAttempts : IDisposable
     /// Records how the acquire ended. False when the attempt was cancelled meanwhile: the caller must then
     /// release <paramref name="lease"/> itself (the cancel waits for that) and answer nothing useful.
     /// </summary>
-    public bool Complete(Attempt attempt, LockLease? lease)
+    private bool Complete(Attempt attempt, LockLease? lease)
     {
         lock (attempt)
         {
@@ -87,7 +127,7 @@ internal sealed partial class AcquireAttempts : IDisposable
     }
 
     /// <summary>Marks the acquire's handler done, so a cancel waiting for it can answer.</summary>
-    public void Finish(Attempt attempt)
+    private void Finish(Attempt attempt)
     {
         lock (attempt)
         {
@@ -131,14 +171,14 @@ internal sealed partial class AcquireAttempts : IDisposable
                 }
                 catch (TimeoutException ex)
                 {
-                    var backend = attempt.Backend!.Lock;
+                    var (kind, endpoint) = attempt.Backend;
                     throw new LockBackendException(
-                        $"Lock '{attempt.Name}': the acquire with attemptId '{attemptId}' did not stop on the {backend.Backend} backend at {backend.Endpoint} within {CancelBound.TotalSeconds:0} s; what it may hold expires with its TTL.",
-                        attempt.Name!, backend.Backend, backend.Endpoint, ex);
+                        $"'{attempt.Name}': the acquire with attemptId '{attemptId}' did not stop on the {kind} backend at {endpoint} within {CancelBound.TotalSeconds:0} s; what it may hold expires with its TTL.",
+                        attempt.Name!, kind, endpoint, ex);
                 }
                 break;
             case AttemptState.Granted:
-                await attempt.Backend!.Lock.ReleaseAsync(attempt.Name!, grantedToken!, cancellationToken);
+                await attempt.Release!(grantedToken!, cancellationToken);
                 break;
         }
     }
@@ -171,11 +211,12 @@ internal sealed partial class AcquireAttempts : IDisposable
     {
         private readonly CancellationTokenSource? _wait;
 
-        internal Attempt(string id, ConfiguredLockBackend backend, string name, CancellationToken requestAborted)
+        internal Attempt(string id, string name, (string Kind, string Endpoint) backend, Func<string, CancellationToken, Task<bool>> release, CancellationToken requestAborted)
         {
             Id = id;
-            Backend = backend;
             Name = name;
+            Backend = backend;
+            Release = release;
             _wait = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
             Token = _wait.Token;
         }
@@ -191,9 +232,10 @@ internal sealed partial class AcquireAttempts : IDisposable
         internal static Attempt CancelMark(string id, long stamp) => new(id, stamp);
 
         public string Id { get; }
-        internal ConfiguredLockBackend? Backend { get; }
         internal string? Name { get; }
-        internal bool IsCancelMark => Backend is null;
+        internal (string Kind, string Endpoint) Backend { get; }
+        internal Func<string, CancellationToken, Task<bool>>? Release { get; }
+        internal bool IsCancelMark => Release is null;
 
         /// <summary>Cancelled when the request is aborted or the attempt is taken back.</summary>
         public CancellationToken Token { get; }

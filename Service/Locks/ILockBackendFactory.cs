@@ -17,4 +17,10 @@ public interface ILockBackendFactory
     /// (and /readyz reports the problem) while a backend is down.
     /// </summary>
     ILockLeases Create(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time);
+
+    /// <summary>
+    /// Creates the backend's semaphore provider from the same settings, or null when this backend's semaphores
+    /// cannot serve bare leases over REST yet. Must not connect, as <see cref="Create"/>.
+    /// </summary>
+    SemaphoreProvider? CreateSemaphore(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time) => null;
 }

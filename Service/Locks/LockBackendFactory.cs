@@ -13,12 +13,21 @@ public abstract class LockBackendFactory<TOptions> : ILockBackendFactory
     public abstract string Type { get; }
 
     public ILockLeases Create(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time)
-    {
-        var options = StrictConfiguration.Bind(settings, new TOptions(), "Type");
-        options.TimeProvider = time;
-        return Create(options, loggers);
-    }
+        => Create(Bind(settings, time), loggers);
+
+    public SemaphoreProvider? CreateSemaphore(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time)
+        => CreateSemaphore(Bind(settings, time), loggers);
 
     /// <summary>Creates the provider from bound options; the options are validated by the provider.</summary>
     protected abstract ILockLeases Create(TOptions options, ILoggerFactory loggers);
+
+    /// <summary>Creates the semaphore provider from bound options, or null when the backend has none the service can use.</summary>
+    protected virtual SemaphoreProvider? CreateSemaphore(TOptions options, ILoggerFactory loggers) => null;
+
+    private static TOptions Bind(IConfigurationSection settings, TimeProvider time)
+    {
+        var options = StrictConfiguration.Bind(settings, new TOptions(), "Type");
+        options.TimeProvider = time;
+        return options;
+    }
 }

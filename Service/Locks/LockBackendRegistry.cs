@@ -47,8 +47,9 @@ public sealed class LockBackendRegistry : IAsyncDisposable
         {
             if (isDevMode)
             {
+                var none = new ConfigurationBuilder().Build().GetSection("none");
                 backends[DevModeBackend] = new ConfiguredLockBackend(DevModeBackend, "inmemory",
-                    byType["inmemory"].Create(new ConfigurationBuilder().Build().GetSection("none"), loggers, time));
+                    byType["inmemory"].Create(none, loggers, time), byType["inmemory"].CreateSemaphore(none, loggers, time));
             }
             foreach (var backend in configured)
             {
@@ -58,7 +59,7 @@ public sealed class LockBackendRegistry : IAsyncDisposable
                 if (!byType.TryGetValue(type, out var factory))
                     throw new ArgumentException($"{backend.Path}:Type '{type}' is not a lock backend type; use one of {string.Join(", ", byType.Keys.Order(StringComparer.Ordinal))}.");
                 ValidateBackendName(backend.Key, backend.Path);
-                backends[backend.Key] = new ConfiguredLockBackend(backend.Key, factory.Type, factory.Create(backend, loggers, time));
+                backends[backend.Key] = new ConfiguredLockBackend(backend.Key, factory.Type, factory.Create(backend, loggers, time), factory.CreateSemaphore(backend, loggers, time));
             }
 
             var defaultName = section["Default"];
@@ -77,7 +78,10 @@ public sealed class LockBackendRegistry : IAsyncDisposable
         catch
         {
             foreach (var made in backends.Values)
+            {
                 made.Lock.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                made.Semaphore?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
             throw;
         }
     }
@@ -104,6 +108,10 @@ public sealed class LockBackendRegistry : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var backend in _backends.Values)
+        {
             await backend.Lock.DisposeAsync().ConfigureAwait(false);
+            if (backend.Semaphore is { } semaphore)
+                await semaphore.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Serialization.Metadata;
-using System.Text.RegularExpressions;
 using Coord.Locks;
 using Coord.Service.Errors;
 using Coord.Service.Hosting;
@@ -14,7 +13,7 @@ namespace Coord.Service.Locks;
 /// A hold taken here is a bare lease (<see cref="Coord.Locks.ILockLeases.TryAcquireLeaseAsync"/>): nothing in
 /// the service renews it, so when the client stops renewing, the lock frees itself after its TTL.
 /// </summary>
-public static partial class LockEndpoints
+public static class LockEndpoints
 {
     public static IEndpointRouteBuilder MapLockEndpoints(this IEndpointRouteBuilder app)
     {
@@ -67,8 +66,8 @@ public static partial class LockEndpoints
     {
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
-        var ttl = Ttl(body?.TtlMs, limits);
-        var wait = Wait(body?.WaitMs, limits);
+        var ttl = LeaseInput.Ttl(body?.TtlMs, limits);
+        var wait = LeaseInput.Wait(body?.WaitMs, limits);
         LockLease? lease;
         if (body?.AttemptId is not { } attemptId)
         {
@@ -76,30 +75,10 @@ public static partial class LockEndpoints
         }
         else
         {
-            AcquireAttempts.Validate(attemptId, "attemptId");
-            if (attempts.Begin(attemptId, target, name, cancellationToken) is not { } attempt)
+            (lease, var takenBack) = await attempts.RunAsync(attemptId, name, (target.Lock.Backend, target.Lock.Endpoint),
+                ct => target.Lock.TryAcquireLeaseAsync(name, wait, ttl, ct), (token, ct) => target.Lock.ReleaseAsync(name, token, ct), cancellationToken);
+            if (takenBack)
                 return AttemptCancelled(name, target.Name, attemptId);
-            try
-            {
-                try
-                {
-                    lease = await target.Lock.TryAcquireLeaseAsync(name, wait, ttl, attempt.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    return AttemptCancelled(name, target.Name, attemptId);
-                }
-                if (!attempts.Complete(attempt, lease))
-                {
-                    // Taken back while the grant was on its way: give it back before the cancel is answered.
-                    await target.Lock.ReleaseAsync(name, lease!.HolderToken, CancellationToken.None);
-                    return AttemptCancelled(name, target.Name, attemptId);
-                }
-            }
-            finally
-            {
-                attempts.Finish(attempt);
-            }
         }
         if (lease is null)
         {
@@ -119,16 +98,15 @@ public static partial class LockEndpoints
     {
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
-        var token = HolderToken(http);
+        var token = LeaseInput.HolderToken(http);
         if (body?.TtlMs is null)
             throw new ArgumentException("ttlMs is required in the renew body: the lease length from now, normally the ttlMs that acquire returned.");
-        var ttl = Ttl(body.TtlMs, limits);
+        var ttl = LeaseInput.Ttl(body.TtlMs, limits);
         // Taken before sending, so the expiry we report can only be earlier than the server's.
         var sentAt = time.GetUtcNow();
         if (!await target.Lock.RenewAsync(name, token, ttl, cancellationToken))
             return NotHolder(name, target.Name, "renew");
-        var margin = TimeSpan.FromTicks(ttl.Ticks / 100) + TimeSpan.FromMilliseconds(2);
-        return TypedResults.Ok(new LockRenewalResponse(name, target.Name, (long)ttl.TotalMilliseconds, sentAt + ttl - margin));
+        return TypedResults.Ok(new LockRenewalResponse(name, target.Name, (long)ttl.TotalMilliseconds, sentAt + ttl - LeaseInput.RenewalMargin(ttl)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ReleaseAsync(
@@ -136,7 +114,7 @@ public static partial class LockEndpoints
     {
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
-        var token = HolderToken(http);
+        var token = LeaseInput.HolderToken(http);
         if (!await target.Lock.ReleaseAsync(name, token, cancellationToken))
             return NotHolder(name, target.Name, "release");
         return TypedResults.NoContent();
@@ -172,41 +150,4 @@ public static partial class LockEndpoints
     private static ProblemHttpResult NotHolder(string name, string backend, string operation)
         => Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.NotHolder,
             $"Cannot {operation} lock '{name}' on backend '{backend}': the given holder token does not hold it (the hold was released, expired, or belongs to someone else). Nothing was changed.");
-
-    private static string HolderToken(HttpContext http)
-    {
-        var values = http.Request.Headers[LockRoute.HolderTokenHeader];
-        if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
-            throw new ArgumentException($"The {LockRoute.HolderTokenHeader} header is required: the holderToken returned when the lock was acquired.");
-        if (values.Count > 1)
-            throw new ArgumentException($"Send the {LockRoute.HolderTokenHeader} header once; it was sent {values.Count} times.");
-        var token = values[0]!;
-        if (!HolderTokenFormat().IsMatch(token))
-            throw new ArgumentException($"The {LockRoute.HolderTokenHeader} header must be the holderToken returned by acquire: 32 lowercase hexadecimal characters.");
-        return token;
-    }
-
-    private static TimeSpan Ttl(long? ttlMs, ServiceLimits limits)
-    {
-        if (ttlMs is not { } ms)
-            return limits.DefaultTtl;
-        var min = (long)limits.MinTtl.TotalMilliseconds;
-        var max = (long)limits.MaxTtl.TotalMilliseconds;
-        if (ms < min || ms > max)
-            throw new ArgumentException($"ttlMs must be between {min} and {max} milliseconds; it was {ms}.");
-        return TimeSpan.FromMilliseconds(ms);
-    }
-
-    private static TimeSpan Wait(long? waitMs, ServiceLimits limits)
-    {
-        if (waitMs is not { } ms)
-            return TimeSpan.Zero;
-        var max = (long)limits.MaxWait.TotalMilliseconds;
-        if (ms < 0 || ms > max)
-            throw new ArgumentException($"waitMs must be between 0 and {max} milliseconds; it was {ms}.");
-        return TimeSpan.FromMilliseconds(ms);
-    }
-
-    [GeneratedRegex("^[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
-    private static partial Regex HolderTokenFormat();
 }

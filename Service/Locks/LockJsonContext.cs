@@ -14,4 +14,6 @@ namespace Coord.Service.Locks;
 [JsonSerializable(typeof(LockLeaseResponse))]
 [JsonSerializable(typeof(LockRenewalResponse))]
 [JsonSerializable(typeof(LockStatusResponse))]
+[JsonSerializable(typeof(Coord.Service.Semaphores.AcquirePermitBody))]
+[JsonSerializable(typeof(Coord.Service.Semaphores.PermitLeaseResponse))]
 internal sealed partial class LockJsonContext : JsonSerializerContext;

@@ -21,7 +21,10 @@ public static class LockRoute
     /// <summary>Name of the header that carries the holder token on renew and release.</summary>
     public const string HolderTokenHeader = "Coord-Holder-Token";
 
-    public static string LockName(HttpContext http)
+    public static string LockName(HttpContext http) => NameAfter(http, Prefix, "lock");
+
+    /// <summary>The name after <paramref name="prefix"/> in the request target, decoded as a lock name is; <paramref name="kind"/> names it in errors.</summary>
+    public static string NameAfter(HttpContext http, string prefix, string kind)
     {
         var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(raw))
@@ -30,13 +33,13 @@ public static class LockRoute
         if (query >= 0)
             raw = raw[..query];
         // Absolute-form targets (sent to proxies) carry scheme and authority in front of the path.
-        var start = raw.IndexOf(Prefix, StringComparison.OrdinalIgnoreCase);
+        var start = raw.IndexOf(prefix, StringComparison.OrdinalIgnoreCase);
         if (start < 0)
-            throw new ArgumentException($"A lock URL is {Prefix}<name>.");
-        var encoded = raw[(start + Prefix.Length)..];
+            throw new ArgumentException($"A {kind} URL is {prefix}<name>.");
+        var encoded = raw[(start + prefix.Length)..];
         if (encoded.Length == 0)
-            throw new ArgumentException($"A lock name is required after {Prefix}: 1 to 256 characters ('/' allowed, other reserved characters percent-encoded).");
-        return Decode(encoded);
+            throw new ArgumentException($"A {kind} name is required after {prefix}: 1 to 256 characters ('/' allowed, other reserved characters percent-encoded).");
+        return Decode(encoded, kind);
     }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -45,7 +48,7 @@ public static class LockRoute
     /// Percent-decoding that refuses what <see cref="Uri.UnescapeDataString"/> would keep as literal text
     /// (a stray '%', escapes that are not UTF-8): kept literally, <c>%FF</c> and <c>%25FF</c> would name one lock.
     /// </summary>
-    private static string Decode(string encoded)
+    private static string Decode(string encoded, string kind)
     {
         if (!encoded.Contains('%', StringComparison.Ordinal))
             return encoded;
@@ -56,7 +59,7 @@ public static class LockRoute
             if (encoded[i] == '%')
             {
                 if (encoded.Length - i < 3 || !byte.TryParse(encoded.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
-                    throw new ArgumentException($"A lock name's '%' must start an escape of two hexadecimal digits (write '%' itself as %25); the URL has '{encoded[i..Math.Min(encoded.Length, i + 3)]}'.");
+                    throw new ArgumentException($"A {kind} name's '%' must start an escape of two hexadecimal digits (write '%' itself as %25); the URL has '{encoded[i..Math.Min(encoded.Length, i + 3)]}'.");
                 bytes[count++] = value;
                 i += 3;
                 continue;
@@ -73,7 +76,7 @@ public static class LockRoute
         }
         catch (DecoderFallbackException)
         {
-            throw new ArgumentException("A lock name's percent-encoded bytes must be UTF-8 text (for example %C3%A9 for 'é'); these are not, so they name no lock.");
+            throw new ArgumentException($"A {kind} name's percent-encoded bytes must be UTF-8 text (for example %C3%A9 for 'é'); these are not, so they name no lock.");
         }
     }
 }

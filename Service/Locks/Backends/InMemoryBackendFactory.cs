@@ -14,4 +14,10 @@ public sealed class InMemoryBackendFactory : LockBackendFactory<InMemoryLockOpti
         options.Store = new InMemoryLockStore(options.TimeProvider);
         return new InMemoryLock(options, loggers.CreateLogger<InMemoryLock>());
     }
+
+    protected override SemaphoreProvider CreateSemaphore(InMemoryLockOptions options, ILoggerFactory loggers)
+    {
+        options.Store = new InMemoryLockStore(options.TimeProvider);
+        return new InMemorySemaphore(options, loggers.CreateLogger<InMemorySemaphore>());
+    }
 }

@@ -10,4 +10,7 @@ public sealed class RedisBackendFactory : LockBackendFactory<RedisLockOptions>
 
     protected override ILockLeases Create(RedisLockOptions options, ILoggerFactory loggers)
         => new RedisLock(options, loggers.CreateLogger<RedisLock>());
+
+    protected override SemaphoreProvider CreateSemaphore(RedisLockOptions options, ILoggerFactory loggers)
+        => new RedisSemaphore(options, loggers.CreateLogger<RedisSemaphore>());
 }
