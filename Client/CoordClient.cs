@@ -26,6 +26,7 @@ public sealed class CoordClient : IAsyncDisposable
     private readonly Lazy<CoordUuidIds> _uuidV7;
     private readonly Lazy<CoordUuidIds> _uuidV4;
     private readonly Lazy<CoordSegmentIds> _segments;
+    private readonly Lazy<CoordServiceSemaphore> _semaphores;
 
     internal CoordClient(HttpClient http, CoordClientOptions options, ILoggerFactory? loggers, IAsyncDisposable? owned = null)
     {
@@ -36,6 +37,7 @@ public sealed class CoordClient : IAsyncDisposable
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _api = new ServiceApi(http, options);
         Locks = new CoordServiceLock(_api, options, _loggers.CreateLogger<CoordServiceLock>(), owned);
+        _semaphores = new(() => new CoordServiceSemaphore(_api, options, _loggers.CreateLogger<CoordServiceSemaphore>()));
         _snowflake = new(() => new CoordSnowflakeIds(Buffer("snowflake", "v1/ids/snowflake", IdListReader.Int64), _api));
         _uuidV7 = new(() => new CoordUuidIds(Buffer("uuid-v7", "v1/ids/uuid?version=7", IdListReader.Uuid), 7));
         _uuidV4 = new(() => new CoordUuidIds(Buffer("uuid-v4", "v1/ids/uuid?version=4", IdListReader.Uuid), 4));
@@ -65,6 +67,12 @@ public sealed class CoordClient : IAsyncDisposable
     /// out on its own.
     /// </summary>
     public CoordServiceLock Locks { get; }
+
+    /// <summary>
+    /// Semaphores held through the service (<c>/v1/semaphores</c>): each permit renewed in the background, lost at its
+    /// validity deadline, released on dispose. Its permits use this client's connections, so dispose them before the client.
+    /// </summary>
+    public CoordServiceSemaphore Semaphores => _semaphores.Value;
 
     /// <summary>Snowflake ids, prefetched; <see cref="CoordSnowflakeIds.DecodeAsync"/> reads one back.</summary>
     public CoordSnowflakeIds Snowflake => _snowflake.Value;
@@ -98,6 +106,8 @@ public sealed class CoordClient : IAsyncDisposable
             await _uuidV4.Value.DisposeAsync().ConfigureAwait(false);
         if (_segments.IsValueCreated)
             await _segments.Value.DisposeAsync().ConfigureAwait(false);
+        if (_semaphores.IsValueCreated)
+            await _semaphores.Value.DisposeAsync().ConfigureAwait(false);
         // Last: the holds are released over the connections that the lock provider then closes.
         await Locks.DisposeAsync().ConfigureAwait(false);
     }

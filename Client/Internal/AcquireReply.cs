@@ -1,4 +1,7 @@
 namespace Coord.Client.Internal;
 
-/// <summary>The body of a granted acquire. The holder token is secret: it never reaches a log or a message.</summary>
-internal sealed record AcquireReply(string HolderToken, long? FencingToken);
+/// <summary>
+/// An acquire's answer that is not an error: a grant (the holder token is secret: it never reaches a log or a
+/// message), or, with no holder token, a semaphore in use with another max count (<see cref="ActiveMaxCount"/>).
+/// </summary>
+internal sealed record AcquireReply(string? HolderToken, long? FencingToken, int? ActiveMaxCount = null);

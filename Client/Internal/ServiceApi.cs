@@ -22,14 +22,22 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
     private readonly TimeProvider _time = options.TimeProvider;
     private readonly string _backendQuery = options.Backend is null ? "" : "?backend=" + Uri.EscapeDataString(options.Backend);
 
+    public const string LockRoute = "v1/locks/";
+    public const string SemaphoreRoute = "v1/semaphores/";
+
     public Uri BaseAddress => http.BaseAddress!;
 
-    /// <summary>POST: the hold, or null when the lock stayed held through <paramref name="wait"/> (409 lock_held).</summary>
-    public async Task<AcquireReply?> AcquireAsync(string name, TimeSpan ttl, TimeSpan wait, string attemptId, CancellationToken cancellationToken)
+    /// <summary>
+    /// POST to <paramref name="route"/>: the hold, or null when the lock (every permit) stayed held through
+    /// <paramref name="wait"/> (409 lock_held, semaphore_full). A semaphore's <paramref name="maxCount"/> that
+    /// differs from the one in use comes back as a reply without a holder token.
+    /// </summary>
+    public async Task<AcquireReply?> AcquireAsync(string route, string name, TimeSpan ttl, TimeSpan wait, string attemptId, int? maxCount, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, LockPath(name))
+        var count = maxCount is { } m ? $"\"maxCount\":{m.ToString(CultureInfo.InvariantCulture)}," : "";
+        using var request = new HttpRequestMessage(HttpMethod.Post, NamePath(route, name))
         {
-            Content = Body($"{{\"ttlMs\":{Milliseconds(ttl)},\"waitMs\":{Milliseconds(wait)},\"attemptId\":\"{attemptId}\"}}"),
+            Content = Body($"{{{count}\"ttlMs\":{Milliseconds(ttl)},\"waitMs\":{Milliseconds(wait)},\"attemptId\":\"{attemptId}\"}}"),
         };
         using var answer = await SendAsync(request, "acquire", wait, cancellationToken).ConfigureAwait(false);
         if (answer.StatusCode == HttpStatusCode.OK)
@@ -43,23 +51,25 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
             return new AcquireReply(token, fence);
         }
         var problem = await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false);
-        if (problem is { Status: HttpStatusCode.Conflict, Code: "lock_held" })
+        if (problem is { Status: HttpStatusCode.Conflict, Code: "lock_held" or "semaphore_full" })
             return null;
+        if (problem is { Status: HttpStatusCode.Conflict, Code: "count_mismatch", ActiveMaxCount: { } active })
+            return new AcquireReply(null, null, active);
         throw Failure("acquire", problem);
     }
 
     /// <summary>PUT: true when renewed, false when the token does not hold the lock (409 not_holder).</summary>
-    public async Task<bool> RenewAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+    public async Task<bool> RenewAsync(string route, string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, LockPath(name)) { Content = Body($"{{\"ttlMs\":{Milliseconds(ttl)}}}") };
+        using var request = new HttpRequestMessage(HttpMethod.Put, NamePath(route, name)) { Content = Body($"{{\"ttlMs\":{Milliseconds(ttl)}}}") };
         request.Headers.Add(HolderTokenHeader, holderToken);
         return await ExpectHolderAsync(request, "renew", HttpStatusCode.OK, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>DELETE: true when released, false when the token does not hold the lock (409 not_holder).</summary>
-    public async Task<bool> ReleaseAsync(string name, string holderToken, CancellationToken cancellationToken)
+    public async Task<bool> ReleaseAsync(string route, string name, string holderToken, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, LockPath(name));
+        using var request = new HttpRequestMessage(HttpMethod.Delete, NamePath(route, name));
         request.Headers.Add(HolderTokenHeader, holderToken);
         return await ExpectHolderAsync(request, "release", HttpStatusCode.NoContent, cancellationToken).ConfigureAwait(false);
     }
@@ -78,7 +88,7 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
 
     public async Task<LockStatus> StatusAsync(string name, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, LockPath(name));
+        using var request = new HttpRequestMessage(HttpMethod.Get, NamePath(LockRoute, name));
         using var answer = await SendAsync(request, "status", TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         if (answer.StatusCode != HttpStatusCode.OK)
             throw Failure("status", await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false));
@@ -158,8 +168,8 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
     /// Absolute and sent exactly as built: <see cref="Uri"/> would otherwise unescape %2E and drop a name's
     /// "." or ".." as a dot segment, turning one lock's name into another's.
     /// </summary>
-    private Uri LockPath(string name)
-        => new(BaseAddress.AbsoluteUri + "v1/locks/" + EncodeName(name) + _backendQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+    private Uri NamePath(string route, string name)
+        => new(BaseAddress.AbsoluteUri + route + EncodeName(name) + _backendQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
 
     /// <summary>
     /// One path segment: every reserved character escaped, '/' included (the service decodes %2F to '/'),

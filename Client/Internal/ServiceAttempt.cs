@@ -9,7 +9,7 @@ namespace Coord.Client.Internal;
 /// releases whatever it was granted before the caller hears of the cancellation; a grant the caller never
 /// received after its answer did arrive is released with the holder token the service issued.
 /// </summary>
-internal sealed class ServiceAttempt(ServiceApi api, string name) : LockAttempt
+internal sealed class ServiceAttempt(ServiceApi api, string route, string name) : LockAttempt
 {
     /// <summary>The attempt id of the acquire request sent last, while its answer has not been read.</summary>
     public string? UnansweredAttemptId { get; private set; }
@@ -26,6 +26,6 @@ internal sealed class ServiceAttempt(ServiceApi api, string name) : LockAttempt
         if (UnansweredAttemptId is { } attemptId)
             await api.CancelAttemptAsync(attemptId, cancellationToken).ConfigureAwait(false);
         if (GrantedHolderToken is { } token)
-            await api.ReleaseAsync(name, token, cancellationToken).ConfigureAwait(false);
+            await api.ReleaseAsync(route, name, token, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -85,9 +85,12 @@ public static class SemaphoreEndpoints
         }
         catch (SemaphoreCountMismatchException mismatch)
         {
-            return Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.CountMismatch,
+            var problem = Problems.Details(StatusCodes.Status409Conflict, ProblemCodes.CountMismatch,
                 $"Semaphore '{name}' on backend '{target.Name}' is in use with maxCount {mismatch.ActiveMaxCount}; this acquire sent {mismatch.RequestedMaxCount}. " +
                 "Every client of a name must send the same maxCount; a new count takes effect once nobody holds or waits for the name. Nothing was changed.");
+            problem.Extensions["activeMaxCount"] = mismatch.ActiveMaxCount;
+            problem.Extensions["requestedMaxCount"] = mismatch.RequestedMaxCount;
+            return TypedResults.Problem(problem);
         }
         if (lease is null)
         {
