@@ -49,8 +49,10 @@ public static class LockScenarioRunner
                 await beforeMeasuring(cancellationToken).ConfigureAwait(false);
             hooks.Progress.Reset();
 
-            var monitor = new ExclusionMonitor(scenario.Names);
-            var recorders = Enumerable.Range(0, clientCount).Select(i => new ClientRecorder(hooks.FirstClient + i, hooks.Intervals is not null)).ToArray();
+            var monitor = new ExclusionMonitor(scenario.Names, scenario.Capacity);
+            // A semaphore's token order can only be judged from the intervals (its grants overlap), so they are always kept.
+            var collectIntervals = hooks.Intervals is not null || scenario.Permits is not null;
+            var recorders = Enumerable.Range(0, clientCount).Select(i => new ClientRecorder(hooks.FirstClient + i, collectIntervals)).ToArray();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var remaining = scenario.Load.Iterations ?? long.MaxValue;
             var started = Stopwatch.GetTimestamp();
@@ -208,6 +210,8 @@ public static class LockScenarioRunner
             foreach (var (kind, n) in r.Errors)
                 errors[kind] = errors.GetValueOrDefault(kind) + n;
         }
+        // Semaphores are checked from the recorded intervals too; the live monitor still covers holds past the recording cap.
+        var recorded = scenario.Permits is null ? null : IntervalAnalysis.Analyze(recorders.SelectMany(r => r.Intervals ?? []), scenario.Capacity);
         return LockScenarioStats.Describing(scenario, target) with
         {
             ElapsedSeconds = elapsed.TotalSeconds,
@@ -220,8 +224,9 @@ public static class LockScenarioRunner
                 ["handoff"] = LatencyStats.From(handoff),
             },
             Errors = errors,
-            OverlapViolations = monitor.Overlaps,
-            FenceViolations = monitor.FencesOutOfOrder,
+            OverlapViolations = Math.Max(monitor.Overlaps, recorded?.Overlaps ?? 0),
+            FenceViolations = Math.Max(monitor.FencesOutOfOrder, recorded?.FencesOutOfOrder ?? 0),
+            PeakInUse = Math.Max(monitor.PeakInUse, recorded?.PeakInUse ?? 0),
             ClientRequests = clientRequests,
             ServerRequests = serverRequests,
         };
