@@ -20,7 +20,8 @@ public sealed class SemaphoreStressTests(StressServersFixture fixture) : IClassF
     [MemberData(nameof(Targets))]
     public async Task Every_semaphore_target_fills_its_permits_and_never_exceeds_them(string target)
     {
-        var scenario = Scenario(target, clients: 8);
+        // Holds long enough that even the slowest target (Curator, a few ms per grant) keeps all permits busy.
+        var scenario = Scenario(target, clients: 8) with { Hold = TimeSpan.FromMilliseconds(20) };
         var results = await LockRun.RunAsync(new LockRunPlan { RunId = RunId(), Scenarios = [scenario] }, fixture.Servers, null, CancellationToken.None);
         var stats = Assert.Single(results);
 
