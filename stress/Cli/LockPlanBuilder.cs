@@ -4,26 +4,29 @@ using Coord.Stress.Targets;
 namespace Coord.Stress.Cli;
 
 /// <summary>
-/// Turns <see cref="LocksOptions"/> into scenarios: every chosen backend at every client count, then the
-/// fault scenarios each backend supports.
+/// Turns <see cref="LocksOptions"/> into scenarios: every chosen backend at every client count (and, for
+/// semaphores, every permit count), then the fault scenarios each lock backend supports.
 /// </summary>
 public static class LockPlanBuilder
 {
     /// <summary>Backends a kill-server fault knows how to hurt (a member of a cluster the runner started).</summary>
     public static readonly IReadOnlySet<string> ServerKillTargets = new HashSet<string> { "redlock", "redlock-net", "etcd", "zookeeper" };
 
-    public static IReadOnlyList<string> ResolveBackends(IReadOnlyList<string> requested)
+    /// <param name="requested">Target names, or all, coord, peers.</param>
+    /// <param name="catalog">Where the names come from; null: <see cref="LockTargetCatalog"/>.</param>
+    public static IReadOnlyList<string> ResolveBackends(IReadOnlyList<string> requested, TargetCatalog? catalog = null)
     {
+        catalog ??= LockTargetCatalog.Catalog;
         var names = new List<string>();
         foreach (var item in requested)
         {
             var add = item switch
             {
-                "all" => LockTargetCatalog.Names,
-                "coord" => LockTargetCatalog.CoordNames,
-                "peers" => LockTargetCatalog.PeerNames,
-                _ when LockTargetCatalog.Names.Contains(item) => [item],
-                _ => throw new ArgumentException($"Unknown backend '{item}'. Use all, coord, peers or any of: {string.Join(", ", LockTargetCatalog.Names)}."),
+                "all" => catalog.Names,
+                "coord" => catalog.CoordNames,
+                "peers" => catalog.PeerNames,
+                _ when catalog.Names.Contains(item) => [item],
+                _ => throw new ArgumentException($"Unknown backend '{item}' for {catalog.Kind}s. Use all, coord, peers or any of: {string.Join(", ", catalog.Names)}."),
             };
             foreach (var name in add)
                 if (!names.Contains(name))
@@ -34,28 +37,34 @@ public static class LockPlanBuilder
 
     public static List<LockScenario> Build(LocksOptions o)
     {
-        var backends = ResolveBackends(o.Backends);
+        if (o.Permits is not null && (o.Faults.Count > 0 || o.OnlyFaults))
+            throw new ArgumentException("Fault scenarios run on locks only; leave out --faults and --only-faults for semaphores.");
+        var backends = ResolveBackends(o.Backends, o.Permits is null ? LockTargetCatalog.Catalog : SemaphoreTargetCatalog.Catalog);
         LoadSimulation Load(int clients) => o.Iterations is { } n ? LoadSimulation.IterationsForConstant(clients, n) : LoadSimulation.KeepConstant(clients, o.Duration);
         var scenarios = new List<LockScenario>();
         if (!o.OnlyFaults)
         {
             foreach (var backend in backends)
             {
-                foreach (var clients in o.Clients)
+                foreach (var permits in o.Permits?.Select(p => (int?)p) ?? [null])
                 {
-                    // In-memory locks live in one process, and a process needs at least one client.
-                    var processes = backend == "inmemory" ? 1 : Math.Min(o.Processes, clients);
-                    scenarios.Add(new LockScenario
+                    foreach (var clients in o.Clients)
                     {
-                        Name = ScenarioLabels.For(backend, clients, o.Names, processes, FaultMode.None),
-                        Target = backend,
-                        Load = Load(clients),
-                        Names = o.Names,
-                        Hold = o.Hold,
-                        Ttl = o.Ttl,
-                        Wait = o.Wait,
-                        Processes = processes,
-                    });
+                        // In-memory locks live in one process, and a process needs at least one client.
+                        var processes = backend == "inmemory" ? 1 : Math.Min(o.Processes, clients);
+                        scenarios.Add(new LockScenario
+                        {
+                            Name = ScenarioLabels.For(backend, clients, o.Names, processes, FaultMode.None, permits: permits),
+                            Target = backend,
+                            Load = Load(clients),
+                            Names = o.Names,
+                            Hold = o.Hold,
+                            Ttl = o.Ttl,
+                            Wait = o.Wait,
+                            Processes = processes,
+                            Permits = permits,
+                        });
+                    }
                 }
             }
         }

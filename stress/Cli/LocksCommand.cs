@@ -5,7 +5,7 @@ using Coord.Stress.Servers;
 
 namespace Coord.Stress.Cli;
 
-/// <summary>The <c>locks</c> command: run the scenarios, show and write the reports, exit non-zero on any violation.</summary>
+/// <summary>The <c>locks</c> and <c>semaphores</c> commands: run the scenarios, show and write the reports, exit non-zero on any violation.</summary>
 public static class LocksCommand
 {
     public static async Task<int> RunAsync(LocksOptions options, StressEndpoints endpoints, TimeSpan peerRetry, string reportRoot, bool live, string commandLine, CancellationToken cancellationToken)
@@ -22,7 +22,8 @@ public static class LocksCommand
         await using (var servers = new StressServers(endpoints))
         {
             var results = await new LiveProgress(live).RunAsync(onStart => LockRun.RunAsync(plan, servers, onStart, cancellationToken)).ConfigureAwait(false);
-            report.Locks.AddRange(results);
+            report.Locks.AddRange(results.Where(s => s.Permits is null));
+            report.Semaphores.AddRange(results.Where(s => s.Permits is not null));
             report.Servers.AddRange(servers.Started);
         }
         report.ElapsedSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;

@@ -2,11 +2,14 @@ using Coord.Stress.Engine;
 
 namespace Coord.Stress.Cli;
 
-/// <summary>The <c>locks</c> command's settings, after parsing.</summary>
+/// <summary>The <c>locks</c> and <c>semaphores</c> commands' settings, after parsing.</summary>
 public sealed record LocksOptions
 {
     /// <summary>Target names, or <c>all</c>, <c>coord</c>, <c>peers</c>.</summary>
     public IReadOnlyList<string> Backends { get; init; } = ["all"];
+
+    /// <summary>Null runs locks; otherwise semaphores, one scenario per backend, client count and permit count here.</summary>
+    public IReadOnlyList<int>? Permits { get; init; }
     public IReadOnlyList<int> Clients { get; init; } = [1, 32];
     public int Names { get; init; } = 1;
     public TimeSpan Hold { get; init; } = TimeSpan.Zero;

@@ -8,7 +8,7 @@ using Coord.Stress.Targets;
 
 namespace Coord.Stress.Cli;
 
-/// <summary>The command line: <c>locks</c>, <c>ids</c>, and the hidden <c>worker</c> used by processes ≥ 2.</summary>
+/// <summary>The command line: <c>locks</c>, <c>semaphores</c>, <c>ids</c>, and the hidden <c>worker</c> used by processes ≥ 2.</summary>
 public static class StressCommandLine
 {
     public static RootCommand Build(string[] args)
@@ -50,23 +50,43 @@ public static class StressCommandLine
         var locks = new Command("locks", "Lock contention scenarios: every backend and its peers on the same servers, with faults");
         foreach (var option in new Option[] { backends, clients, names, hold, ttl, wait, duration, iterations, processes, faults, onlyFaults, faultTtl, faultClients, peerRetry, redis, masters, postgres, etcd, zooKeeper, reportDir, noLive })
             locks.Options.Add(option);
+        LocksOptions Load(ParseResult r) => new()
+        {
+            Clients = CliValues.IntList(r.GetValue(clients)!, "--clients"),
+            Names = r.GetValue(names),
+            Hold = r.GetValue(hold),
+            Ttl = r.GetValue(ttl),
+            Wait = r.GetValue(wait),
+            Duration = r.GetValue(duration),
+            Iterations = r.GetValue(iterations),
+            Processes = r.GetValue(processes),
+        };
         locks.SetAction(async (r, ct) =>
         {
-            var options = new LocksOptions
+            var options = Load(r) with
             {
                 Backends = CliValues.List(r.GetValue(backends)!),
-                Clients = CliValues.IntList(r.GetValue(clients)!, "--clients"),
-                Names = r.GetValue(names),
-                Hold = r.GetValue(hold),
-                Ttl = r.GetValue(ttl),
-                Wait = r.GetValue(wait),
-                Duration = r.GetValue(duration),
-                Iterations = r.GetValue(iterations),
-                Processes = r.GetValue(processes),
                 Faults = ParseFaults(r.GetValue(faults)!),
                 OnlyFaults = r.GetValue(onlyFaults),
                 FaultTtl = r.GetValue(faultTtl),
                 FaultClients = r.GetValue(faultClients),
+            };
+            return await LocksCommand.RunAsync(options, Endpoints(r), r.GetValue(peerRetry), r.GetValue(reportDir)!, !r.GetValue(noLive), commandLine, ct).ConfigureAwait(false);
+        });
+
+        // Semaphores run on the lock scenario engine (a lock is the 1-permit case) with a catalog of their own:
+        // the backends and peers differ, so `locks -b all` keeps its meaning.
+        var semaphoreBackends = new Option<string>("--backends", "-b") { Description = $"Comma-separated: all, coord, peers, or of {string.Join(", ", SemaphoreTargetCatalog.Names)}", DefaultValueFactory = _ => "all" };
+        var permits = new Option<string>("--permits", "-k") { Description = "Comma-separated permits per name (N); one scenario per backend, permit count and client count", DefaultValueFactory = _ => "4" };
+        var semaphores = new Command("semaphores", "Semaphore contention scenarios (N permits per name): every backend and its peers on the same servers; permits in use never above N");
+        foreach (var option in new Option[] { semaphoreBackends, permits, clients, names, hold, ttl, wait, duration, iterations, processes, redis, postgres, etcd, zooKeeper, reportDir, noLive })
+            semaphores.Options.Add(option);
+        semaphores.SetAction(async (r, ct) =>
+        {
+            var options = Load(r) with
+            {
+                Backends = CliValues.List(r.GetValue(semaphoreBackends)!),
+                Permits = CliValues.IntList(r.GetValue(permits)!, "--permits"),
             };
             return await LocksCommand.RunAsync(options, Endpoints(r), r.GetValue(peerRetry), r.GetValue(reportDir)!, !r.GetValue(noLive), commandLine, ct).ConfigureAwait(false);
         });
@@ -86,8 +106,9 @@ public static class StressCommandLine
         worker.Options.Add(assignment);
         worker.SetAction((r, ct) => WorkerCommand.RunAsync(r.GetValue(assignment)!, ct));
 
-        var root = new RootCommand("Coord stress runner: lock contention (Coord backends and peer libraries side by side, with faults) and ID throughput.");
+        var root = new RootCommand("Coord stress runner: lock and semaphore contention (Coord backends and peer libraries side by side, locks with faults) and ID throughput.");
         root.Subcommands.Add(locks);
+        root.Subcommands.Add(semaphores);
         root.Subcommands.Add(ids);
         root.Subcommands.Add(worker);
         return root;

@@ -7,7 +7,7 @@ using Coord.Testing;
 namespace Coord.Stress.Engine;
 
 /// <summary>
-/// Runs the scenarios of a plan one after another on shared servers and collects their stats. A scenario
+/// Runs the scenarios of a plan (locks or semaphores) one after another on shared servers and collects their stats. A scenario
 /// that cannot run (a fault the backend has no server for) is reported with a note instead of failing the run.
 /// </summary>
 public static class LockRun
@@ -33,7 +33,7 @@ public static class LockRun
     {
         // The kill-the-leader fault needs a cluster; etcd and ZooKeeper then run on a 3-member one.
         var clustered = scenario.Fault == FaultMode.KillServer && scenario.Target is "etcd" or "zookeeper" && plan.Endpoints.Etcd is null && plan.Endpoints.ZooKeeper is null;
-        await using var target = await LockTargetCatalog.CreateAsync(scenario.Target, servers, settings with { Clustered = clustered }, cancellationToken).ConfigureAwait(false);
+        await using var target = await TargetCatalog.CreateForAsync(scenario, servers, settings with { Clustered = clustered }, cancellationToken).ConfigureAwait(false);
         if (scenario.Fault == FaultMode.PauseHolder)
         {
             if (target is not CoordLockTarget coord)

@@ -1,14 +1,17 @@
+using System.Text.Json.Serialization;
+
 namespace Coord.Stress.Engine;
 
 /// <summary>
-/// One lock scenario (NBomber's scenario): which target, under what load simulation, and the steps each
-/// copy repeats — acquire one of <see cref="Names"/> lock names, hold it for <see cref="Hold"/>, release.
+/// One lock or semaphore scenario (NBomber's scenario): which target, under what load simulation, and the
+/// steps each copy repeats — acquire one of <see cref="Names"/> lock names (a permit of one of that many
+/// semaphores when <see cref="Permits"/> is set), hold it for <see cref="Hold"/>, release.
 /// </summary>
 public sealed record LockScenario
 {
     public required string Name { get; init; }
 
-    /// <summary>Target name from <see cref="Targets.LockTargetCatalog"/>, e.g. <c>redis</c> or <c>dlock-redis</c>.</summary>
+    /// <summary>Target name from <see cref="Targets.LockTargetCatalog"/>, e.g. <c>redis</c> or <c>dlock-redis</c>, or from <see cref="Targets.SemaphoreTargetCatalog"/> when <see cref="Permits"/> is set.</summary>
     public required string Target { get; init; }
 
     /// <summary>Copies are clients; each has its own connection or session.</summary>
@@ -27,6 +30,12 @@ public sealed record LockScenario
 
     /// <summary>Worker processes the clients are spread over; 1 runs them all in this process.</summary>
     public int Processes { get; init; } = 1;
+
+    /// <summary>Null for a lock; for a semaphore, the permits of each name (how many clients may hold it at once).</summary>
+    public int? Permits { get; init; }
+
+    /// <summary>Holders a name admits at once: 1 for a lock, <see cref="Permits"/> for a semaphore.</summary>
+    [JsonIgnore] public int Capacity => Permits ?? 1;
 
     public FaultMode Fault { get; init; } = FaultMode.None;
 
@@ -48,6 +57,10 @@ public sealed record LockScenario
             throw new ArgumentException($"Hold time cannot be negative; it was {Hold}.", nameof(Hold));
         if (Ttl <= TimeSpan.Zero)
             throw new ArgumentException($"TTL must be more than 0; it was {Ttl}.", nameof(Ttl));
+        if (Permits < 1)
+            throw new ArgumentException($"A semaphore needs at least 1 permit per name; it was {Permits}.", nameof(Permits));
+        if (Permits is not null && Fault != FaultMode.None)
+            throw new ArgumentException($"Fault scenarios run on locks only; the {Fault} fault was asked for a semaphore scenario.", nameof(Fault));
         if (Fault == FaultMode.KillHolder && Processes < 2)
             throw new ArgumentException("The kill-holder fault kills a worker process: use processes ≥ 2.", nameof(Fault));
     }

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Coord.Stress.Engine;
 
-/// <summary>What one lock scenario measured (NBomber's scenario stats), merged over its processes.</summary>
+/// <summary>What one lock or semaphore scenario measured (NBomber's scenario stats), merged over its processes.</summary>
 public sealed record LockScenarioStats
 {
     public required string Scenario { get; init; }
@@ -13,6 +13,9 @@ public sealed record LockScenarioStats
     public int Clients { get; init; }
     public int Names { get; init; }
     public int Processes { get; init; }
+
+    /// <summary>Null for a lock; a semaphore's permits per name.</summary>
+    public int? Permits { get; init; }
     public double HoldMs { get; init; }
     public double TtlMs { get; init; }
     public string LoadSimulation { get; init; } = "";
@@ -26,8 +29,12 @@ public sealed record LockScenarioStats
     public Dictionary<string, LatencyStats> Steps { get; init; } = [];
 
     public Dictionary<string, long> Errors { get; init; } = [];
+    /// <summary>Entries made while a name already had as many holders as it admits (for a lock: two holders at once; for a semaphore: permits in use above N).</summary>
     public long OverlapViolations { get; init; }
     public long FenceViolations { get; init; }
+
+    /// <summary>Most holders seen inside one name at once: 1 for a correct lock under contention, the permits for a saturated semaphore.</summary>
+    public long PeakInUse { get; init; }
 
     /// <summary>Requests the library counted itself (Coord's per-provider metrics), by operation, during the measured part.</summary>
     public Dictionary<string, long> ClientRequests { get; init; } = [];
@@ -73,6 +80,7 @@ public sealed record LockScenarioStats
         Clients = scenario.Load.Copies,
         Names = scenario.Names,
         Processes = scenario.Processes,
+        Permits = scenario.Permits,
         HoldMs = scenario.Hold.TotalMilliseconds,
         TtlMs = scenario.Ttl.TotalMilliseconds,
         LoadSimulation = scenario.Load.ToString(),

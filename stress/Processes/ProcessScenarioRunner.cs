@@ -174,7 +174,7 @@ public static class ProcessScenarioRunner
             foreach (var (k, v) in part.Errors)
                 errors[k] = errors.GetValueOrDefault(k) + v;
         }
-        var analysis = IntervalAnalysis.Analyze(intervals);
+        var analysis = IntervalAnalysis.Analyze(intervals, scenario.Capacity);
         var notes = new List<string> { $"{scenario.Processes} worker processes; violations checked over the critical sections of all of them" };
         if (killed is not null)
             notes.Add($"worker {killed.Index} was killed while holding; its {killed.Assignment.Clients} client(s) are left out of the per-client counts");
@@ -193,6 +193,7 @@ public static class ProcessScenarioRunner
             Errors = errors,
             OverlapViolations = Math.Max(analysis.Overlaps, parts.Sum(p => p.OverlapViolations)),
             FenceViolations = Math.Max(analysis.FencesOutOfOrder, parts.Sum(p => p.FenceViolations)),
+            PeakInUse = Math.Max(analysis.PeakInUse, parts.Count > 0 ? parts.Max(p => p.PeakInUse) : 0),
             ClientRequests = clientRequests,
             ServerRequests = serverRequests,
             FaultOutcome = outcome,

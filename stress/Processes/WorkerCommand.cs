@@ -17,7 +17,7 @@ public static class WorkerCommand
         var assignment = JsonSerializer.Deserialize<WorkerAssignment>(await File.ReadAllTextAsync(assignmentPath, cancellationToken).ConfigureAwait(false), StressJson.Options)
             ?? throw new ArgumentException($"Worker assignment {assignmentPath} is empty.", nameof(assignmentPath));
         await using var servers = new StressServers(assignment.Endpoints);
-        await using var target = await LockTargetCatalog.CreateAsync(assignment.Scenario.Target, servers, new LockTargetCatalog.Settings(assignment.KeyPrefix, assignment.PeerRetry), cancellationToken).ConfigureAwait(false);
+        await using var target = await TargetCatalog.CreateForAsync(assignment.Scenario, servers, new LockTargetCatalog.Settings(assignment.KeyPrefix, assignment.PeerRetry), cancellationToken).ConfigureAwait(false);
         var output = Console.Out;
         var progress = new ScenarioProgress();
         var intervals = new List<HoldInterval>();

@@ -3,8 +3,9 @@ using Coord.Stress.Engine;
 namespace Coord.Stress.Reports;
 
 /// <summary>
-/// The side-by-side view of a run: per lock implementation its 1-client (uncontended) and its most
-/// contended 1-name scenario, and the ratios of each Coord backend to its peer on the same servers.
+/// The side-by-side view of a run: per lock or semaphore implementation (and permit count) its 1-client
+/// (uncontended) and its most contended 1-name scenario, and the ratios of each Coord backend to its peer
+/// on the same servers.
 /// </summary>
 public static class Comparison
 {
@@ -14,17 +15,21 @@ public static class Comparison
     /// <summary>Coord backend and the peer it is measured against.</summary>
     public static readonly (string Coord, string Peer)[] Pairs = [("redis", "dlock-redis"), ("postgres", "dlock-postgres"), ("redlock", "redlock-net"), ("etcd", "etcd-floor")];
 
+    /// <summary>Coord semaphore backend and the peer it is measured against (<see cref="Targets.SemaphoreTargetCatalog"/> names).</summary>
+    public static readonly (string Coord, string Peer)[] SemaphorePairs = [("redis", "dlock-redis-sem"), ("zookeeper", "curator-sem")];
+
     public static List<ComparisonRow> Rows(IEnumerable<LockScenarioStats> all)
     {
         var plain = all.Where(s => s.Fault == FaultMode.None && s.Processes == 1 && s.Names == 1 && s.Acquisitions > 0).ToList();
         var rows = new List<ComparisonRow>();
-        foreach (var group in plain.GroupBy(s => s.Target).OrderBy(g => g.First().IsPeer))
+        foreach (var group in plain.GroupBy(s => (s.Target, s.Permits)).OrderBy(g => g.First().IsPeer).ThenBy(g => g.Key.Permits))
         {
             var uncontended = group.FirstOrDefault(s => s.Clients == 1);
             var contended = group.Where(s => s.Clients > 1).MaxBy(s => s.Clients);
             rows.Add(new ComparisonRow
             {
-                Target = group.Key,
+                Target = group.Key.Target,
+                Permits = group.Key.Permits,
                 Library = group.First().Library,
                 IsPeer = group.First().IsPeer,
                 UncontendedOpsPerSecond = uncontended?.AcquisitionsPerSecond,
@@ -48,18 +53,21 @@ public static class Comparison
         return rows;
     }
 
-    /// <summary>Coord ÷ peer for uncontended ops/s, contended acquisitions/s and contended wait p99.9 (lower is better for the last).</summary>
-    public static List<(string Label, double? Uncontended, double? Contended, double? WaitP999)> Ratios(IReadOnlyList<ComparisonRow> rows)
+    /// <summary>Coord ÷ peer for uncontended ops/s, contended acquisitions/s and contended wait p99.9 (lower is better for the last), per pair and permit count.</summary>
+    public static List<(string Label, double? Uncontended, double? Contended, double? WaitP999)> Ratios(IReadOnlyList<ComparisonRow> rows, IReadOnlyList<(string Coord, string Peer)> pairs)
     {
         var ratios = new List<(string, double?, double?, double?)>();
-        foreach (var (coord, peer) in Pairs)
+        foreach (var (coord, peer) in pairs)
         {
-            var c = rows.FirstOrDefault(r => r.Target == coord);
-            var p = rows.FirstOrDefault(r => r.Target == peer);
-            if (c is null || p is null)
-                continue;
-            ratios.Add(($"Coord {coord} / {p.Library}", Divide(c.UncontendedOpsPerSecond, p.UncontendedOpsPerSecond),
-                Divide(c.ContendedAcquisitionsPerSecond, p.ContendedAcquisitionsPerSecond), Divide(c.ContendedWaitP999Ms, p.ContendedWaitP999Ms)));
+            foreach (var c in rows.Where(r => r.Target == coord))
+            {
+                var p = rows.FirstOrDefault(r => r.Target == peer && r.Permits == c.Permits);
+                if (p is null)
+                    continue;
+                var permits = c.Permits is { } n ? $", {n} permits" : "";
+                ratios.Add(($"Coord {coord} / {p.Library}{permits}", Divide(c.UncontendedOpsPerSecond, p.UncontendedOpsPerSecond),
+                    Divide(c.ContendedAcquisitionsPerSecond, p.ContendedAcquisitionsPerSecond), Divide(c.ContendedWaitP999Ms, p.ContendedWaitP999Ms)));
+            }
         }
         return ratios;
     }

@@ -1,10 +1,16 @@
 namespace Coord.Stress.Reports;
 
-/// <summary>One line of the side-by-side table: a lock implementation uncontended and contended.</summary>
+/// <summary>One line of the side-by-side table: a lock or semaphore implementation (at one permit count) uncontended and contended.</summary>
 public sealed record ComparisonRow
 {
     public required string Target { get; init; }
     public required string Library { get; init; }
+
+    /// <summary>Null for a lock; a semaphore's permits per name.</summary>
+    public int? Permits { get; init; }
+
+    /// <summary>The target, with the permits for a semaphore: <c>redis</c>, <c>redis ×4</c>.</summary>
+    public string Label => Permits is { } n ? $"{Target} ×{n}" : Target;
     public bool IsPeer { get; init; }
     public double? UncontendedOpsPerSecond { get; init; }
     public int ContendedClients { get; init; }

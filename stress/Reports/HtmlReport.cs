@@ -28,10 +28,12 @@ public static class HtmlReport
         html.AppendLine("<p>Numbers from a shared 2-core machine are indicative; compare within one run.</p>");
         html.AppendLine("<p class=\"legend\"><span style=\"background:#2b6cb0\"></span>Coord<span style=\"background:#d9822b\"></span>peer library</p>");
 
-        var rows = Comparison.Rows(report.Locks);
-        if (rows.Count > 0)
+        foreach (var section in report.Sections)
         {
-            html.AppendLine("<h2>Side by side</h2>");
+            var rows = Comparison.Rows(section.Scenarios);
+            if (rows.Count == 0)
+                continue;
+            html.AppendLine($"<h2>{Encode(section.Title)}: side by side</h2>");
             html.AppendLine(SvgBarChart.Render("Uncontended: acquire + release per second (1 client)", Bars(rows, r => r.UncontendedOpsPerSecond), v => Numbers.Rate(v)));
             html.AppendLine(SvgBarChart.Render($"Contended: acquisitions per second ({rows.Max(r => r.ContendedClients)} clients, 1 name)", Bars(rows, r => r.ContendedAcquisitionsPerSecond), v => Numbers.Rate(v)));
             html.AppendLine(SvgBarChart.Render("Contended: wait p99.9 (ms, lower is better)", Bars(rows, r => r.ContendedWaitP999Ms), v => Numbers.Ms(v)));
@@ -61,7 +63,7 @@ public static class HtmlReport
     }
 
     private static List<(string, double, bool)> Bars(IEnumerable<ComparisonRow> rows, Func<ComparisonRow, double?> value)
-        => rows.Where(r => value(r) is not null).Select(r => ($"{r.Target} ({r.Library})", value(r)!.Value, r.IsPeer)).ToList();
+        => rows.Where(r => value(r) is not null).Select(r => ($"{r.Label} ({r.Library})", value(r)!.Value, r.IsPeer)).ToList();
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 

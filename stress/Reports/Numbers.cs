@@ -11,5 +11,7 @@ public static class Numbers
     public static string Index(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "–";
     public static string Per(double? v) => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) : "–";
     public static string Plain(double v) => double.IsNaN(v) ? "–" : v.ToString(Math.Abs(v) >= 100 || v == Math.Floor(v) ? "0" : "0.###", CultureInfo.InvariantCulture);
+    /// <summary>Most holders of one name seen at once over what it admits, e.g. <c>4/4</c> for a saturated semaphore of 4 permits.</summary>
+    public static string InUse(Engine.LockScenarioStats s) => string.Create(CultureInfo.InvariantCulture, $"{s.PeakInUse}/{s.Permits ?? 1}");
     public static string Csv(double? v) => v is { } x && !double.IsNaN(x) ? x.ToString("0.######", CultureInfo.InvariantCulture) : "";
 }

@@ -34,14 +34,7 @@ public sealed class CoordLockTarget(
         return provider;
     }
 
-    public override IReadOnlyDictionary<string, long> ClientRequestCounts()
-    {
-        var sum = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var provider in _providers)
-            foreach (var (operation, count) in provider.Metrics.RequestCounts())
-                sum[operation] = sum.GetValueOrDefault(operation) + count;
-        return sum;
-    }
+    public override IReadOnlyDictionary<string, long> ClientRequestCounts() => RequestCounts.Sum(_providers.Select(p => p.Metrics));
 
     private bool Probe(Func<LockProvider, bool> read)
     {
@@ -61,17 +54,10 @@ public sealed class CoordLockTarget(
         public async Task<IHeldLock?> AcquireAsync(string name, TimeSpan wait, TimeSpan ttl, CancellationToken cancellationToken)
         {
             var handle = await provider.TryAcquireAsync(name, wait, ttl, cancellationToken).ConfigureAwait(false);
-            return handle is null ? null : new Held(handle);
+            return handle is null ? null : new HandleHold(handle);
         }
 
         // The provider's request counts stay readable after disposal, so the target can still sum them.
         public ValueTask DisposeAsync() => provider.DisposeAsync();
-    }
-
-    private sealed class Held(ILockHandle handle) : IHeldLock
-    {
-        public long? FencingToken => handle.HasFencingToken ? handle.FencingToken : null;
-        public bool IsLost => handle.IsLost;
-        public ValueTask ReleaseAsync() => handle.DisposeAsync();
     }
 }

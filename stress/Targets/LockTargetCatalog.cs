@@ -19,11 +19,10 @@ public static class LockTargetCatalog
     /// <param name="KeyPrefix">Prefix for keys, unique per run so runs on shared servers stay apart.</param>
     /// <param name="PeerRetry">RedLock.net's retry interval while waiting.</param>
     /// <param name="Clustered">Use a 3-member cluster where the backend has one (etcd, ZooKeeper), for the kill-the-leader fault.</param>
-    public sealed record Settings(string KeyPrefix, TimeSpan PeerRetry, bool Clustered = false);
+    /// <param name="Permits">For a semaphore target (<see cref="SemaphoreTargetCatalog"/>): permits per name, the same for every client.</param>
+    public sealed record Settings(string KeyPrefix, TimeSpan PeerRetry, bool Clustered = false, int Permits = 1);
 
-    private sealed record Entry(string Name, bool IsPeer, string Description, Func<StressServers, Settings, CancellationToken, Task<LockTarget>> Create);
-
-    private static readonly Entry[] Entries =
+    public static TargetCatalog Catalog { get; } = new("lock",
     [
         new("inmemory", false, "Coord InMemoryLock (one store shared by the clients of this process)", (_, _, _) =>
         {
@@ -81,7 +80,7 @@ public static class LockTargetCatalog
                 ? (await servers.ZooKeeperEnsembleAsync(ct).ConfigureAwait(false)).ConnectString
                 : await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
             var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal) + "-curator";
-            return await Curator.CuratorTarget.StartAsync(zooKeeper, root, [new ZooKeeperPacketCounter(zooKeeper)], ct).ConfigureAwait(false);
+            return await Curator.CuratorTarget.StartAsync(zooKeeper, root, permits: null, [new ZooKeeperPacketCounter(zooKeeper)], ct).ConfigureAwait(false);
         }),
         new("etcd-floor", true, "etcd floor: one Txn put on a reused lease + one Delete per hold, waiters watch their predecessor on one stream (raw gRPC, no library) on the same etcd", async (servers, s, ct) =>
         {
@@ -93,17 +92,14 @@ public static class LockTargetCatalog
             var masters = await servers.RedisMastersAsync(ct).ConfigureAwait(false);
             return new RedLockNetTarget(masters, s.KeyPrefix, s.PeerRetry, masters.Select(m => (IServerCounter)new RedisCommandCounter(m)).ToArray());
         }),
-    ];
+    ]);
 
-    public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToArray();
-    public static IReadOnlyList<string> CoordNames => Entries.Where(e => !e.IsPeer).Select(e => e.Name).ToArray();
-    public static IReadOnlyList<string> PeerNames => Entries.Where(e => e.IsPeer).Select(e => e.Name).ToArray();
+    public static IReadOnlyList<string> Names => Catalog.Names;
+    public static IReadOnlyList<string> CoordNames => Catalog.CoordNames;
+    public static IReadOnlyList<string> PeerNames => Catalog.PeerNames;
 
-    public static string Describe(string name) => Find(name).Description;
+    public static string Describe(string name) => Catalog.Describe(name);
 
     public static Task<LockTarget> CreateAsync(string name, StressServers servers, Settings settings, CancellationToken cancellationToken)
-        => Find(name).Create(servers, settings, cancellationToken);
-
-    private static Entry Find(string name) => Entries.FirstOrDefault(e => e.Name == name)
-        ?? throw new ArgumentException($"Unknown lock target '{name}'. Known: {string.Join(", ", Entries.Select(e => e.Name))}.", nameof(name));
+        => Catalog.CreateAsync(name, servers, settings, cancellationToken);
 }

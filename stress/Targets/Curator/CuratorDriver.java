@@ -11,11 +11,15 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
+import org.apache.curator.framework.recipes.locks.Lease;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /**
- * Drives Apache Curator's InterProcessMutex for Coord's stress runner, one line per step on stdin/stdout.
- * In:  "A req client ttlMs waitMs path" (acquire), "R req" (release), "C client" (close the client).
+ * Drives Apache Curator's InterProcessMutex and InterProcessSemaphoreV2 for Coord's stress runner, one line
+ * per step on stdin/stdout.
+ * In:  "A req client ttlMs waitMs path" (acquire the mutex), "S req client ttlMs waitMs permits path" (acquire
+ *      a lease of the semaphore), "R req" (release either), "C client" (close the client).
  * Out: "A req 1" (held) or "A req 0" (wait ran out), "R req", "C client", or "E req message" on failure.
  * Each client is its own CuratorFramework (its own session, as a separate process would have), created
  * on its first acquire with the TTL as session timeout, and runs its steps on a thread of its own,
@@ -26,7 +30,7 @@ public final class CuratorDriver {
     private static BufferedWriter out;
     private static final Map<Integer, CuratorFramework> CLIENTS = new ConcurrentHashMap<>();
     private static final Map<Integer, ExecutorService> LANES = new ConcurrentHashMap<>();
-    private static final Map<Long, InterProcessMutex> HELD = new ConcurrentHashMap<>();
+    private static final Map<Long, Hold> HELD = new ConcurrentHashMap<>();
     private static final Map<Long, Integer> LANE_OF = new ConcurrentHashMap<>();
 
     public static void main(String[] args) throws Exception {
@@ -38,14 +42,18 @@ public final class CuratorDriver {
         while ((line = in.readLine()) != null) {
             String[] p = line.split(" ", 6);
             switch (p[0]) {
-                case "A": {
-                    long req = Long.parseLong(p[1]);
-                    int client = Integer.parseInt(p[2]);
-                    int ttlMs = Integer.parseInt(p[3]);
-                    long waitMs = Long.parseLong(p[4]);
-                    String path = p[5];
+                case "A":
+                case "S": {
+                    // A mutex is asked for with no permits field; 0 permits below means the mutex.
+                    String[] q = line.split(" ", p[0].equals("S") ? 7 : 6);
+                    long req = Long.parseLong(q[1]);
+                    int client = Integer.parseInt(q[2]);
+                    int ttlMs = Integer.parseInt(q[3]);
+                    long waitMs = Long.parseLong(q[4]);
+                    int permits = p[0].equals("S") ? Integer.parseInt(q[5]) : 0;
+                    String path = q[q.length - 1];
                     LANE_OF.put(req, client);
-                    lane(client).execute(() -> acquire(connectString, req, client, ttlMs, waitMs, path));
+                    lane(client).execute(() -> acquire(connectString, req, client, ttlMs, waitMs, permits, path));
                     break;
                 }
                 case "R": {
@@ -74,7 +82,12 @@ public final class CuratorDriver {
         return LANES.computeIfAbsent(client, k -> Executors.newSingleThreadExecutor());
     }
 
-    private static void acquire(String connectString, long req, int client, int ttlMs, long waitMs, String path) {
+    /** What release undoes: a mutex hold or a semaphore lease. */
+    private interface Hold {
+        void release() throws Exception;
+    }
+
+    private static void acquire(String connectString, long req, int client, int ttlMs, long waitMs, int permits, String path) {
         try {
             CuratorFramework c = CLIENTS.get(client);
             if (c == null) {
@@ -84,9 +97,16 @@ public final class CuratorDriver {
                 if (!c.blockUntilConnected(30, TimeUnit.SECONDS)) throw new IllegalStateException("no connection to " + connectString);
                 CLIENTS.put(client, c);
             }
-            InterProcessMutex mutex = new InterProcessMutex(c, path);
-            if (mutex.acquire(waitMs, TimeUnit.MILLISECONDS)) {
-                HELD.put(req, mutex);
+            Hold hold = null;
+            if (permits == 0) {
+                InterProcessMutex mutex = new InterProcessMutex(c, path);
+                if (mutex.acquire(waitMs, TimeUnit.MILLISECONDS)) hold = mutex::release;
+            } else {
+                Lease lease = new InterProcessSemaphoreV2(c, path, permits).acquire(waitMs, TimeUnit.MILLISECONDS);
+                if (lease != null) hold = lease::close;
+            }
+            if (hold != null) {
+                HELD.put(req, hold);
                 reply("A " + req + " 1");
             } else {
                 reply("A " + req + " 0");
@@ -98,8 +118,8 @@ public final class CuratorDriver {
 
     private static void release(long req) {
         try {
-            InterProcessMutex mutex = HELD.remove(req);
-            if (mutex != null) mutex.release();
+            Hold hold = HELD.remove(req);
+            if (hold != null) hold.release();
             reply("R " + req);
         } catch (Exception e) {
             reply("E " + req + " " + describe(e));

@@ -4,7 +4,8 @@ using Coord.Stress.Servers;
 namespace Coord.Stress.Targets.Curator;
 
 /// <summary>
-/// Peer: Apache Curator's <c>InterProcessMutex</c> (Debian's libcurator-recipes-java 5.4) on the run's
+/// Peer: Apache Curator's <c>InterProcessMutex</c> (<c>curator</c>), or with permits its
+/// <c>InterProcessSemaphoreV2</c> (<c>curator-sem</c>), from Debian's libcurator-recipes-java 5.4 on the run's
 /// ZooKeeper, each client its own CuratorFramework and session (timeout = the scenario's TTL), driven
 /// through a small Java program (<see cref="CuratorDriverProcess"/>). Every acquire and release costs
 /// one line each way over the driver's stdin/stdout on top of Curator's own work.
@@ -13,17 +14,20 @@ public sealed class CuratorTarget : LockTarget
 {
     private readonly CuratorDriverProcess _driver;
     private readonly string _root;
+    private readonly int? _permits;
     private int _nextClient;
 
-    private CuratorTarget(CuratorDriverProcess driver, string root, IReadOnlyList<IServerCounter> serverCounters)
-        : base("curator", "Apache Curator InterProcessMutex", isPeer: true, serverCounters)
+    private CuratorTarget(CuratorDriverProcess driver, string root, int? permits, IReadOnlyList<IServerCounter> serverCounters)
+        : base(permits is null ? "curator" : "curator-sem", permits is null ? "Apache Curator InterProcessMutex" : "Apache Curator InterProcessSemaphoreV2", isPeer: true, serverCounters)
     {
         _driver = driver;
         _root = root;
+        _permits = permits;
     }
 
-    public static async Task<CuratorTarget> StartAsync(string connectString, string root, IReadOnlyList<IServerCounter> serverCounters, CancellationToken cancellationToken)
-        => new(await CuratorDriverProcess.StartAsync(connectString, cancellationToken).ConfigureAwait(false), root, serverCounters);
+    /// <param name="permits">Null drives the mutex; a count drives the semaphore with that many leases per name.</param>
+    public static async Task<CuratorTarget> StartAsync(string connectString, string root, int? permits, IReadOnlyList<IServerCounter> serverCounters, CancellationToken cancellationToken)
+        => new(await CuratorDriverProcess.StartAsync(connectString, cancellationToken).ConfigureAwait(false), root, permits, serverCounters);
 
     public override bool SupportsFencing => false;
 
@@ -38,7 +42,9 @@ public sealed class CuratorTarget : LockTarget
         {
             var request = target._driver.NextRequest();
             var path = $"{target._root}/{name.Replace('/', '_')}";
-            var line = string.Create(CultureInfo.InvariantCulture, $"A {request} {id} {(int)ttl.TotalMilliseconds} {(long)wait.TotalMilliseconds} {path}");
+            var line = target._permits is { } permits
+                ? string.Create(CultureInfo.InvariantCulture, $"S {request} {id} {(int)ttl.TotalMilliseconds} {(long)wait.TotalMilliseconds} {permits} {path}")
+                : string.Create(CultureInfo.InvariantCulture, $"A {request} {id} {(int)ttl.TotalMilliseconds} {(long)wait.TotalMilliseconds} {path}");
             var reply = await target._driver.CallAsync(line, $"A {request}", CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
             return reply switch
             {
