@@ -17,11 +17,12 @@ internal sealed class EtcdHold : IDisposable
     private long _grantedTimestamp = long.MaxValue;
     private long _createRevision;
 
-    public EtcdHold(string name, string holderToken, EtcdLockKeys keys, EtcdSession session)
+    public EtcdHold(string name, string holderToken, EtcdLockKeys keys, EtcdSession session, ByteString? value = null)
     {
         Name = name;
         HolderToken = holderToken;
         HolderTokenBytes = ByteString.CopyFromUtf8(holderToken);
+        Value = value ?? HolderTokenBytes;
         Keys = keys;
         Session = session;
         Key = ByteString.CopyFromUtf8(keys.KeyFor(session.LeaseId));
@@ -32,6 +33,9 @@ internal sealed class EtcdHold : IDisposable
 
     /// <summary>The holder token as the value of <see cref="Key"/>.</summary>
     public ByteString HolderTokenBytes { get; }
+    /// <summary>What <see cref="Key"/> holds: the holder token for a lock, the candidate's value for an election.</summary>
+    public ByteString Value { get; }
+
     public EtcdLockKeys Keys { get; }
     public EtcdSession Session { get; }
     public ByteString Key { get; }

@@ -44,6 +44,12 @@ public sealed class EtcdLock : LockProvider
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public EtcdLock(EtcdLockOptions options, ILogger<EtcdLock>? logger = null)
+        : this(options, (ILogger?)logger)
+    {
+    }
+
+    /// <summary>The lock with any logger: the inner queue of <see cref="EtcdLeaderElection"/> logs as the election does.</summary>
+    internal EtcdLock(EtcdLockOptions options, ILogger? logger)
         : base(options, logger)
     {
         _options = options;
@@ -71,13 +77,20 @@ public sealed class EtcdLock : LockProvider
     internal static long LeaseSeconds(TimeSpan ttl) => Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds));
 
     /// <inheritdoc/>
-    protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+    protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+        => QueueAsync(request, value: null, cancellationToken);
+
+    /// <summary>
+    /// Queues for the name with <paramref name="value"/> (null: the holder token) on the key, and waits to be first:
+    /// a lock's acquire, or an election's campaign (<c>concurrency.Election</c> puts the candidate's value there).
+    /// </summary>
+    private async Task<LockGrant?> QueueAsync(LockRequest request, ByteString? value, CancellationToken cancellationToken)
     {
         var keys = new EtcdLockKeys(_options.Prefix, request.Name);
         var willWait = request.RemainingWait != TimeSpan.Zero;
         while (true)
         {
-            var hold = await NewHoldAsync(request, keys, cancellationToken).ConfigureAwait(false);
+            var hold = await NewHoldAsync(request, keys, value, cancellationToken).ConfigureAwait(false);
             Turn turn;
             // Joined before the enqueue transaction goes out, so no DELETE after it goes unseen.
             using (var place = _queues.Join(keys, hold.Key))
@@ -104,17 +117,17 @@ public sealed class EtcdLock : LockProvider
         }
     }
 
-    private async Task<EtcdHold> NewHoldAsync(LockRequest request, EtcdLockKeys keys, CancellationToken cancellationToken)
+    private async Task<EtcdHold> NewHoldAsync(LockRequest request, EtcdLockKeys keys, ByteString? value, CancellationToken cancellationToken)
     {
         EtcdHold hold;
         if (request.IsBareLease)
         {
             var own = await EtcdSession.StartAsync(_connection, _watches, _options, Logger, LeaseSeconds(request.Ttl), marker: null, cancellationToken).ConfigureAwait(false);
-            hold = new EtcdHold(request.Name, request.HolderToken, keys, own);
+            hold = new EtcdHold(request.Name, request.HolderToken, keys, own, value);
         }
         else
         {
-            hold = await _sessions.ReserveAsync(LeaseSeconds(request.Ttl), request.Name, s => new EtcdHold(request.Name, request.HolderToken, keys, s), cancellationToken).ConfigureAwait(false);
+            hold = await _sessions.ReserveAsync(LeaseSeconds(request.Ttl), request.Name, s => new EtcdHold(request.Name, request.HolderToken, keys, s, value), cancellationToken).ConfigureAwait(false);
         }
         request.BackendState = hold;
         _holds[request.HolderToken] = hold;
@@ -145,7 +158,7 @@ public sealed class EtcdLock : LockProvider
     {
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = hold.Key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
-        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = hold.Key, Value = hold.HolderTokenBytes, Lease = hold.LeaseId } });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = hold.Key, Value = hold.Value, Lease = hold.LeaseId } });
         txn.Success.Add(new RequestOp { RequestRange = Queue(hold.Keys) });
         // A transaction sent again after a lost answer finds our key: read it to learn its revision.
         txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = hold.Key } });
@@ -159,7 +172,7 @@ public sealed class EtcdLock : LockProvider
         }
         var mine = response.Responses[0].ResponseRange.Kvs.FirstOrDefault();
         // The session reserves a name for one hold at a time, so a key with another value is not a retry of ours.
-        if (mine is null || mine.Value != hold.HolderTokenBytes)
+        if (mine is null || mine.Value != hold.Value)
             throw new InvalidOperationException($"etcd key {hold.Key.ToStringUtf8()} belongs to another hold; it vanished or changed while this one was being queued.");
         hold.CreateRevision = mine.CreateRevision;
         return new Queued(response.Header.Revision, Ahead(response.Responses[1].ResponseRange, hold.CreateRevision));
@@ -389,7 +402,7 @@ public sealed class EtcdLock : LockProvider
         return new LockStatus(name, true, expiresIn, owner.CreateRevision);
     }
 
-    private EtcdHold? LocalHold(string name, string holderToken)
+    internal EtcdHold? LocalHold(string name, string holderToken)
         => _holds.TryGetValue(holderToken, out var hold) && hold.Name == name ? hold : null;
 
     /// <summary>Finds the key of <paramref name="name"/> whose value is <paramref name="holderToken"/> (one read of that lock's keys).</summary>
@@ -418,6 +431,27 @@ public sealed class EtcdLock : LockProvider
         first.Limit = 1;
         return first;
     }
+
+    /// <summary>An election's campaign: the lock's queue with the candidate's value on its key.</summary>
+    internal Task<LockGrant?> CampaignAsync(LockRequest request, ByteString value, CancellationToken cancellationToken)
+        => QueueAsync(request, value, cancellationToken);
+
+    /// <summary>Withdraws an election's candidacy as an abandoned acquire is.</summary>
+    internal Task WithdrawAsync(LockRequest request, CancellationToken cancellationToken) => AbandonAcquireAsync(request, cancellationToken);
+
+    /// <summary>Renews an election's leadership as a lock hold is renewed.</summary>
+    internal Task<bool> RenewHoldAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+        => RenewCoreAsync(name, holderToken, ttl, cancellationToken);
+
+    /// <summary>Resigns an election's leadership (or candidacy) as a lock hold is released: its key deleted.</summary>
+    internal Task<bool> ReleaseHoldAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => ReleaseCoreAsync(name, holderToken, cancellationToken);
+
+    /// <summary>The provider's transport, for an election's reads of the leader.</summary>
+    internal EtcdConnection Connection => _connection;
+
+    /// <summary>The provider's one watch stream, for an election's observers.</summary>
+    internal EtcdWatchStream Watches => _watches;
 
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()

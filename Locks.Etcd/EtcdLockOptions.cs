@@ -9,7 +9,7 @@ namespace Coord.Locks.Etcd;
 /// server settings). The client still counts validity from the TTL that was asked for, so rounding
 /// only ever makes the server keep a hold longer than the client relies on it, never shorter.
 /// </remarks>
-public sealed class EtcdLockOptions : LockOptions
+public class EtcdLockOptions : LockOptions
 {
     /// <summary>
     /// Client URLs of the cluster members, e.g. <c>http://10.0.0.1:2379</c>. Requests are spread over

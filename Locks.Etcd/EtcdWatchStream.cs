@@ -68,10 +68,11 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
     /// events, in revision order, on the stream's reader. A stream opened again after a break creates the
     /// watch from just after the last event it delivered, so no delete is missed or repeated. If etcd cancels
     /// the watch (its revision compacted away), <paramref name="onOutcome"/> gets
-    /// <see cref="EtcdWatchOutcome.MustReread"/> once and the watch ends.
+    /// <see cref="EtcdWatchOutcome.MustReread"/> once and the watch ends. With <paramref name="withPuts"/>, PUT events
+    /// come too (an election's observers follow values as well as deletes).
     /// </summary>
-    public IDisposable WatchRange(ByteString key, ByteString rangeEnd, long fromRevision, Action<RepeatedField<Event>> onDeletes, Action<EtcdWatchOutcome> onOutcome, string operation)
-        => Add(new Watcher(this, Interlocked.Increment(ref _nextId), key, rangeEnd, fromRevision, onOutcome, onDeletes, operation, guarded: true));
+    public IDisposable WatchRange(ByteString key, ByteString rangeEnd, long fromRevision, Action<RepeatedField<Event>> onDeletes, Action<EtcdWatchOutcome> onOutcome, string operation, bool withPuts = false)
+        => Add(new Watcher(this, Interlocked.Increment(ref _nextId), key, rangeEnd, fromRevision, onOutcome, onDeletes, operation, guarded: true) { WithPuts = withPuts });
 
     private Watcher Add(Watcher watcher)
     {
@@ -92,7 +93,8 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
     {
         watcher.Stream = stream;
         var create = new WatchCreateRequest { Key = watcher.Key, RangeEnd = watcher.RangeEnd, StartRevision = watcher.FromRevision, WatchId = watcher.Id };
-        create.Filters.Add(WatchCreateRequest.Types.FilterType.Noput);
+        if (!watcher.WithPuts)
+            create.Filters.Add(WatchCreateRequest.Types.FilterType.Noput);
         _connection.Metrics.Request(watcher.Operation);
         stream.Outbox.Writer.TryWrite(new WatchRequest { CreateRequest = create });
         // A member that accepts the stream but does not answer (paused) would hold it forever.
@@ -345,6 +347,9 @@ internal sealed class EtcdWatchStream : IAsyncDisposable
         private long _fromRevision = fromRevision;
 
         public string Operation { get; } = operation;
+
+        /// <summary>Whether etcd reports PUT events too (a range watch that follows values).</summary>
+        public bool WithPuts { get; init; }
         public bool Guarded { get; } = guarded;
         public long Id { get; } = id;
         public ByteString Key { get; } = key;

@@ -18,10 +18,15 @@ internal sealed class StoppedRenewals : IRenewalPath
     /// <summary>Stops the renewals of <paramref name="permit"/>, a permit of <paramref name="provider"/>, without releasing it.</summary>
     public static void Of(SemaphoreProvider provider, ILockHandle permit) => provider.RenewalPath = With(provider.RenewalPath, permit);
 
-    private static StoppedRenewals With(IRenewalPath? current, ILockHandle handle)
+    /// <summary>Stops the renewals of <paramref name="leadership"/>, won through <paramref name="provider"/>, without resigning.</summary>
+    public static void Of(LeaderElectionProvider provider, ILeadership leadership) => provider.RenewalPath = With(provider.RenewalPath, ((Leadership)leadership).HolderToken);
+
+    private static StoppedRenewals With(IRenewalPath? current, ILockHandle handle) => With(current, handle.HolderToken);
+
+    private static StoppedRenewals With(IRenewalPath? current, string holderToken)
     {
         var stopped = current as StoppedRenewals ?? new StoppedRenewals();
-        stopped._stopped.TryAdd(handle.HolderToken, 0);
+        stopped._stopped.TryAdd(holderToken, 0);
         return stopped;
     }
 

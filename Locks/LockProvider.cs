@@ -212,7 +212,7 @@ public abstract class LockProvider : ILockLeases
     /// Runs one backend call with a hard bound (the caller's wait plus the connect timeout) and turns
     /// backend failures into <see cref="LockBackendException"/>s that name the lock, backend and endpoint.
     /// </summary>
-    private Task<T> CallBackendAsync<T>(string name, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
+    internal Task<T> CallBackendAsync<T>(string name, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? wait = default)
         => CallBackendAsync(name, operation, call, static (c, ct) => c(ct), cancellationToken, wait);
 
     /// <inheritdoc cref="CallBackendAsync{T}(string, string, Func{CancellationToken, Task{T}}, CancellationToken, TimeSpan?)"/>

@@ -55,11 +55,34 @@ public static class LockServiceCollectionExtensions
         where TOptions : LockOptions, new()
     {
         ArgumentNullException.ThrowIfNull(services);
-        var build = Configured(configure, create);
+        return AddSingleton(services, Configured(configure, create), name);
+    }
+
+    /// <summary>Registers one leader-election provider as a singleton <see cref="ILeaderElection"/> (keyed by <paramref name="name"/> when given), configured as <see cref="AddCoordLock{TOptions}"/> configures a lock.</summary>
+    /// <typeparam name="TOptions">The backend's options type.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options; it runs once now (to validate) and again when the provider is built. A registered <see cref="TimeProvider"/> is set before it runs.</param>
+    /// <param name="create">Builds the provider from the configured options.</param>
+    /// <param name="name">Service key for keyed registration; null registers the default (an existing default registration is kept).</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/>, <paramref name="configure"/> or <paramref name="create"/> is null.</exception>
+    /// <exception cref="ArgumentException">The configured options are invalid; the message names the setting and what is allowed.</exception>
+    public static IServiceCollection AddCoordLeaderElection<TOptions>(
+        this IServiceCollection services, Action<TOptions> configure, Func<TOptions, IServiceProvider, ILeaderElection> create, string? name = null)
+        where TOptions : LockOptions, new()
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return AddSingleton(services, Configured(configure, create), name);
+    }
+
+    /// <summary>One provider of <typeparamref name="TService"/> as a singleton: the default one, or keyed by <paramref name="name"/>.</summary>
+    private static IServiceCollection AddSingleton<TService>(IServiceCollection services, Func<IServiceProvider, TService> build, string? name)
+        where TService : class
+    {
         if (name is null)
             services.TryAddSingleton(build);
         else
-            services.AddKeyedSingleton<ISemaphore>(name, (provider, _) => build(provider));
+            services.AddKeyedSingleton<TService>(name, (provider, _) => build(provider));
         return services;
     }
 

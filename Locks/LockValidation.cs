@@ -6,34 +6,38 @@ internal static class LockValidation
     public const int MaximumNameLength = 256;
     public const int MaximumHolderTokenLength = 128;
 
-    public static void ValidateName(string name, string parameter = "name")
+    /// <summary>Checks a name of a lock (or of an election: <paramref name="subject"/>) against the one rule every backend keeps.</summary>
+    /// <param name="name">The name to check.</param>
+    /// <param name="parameter">The caller's parameter, for the exception.</param>
+    /// <param name="subject">Whose name it is, as a message starts: "A lock", "An election".</param>
+    public static void ValidateName(string name, string parameter = "name", string subject = "A lock")
     {
         if (name is null)
-            throw new ArgumentNullException(parameter, "A lock name is required: 1 to 256 characters.");
+            throw new ArgumentNullException(parameter, $"{subject} name is required: 1 to 256 characters.");
         if (name.Length == 0 || name.Length > MaximumNameLength)
-            throw new ArgumentException($"A lock name must be 1 to {MaximumNameLength} characters; it had {name.Length}.", parameter);
+            throw new ArgumentException($"{subject} name must be 1 to {MaximumNameLength} characters; it had {name.Length}.", parameter);
         foreach (var c in name)
         {
             // Control characters break key layouts (ZooKeeper paths, log lines) and are never meant.
             if (char.IsControl(c))
-                throw new ArgumentException($"A lock name may not contain control characters (found U+{(int)c:X4}); letters, digits, punctuation, spaces and any non-ASCII text are allowed.", parameter);
+                throw new ArgumentException($"{subject} name may not contain control characters (found U+{(int)c:X4}); letters, digits, punctuation, spaces and any non-ASCII text are allowed.", parameter);
         }
         if (!IsWellFormedUtf16(name))
-            throw new ArgumentException("A lock name must be valid text (it contains a lone surrogate).", parameter);
+            throw new ArgumentException($"{subject} name must be valid text (it contains a lone surrogate).", parameter);
     }
 
     public static TimeSpan ValidateTtl(TimeSpan ttl, string parameter = "ttl")
         => ValidateTtl(ttl, LockOptions.MinimumTtl, LockOptions.MaximumTtl, "", parameter);
 
     /// <summary>Checks <paramref name="ttl"/> against the range one backend can honour (within the library's own range).</summary>
-    public static TimeSpan ValidateTtl(TimeSpan ttl, TimeSpan minimum, TimeSpan maximum, string backend, string parameter = "ttl")
+    public static TimeSpan ValidateTtl(TimeSpan ttl, TimeSpan minimum, TimeSpan maximum, string backend, string parameter = "ttl", string noun = "lock")
     {
         if (ttl >= minimum && ttl <= maximum)
             return ttl;
         var on = backend.Length == 0 ? "" : $" on the {backend} backend";
         var why = ttl < LockOptions.MinimumTtl && ttl > TimeSpan.Zero ? " so that it can be renewed in time" : "";
         throw new ArgumentOutOfRangeException(parameter, ttl,
-            $"A lock TTL{on} must be at least {Describe(minimum)} and at most {Describe(maximum)}{why}; it was {Describe(ttl)}.");
+            $"A {noun} TTL{on} must be at least {Describe(minimum)} and at most {Describe(maximum)}{why}; it was {Describe(ttl)}.");
     }
 
     /// <summary>A duration as people write it (10 ms, 40 s, 1 day), for error messages.</summary>

@@ -124,6 +124,18 @@ public sealed class InMemoryLockStore
         }
     }
 
+    /// <summary>The current holder's token and fencing token, or nulls when nobody holds <paramref name="name"/> (an election reads its leader so).</summary>
+    internal (string? HolderToken, long? FencingToken) Holder(string name)
+    {
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(name, out var entry))
+                return (null, null);
+            ExpireHolder(entry);
+            return entry.Holder is null ? (null, null) : (entry.Holder, entry.LastFence);
+        }
+    }
+
     /// <summary>Drops the current holder as if its lease had run out (used to test the lost signal).</summary>
     internal bool ExpireNow(string name)
     {

@@ -13,6 +13,8 @@ using Coord.Locks.ZooKeeper;
 // With a count, it holds "<lock name>/1" … "<lock name>/<count>" on one provider.
 
 const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore> <connection> <lock name> <ttl seconds> [count]";
+if (args.Length > 0 && args[0] == Coord.LockHolder.LeaderMode.Name)
+    return await Coord.LockHolder.LeaderMode.RunAsync(args);
 if (args.Length is < 4 or > 5)
 {
     Console.Error.WriteLine(Usage);
