@@ -14,6 +14,10 @@ namespace Coord.Locks;
 /// acquire (reading <see cref="LockRequest.MaxHolders"/> and <see cref="LockRequest.IsShared"/>), renew and
 /// release by holder token.
 /// </summary>
+/// <remarks>
+/// A backend derives from <see cref="SemaphoreProvider"/> or <see cref="ReaderWriterLockProvider"/>, which add the
+/// public acquire methods; a class derived from this one directly could renew and release, but never acquire.
+/// </remarks>
 public abstract class HoldProvider : IAsyncDisposable
 {
     private readonly InnerLockProvider _holds;

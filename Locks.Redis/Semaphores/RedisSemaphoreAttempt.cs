@@ -59,7 +59,9 @@ internal sealed class RedisSemaphoreAttempt(
     {
         provider.Metrics.Request("leave");
         var sent = Time.GetTimestamp();
-        var reply = (RedisResult[])(await RedisSemaphoreScripts.Leave.EvaluateAsync(db, keys.All, [Token, _ttlMs]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await RedisSemaphoreScripts.Leave.EvaluateAsync(db, keys.All, [Token, _ttlMs, server.WakeUps.Name])
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        RedisHolds.HandOverInProcess(server.WakeUps, reply);
         return (long)reply[0] == 1 ? new LockGrant((long)reply[1], sent) : null;
     }
 

@@ -188,21 +188,26 @@ internal static class RedisSemaphoreScripts
         """);
 
     /// <summary>
-    /// ARGV: token, ttlMs. For a waiter whose wait ran out: leaves the line, and keeps a permit handed to it
-    /// meanwhile with its lease restarted now. Replies {1, fence} then, else {0, 0}.
+    /// ARGV: token, ttlMs, channel. For a waiter whose wait ran out: leaves the line, and keeps a hold handed to it
+    /// meanwhile with its lease restarted now; then lets in whoever its place held back (the readers behind a
+    /// writer that gave up). Replies {1, fence} then, else {0, 0}, followed by serverSeconds, serverMicroseconds
+    /// and the local hand-offs.
     /// </summary>
     public static readonly RedisScript Leave = new(Common + """
 
         local token = ARGV[1]
-        local now = clock()
+        local now, sec, usec = clock()
+        local locals = {}
         redis.call('ZREM', KEYS[4], token)
         redis.call('HDEL', KEYS[5], token)
+        local result = {0, 0}
         local expires = redis.call('ZSCORE', KEYS[1], token)
         if expires and tonumber(expires) > now then
           redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), token)
           keep_until_last_lease()
-          return {1, tonumber(redis.call('HGET', KEYS[2], token))}
+          result = {1, tonumber(redis.call('HGET', KEYS[2], token))}
         end
-        return {0, 0}
+        settle(now, sec, usec, token, ARGV[3], locals)
+        return reply(result, sec, usec, locals)
         """);
 }

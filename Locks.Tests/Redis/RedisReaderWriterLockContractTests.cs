@@ -9,8 +9,15 @@ public sealed class RedisReaderWriterLockContractTests(RedisServerFixture redis)
 
     private static RedisSemaphoreKeys KeysOf(string name) => new(Prefix, name, RedisSemaphoreKeys.ReaderWriterKind);
 
+    // Waiters refresh their place (and look again) every third of the place lease: at its longest, so that only a
+    // hand-off can let a waiter in within a test (the lock's own re-check would hide a missing one).
     protected override Task<ReaderWriterLockProvider> CreateClientCoreAsync()
-        => Task.FromResult<ReaderWriterLockProvider>(new RedisReaderWriterLock(new RedisLockOptions { Configuration = redis.Server.ConnectionString, KeyPrefix = Prefix }));
+        => Task.FromResult<ReaderWriterLockProvider>(new RedisReaderWriterLock(new RedisLockOptions
+        {
+            Configuration = redis.Server.ConnectionString,
+            KeyPrefix = Prefix,
+            WaiterLease = TimeSpan.FromMinutes(10),
+        }));
 
     protected override async Task TakeAwayAsync(string name, string holderToken)
         => Assert.True(await redis.Raw.GetDatabase().SortedSetRemoveAsync(KeysOf(name).Holders, holderToken), $"'{holderToken}' held nothing of '{name}'");
