@@ -92,4 +92,46 @@ public sealed class LockServiceCollectionTests
         Assert.Empty(services);
         Assert.Throws<ArgumentNullException>(() => services.AddRedisSemaphore(null!));
     }
+
+    [Fact]
+    public async Task A_registered_reader_writer_lock_is_one_singleton_that_shares_reads_and_excludes_writes()
+    {
+        var services = new ServiceCollection().AddInMemoryReaderWriterLock(o => o.Store = new InMemoryLockStore(TimeProvider.System));
+        await using var provider = services.BuildServiceProvider();
+        var rwLocks = provider.GetRequiredService<IReaderWriterLock>();
+        Assert.Same(rwLocks, provider.GetRequiredService<IReaderWriterLock>());
+        Assert.Equal("inmemory", rwLocks.Backend);
+        await using (var first = await rwLocks.AcquireReadLockAsync("di/rw"))
+        await using (var second = await rwLocks.AcquireReadLockAsync("di/rw"))
+            Assert.Null(await rwLocks.TryAcquireWriteLockAsync("di/rw"));
+        await using var write = await rwLocks.AcquireWriteLockAsync("di/rw", wait: TimeSpan.FromSeconds(5));
+        Assert.Null(await rwLocks.TryAcquireReadLockAsync("di/rw"));
+        Assert.Null(provider.GetService<ILock>()); // a reader-writer lock registration is neither a lock
+        Assert.Null(provider.GetService<ISemaphore>()); // nor a semaphore
+    }
+
+    [Fact]
+    public async Task Named_reader_writer_lock_registrations_sit_beside_each_other_and_beside_semaphores()
+    {
+        var services = new ServiceCollection()
+            .AddInMemoryReaderWriterLock(name: "local")
+            .AddRedisReaderWriterLock(o => o.Configuration = "127.0.0.1:1", name: "cache")
+            .AddInMemorySemaphore(name: "local");
+        await using var provider = services.BuildServiceProvider();
+        Assert.Equal("inmemory", provider.GetRequiredKeyedService<IReaderWriterLock>("local").Backend);
+        Assert.Equal("redis", provider.GetRequiredKeyedService<IReaderWriterLock>("cache").Backend);
+        Assert.Equal("inmemory", provider.GetRequiredKeyedService<ISemaphore>("local").Backend);
+        Assert.Null(provider.GetService<IReaderWriterLock>());
+    }
+
+    [Fact]
+    public void Bad_reader_writer_lock_options_fail_at_registration_saying_what_is_allowed()
+    {
+        var services = new ServiceCollection();
+        var ex = Assert.ThrowsAny<ArgumentException>(() => services.AddRedisReaderWriterLock(o => o.DefaultTtl = TimeSpan.FromDays(3)));
+        Assert.Contains("at most 1 day", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(services);
+        Assert.Throws<ArgumentNullException>(() => services.AddRedisReaderWriterLock(null!));
+        Assert.Throws<ArgumentNullException>(() => ((IServiceCollection)null!).AddInMemoryReaderWriterLock());
+    }
 }

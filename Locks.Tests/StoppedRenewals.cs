@@ -15,8 +15,8 @@ internal sealed class StoppedRenewals : IRenewalPath
     /// <summary>Stops the renewals of <paramref name="handle"/>, a hold of <paramref name="provider"/>, without releasing it.</summary>
     public static void Of(LockProvider provider, ILockHandle handle) => provider.RenewalPath = With(provider.RenewalPath, handle);
 
-    /// <summary>Stops the renewals of <paramref name="permit"/>, a permit of <paramref name="provider"/>, without releasing it.</summary>
-    public static void Of(SemaphoreProvider provider, ILockHandle permit) => provider.RenewalPath = With(provider.RenewalPath, permit);
+    /// <summary>Stops the renewals of <paramref name="hold"/> (a semaphore permit, a read or write hold) of <paramref name="provider"/>, without releasing it.</summary>
+    public static void Of(HoldProvider provider, ILockHandle hold) => provider.RenewalPath = With(provider.RenewalPath, hold);
 
     /// <summary>Stops the renewals of <paramref name="leadership"/>, won through <paramref name="provider"/>, without resigning.</summary>
     public static void Of(LeaderElectionProvider provider, ILeadership leadership) => provider.RenewalPath = With(provider.RenewalPath, ((Leadership)leadership).HolderToken);

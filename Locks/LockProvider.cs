@@ -121,9 +121,9 @@ public abstract class LockProvider : ILockLeases
         => AcquireLeaseInternalAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken);
 
     /// <summary>The bare lease of every holder kind, as <see cref="AcquireInternalAsync"/> is the handle's.</summary>
-    internal async Task<LockLease?> AcquireLeaseInternalAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken, int maxHolders = 1)
+    internal async Task<LockLease?> AcquireLeaseInternalAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken, int maxHolders = 1, bool isShared = false)
     {
-        var result = await AcquireGrantAsync(name, wait, ttl, cancellationToken, isBareLease: true, maxHolders: maxHolders).ConfigureAwait(false);
+        var result = await AcquireGrantAsync(name, wait, ttl, cancellationToken, isBareLease: true, maxHolders: maxHolders, isShared: isShared).ConfigureAwait(false);
         if (result is not var (request, grant))
             return null;
         var margin = Options.DriftMarginFor(request.Ttl);
@@ -159,10 +159,13 @@ public abstract class LockProvider : ILockLeases
         return await CallBackendAsync(name, "release", ct => ReleaseCoreAsync(name, holderToken, ct), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The acquire of every holder kind: <paramref name="maxHolders"/> 1 for a lock, the max count for a semaphore permit.</summary>
-    internal async Task<ILockHandle?> AcquireInternalAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken, int maxHolders = 1)
+    /// <summary>
+    /// The acquire of every holder kind: <paramref name="maxHolders"/> 1 for a lock, the max count for a semaphore
+    /// permit; <paramref name="isShared"/> for a permit or a reader (<see cref="LockRequest.IsShared"/>).
+    /// </summary>
+    internal async Task<ILockHandle?> AcquireInternalAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken, int maxHolders = 1, bool isShared = false)
     {
-        if (await AcquireGrantAsync(name, wait, ttl, cancellationToken, maxHolders: maxHolders).ConfigureAwait(false) is not var (request, grant))
+        if (await AcquireGrantAsync(name, wait, ttl, cancellationToken, maxHolders: maxHolders, isShared: isShared).ConfigureAwait(false) is not var (request, grant))
             return null;
         var handle = new LockHandle(this, request, grant, Options.DriftMarginFor(request.Ttl), Time, Logger);
         _liveHandles[handle] = 0;
@@ -170,14 +173,14 @@ public abstract class LockProvider : ILockLeases
         return handle;
     }
 
-    private async Task<(LockRequest Request, LockGrant Grant)?> AcquireGrantAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken, bool isBareLease = false, int maxHolders = 1)
+    private async Task<(LockRequest Request, LockGrant Grant)?> AcquireGrantAsync(string name, TimeSpan? wait, TimeSpan? ttl, CancellationToken cancellationToken, bool isBareLease = false, int maxHolders = 1, bool isShared = false)
     {
         LockValidation.ValidateName(name);
         var validTtl = LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, MinimumTtl, MaximumTtl, Backend, nameof(ttl));
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
 
-        var request = new LockRequest(name, NewHolderToken(), validTtl, wait, Time, isBareLease, maxHolders);
+        var request = new LockRequest(name, NewHolderToken(), validTtl, wait, Time, isBareLease, maxHolders, isShared);
         LockGrant? grant;
         try
         {

@@ -5,10 +5,11 @@ public sealed class LockRequest
 {
     private readonly TimeProvider _time;
 
-    internal LockRequest(string name, string holderToken, TimeSpan ttl, TimeSpan? wait, TimeProvider time, bool isBareLease = false, int maxHolders = 1)
+    internal LockRequest(string name, string holderToken, TimeSpan ttl, TimeSpan? wait, TimeProvider time, bool isBareLease = false, int maxHolders = 1, bool isShared = false)
     {
         IsBareLease = isBareLease;
         MaxHolders = maxHolders;
+        IsShared = isShared;
         Name = name;
         HolderToken = holderToken;
         Ttl = ttl;
@@ -22,9 +23,18 @@ public sealed class LockRequest
 
     /// <summary>
     /// How many holders the name admits at once: 1 for a lock, the max count for a semaphore permit
-    /// (<see cref="SemaphoreProvider"/>); validated, at least 1.
+    /// (<see cref="SemaphoreProvider"/>), <see cref="int.MaxValue"/> for both kinds of reader-writer hold; validated, at least 1.
     /// </summary>
     public int MaxHolders { get; }
+
+    /// <summary>
+    /// True when the hold may share the name: a semaphore permit, or a reader of a reader-writer lock
+    /// (<see cref="ReaderWriterLockProvider"/>); it is granted while fewer than <see cref="MaxHolders"/> hold the
+    /// name and none of them exclusively. False (a lock, a writer) for an exclusive hold: granted only while
+    /// nobody holds the name, and keeping everyone out while held. Either way a request that finds others
+    /// waiting joins the back of the one line, so a waiting writer holds back the readers behind it.
+    /// </summary>
+    public bool IsShared { get; }
 
     /// <summary>Fresh 128-bit random secret for this acquisition (32 lowercase hex characters).</summary>
     public string HolderToken { get; }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Coord.Locks;
 
 /// <summary>
-/// The one registration path every backend's <c>AddXxxLock</c> and <c>AddXxxSemaphore</c> go through: options are configured and
+/// The one registration path every backend's <c>AddXxxLock</c>, <c>AddXxxSemaphore</c> and <c>AddXxxReaderWriterLock</c> go through: options are configured and
 /// validated when registered (a bad setting fails at start-up, not at the first lock), the provider is a
 /// singleton, and a name registers it as a keyed <see cref="ILock"/> so one
 /// application can use several backends.
@@ -53,6 +53,27 @@ public static class LockServiceCollectionExtensions
     public static IServiceCollection AddCoordSemaphore<TOptions>(
         this IServiceCollection services, Action<TOptions> configure, Func<TOptions, IServiceProvider, ISemaphore> create, string? name = null)
         where TOptions : LockOptions, new()
+        => AddOneProvider(services, configure, create, name);
+
+    /// <summary>Registers one reader-writer lock provider as a singleton <see cref="IReaderWriterLock"/> (keyed by <paramref name="name"/> when given), configured as <see cref="AddCoordLock{TOptions}"/> configures a lock.</summary>
+    /// <typeparam name="TOptions">The backend's options type.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options; it runs once now (to validate) and again when the provider is built. A registered <see cref="TimeProvider"/> is set before it runs.</param>
+    /// <param name="create">Builds the provider from the configured options.</param>
+    /// <param name="name">Service key for keyed registration; null registers the default (an existing default registration is kept).</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/>, <paramref name="configure"/> or <paramref name="create"/> is null.</exception>
+    /// <exception cref="ArgumentException">The configured options are invalid; the message names the setting and what is allowed.</exception>
+    public static IServiceCollection AddCoordReaderWriterLock<TOptions>(
+        this IServiceCollection services, Action<TOptions> configure, Func<TOptions, IServiceProvider, IReaderWriterLock> create, string? name = null)
+        where TOptions : LockOptions, new()
+        => AddOneProvider(services, configure, create, name);
+
+    /// <summary>A singleton <typeparamref name="TService"/> built from options validated now, keyed by <paramref name="name"/> when given.</summary>
+    private static IServiceCollection AddOneProvider<TOptions, TService>(
+        IServiceCollection services, Action<TOptions> configure, Func<TOptions, IServiceProvider, TService> create, string? name)
+        where TOptions : LockOptions, new()
+        where TService : class
     {
         ArgumentNullException.ThrowIfNull(services);
         return AddSingleton(services, Configured(configure, create), name);

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace Coord.Locks.Redis;
 
 /// <summary>
-/// One acquire on <see cref="RedisSemaphore"/>: its place in the name's line, and the hand-off a release
+/// One acquire on <see cref="RedisSemaphore"/> or <see cref="RedisReaderWriterLock"/>: its place in the name's line, and the hand-off a release
 /// may deliver to it on its process's wake channel (or in process). The waiting loop is the lock's
 /// (<see cref="QueuedAttempt"/>); only the round trips are the semaphore's.
 /// </summary>
@@ -16,7 +16,7 @@ internal sealed class RedisSemaphoreAttempt(
     RedisSemaphoreKeys keys,
     TimeSpan placeLease,
     double clockDriftFactor,
-    SemaphoreProvider provider,
+    HoldProvider provider,
     TimeProvider time)
     : QueuedAttempt(request, time), IRedisWakeUpReader
 {
@@ -40,9 +40,9 @@ internal sealed class RedisSemaphoreAttempt(
         provider.Metrics.Request("acquire");
         var sent = Time.GetTimestamp();
         var reply = (RedisResult[])(await RedisSemaphoreScripts.Acquire.EvaluateAsync(
-            db, keys.All, [Token, _ttlMs, (long)placeLease.TotalMilliseconds, queue ? 1 : 0, server.WakeUps.Name, Request.MaxHolders])
+            db, keys.All, [Token, _ttlMs, (long)placeLease.TotalMilliseconds, queue ? 1 : 0, server.WakeUps.Name, Request.MaxHolders, Request.IsShared ? 1 : 0])
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        RedisSemaphore.HandOverInProcess(server.WakeUps, reply);
+        RedisHolds.HandOverInProcess(server.WakeUps, reply);
         switch ((long)reply[0])
         {
             case 1:
@@ -59,12 +59,14 @@ internal sealed class RedisSemaphoreAttempt(
     {
         provider.Metrics.Request("leave");
         var sent = Time.GetTimestamp();
-        var reply = (RedisResult[])(await RedisSemaphoreScripts.Leave.EvaluateAsync(db, keys.All, [Token, _ttlMs]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await RedisSemaphoreScripts.Leave.EvaluateAsync(db, keys.All, [Token, _ttlMs, server.WakeUps.Name])
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        RedisHolds.HandOverInProcess(server.WakeUps, reply);
         return (long)reply[0] == 1 ? new LockGrant((long)reply[1], sent) : null;
     }
 
     protected override Task LeaveAndReleaseAsync(CancellationToken cancellationToken)
-        => RedisSemaphore.ReleaseAsync(db, server.WakeUps, keys, Token, provider.Metrics, cancellationToken);
+        => RedisHolds.ReleaseAsync(db, server.WakeUps, keys, Token, provider.Metrics, cancellationToken);
 
     public void Read(ReadOnlySpan<char> rest)
     {

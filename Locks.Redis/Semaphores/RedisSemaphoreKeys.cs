@@ -3,23 +3,31 @@ using StackExchange.Redis;
 namespace Coord.Locks.Redis;
 
 /// <summary>
-/// Where one semaphore lives in Redis, kind before name as for locks (<see cref="RedisLockKeys"/>), so no
-/// name reaches another semaphore's or a lock's keys: <c>sem:</c> the holders (sorted set, token by lease
-/// expiry in server milliseconds), <c>sem-grants:</c> each holder's fencing token (hash),
-/// <c>sem-counter:</c> the fence counter and the max count in use (hash, never expires),
-/// <c>sem-queue:</c> the waiters in arrival order (sorted set) and <c>sem-waiters:</c> each waiter's TTL,
-/// place lease and wake-up channel (hash).
+/// Where one semaphore or reader-writer lock lives in Redis, kind before name as for locks
+/// (<see cref="RedisLockKeys"/>), so no name reaches another's keys: <c>sem:</c> (<c>rw:</c> for a
+/// reader-writer lock) the holders (sorted set, token by lease expiry in server milliseconds), <c>sem-grants:</c>
+/// each holder's fencing token (hash), <c>sem-counter:</c> the fence counter, the max count in use and the
+/// exclusive holder if any (hash, never expires), <c>sem-queue:</c> the waiters in arrival order (sorted set) and
+/// <c>sem-waiters:</c> each waiter's TTL, kind of hold, place lease and wake-up channel (hash). No kind is a
+/// lock's (<c>lock</c>, <c>fence</c>, <c>queue</c>, <c>waiters</c>, <c>wake</c>) and each ends at the colon, so
+/// the three primitives never share a key.
 /// </summary>
 internal sealed class RedisSemaphoreKeys
 {
-    public RedisSemaphoreKeys(string prefix, string name)
+    /// <summary>The kind of a semaphore's keys.</summary>
+    public const string SemaphoreKind = "sem";
+
+    /// <summary>The kind of a reader-writer lock's keys.</summary>
+    public const string ReaderWriterKind = "rw";
+
+    public RedisSemaphoreKeys(string prefix, string name, string kind = SemaphoreKind)
     {
         Name = name;
-        Holders = prefix + "sem:" + name;
-        Grants = prefix + "sem-grants:" + name;
-        Counter = prefix + "sem-counter:" + name;
-        Queue = prefix + "sem-queue:" + name;
-        Waiters = prefix + "sem-waiters:" + name;
+        Holders = prefix + kind + ":" + name;
+        Grants = prefix + kind + "-grants:" + name;
+        Counter = prefix + kind + "-counter:" + name;
+        Queue = prefix + kind + "-queue:" + name;
+        Waiters = prefix + kind + "-waiters:" + name;
         All = [Holders, Grants, Counter, Queue, Waiters];
     }
 

@@ -1,13 +1,18 @@
 namespace Coord.Locks.Redis;
 
 /// <summary>
-/// The Lua scripts behind <see cref="RedisSemaphore"/>, one per operation, each atomic on the server.
-/// KEYS are always [holders, grants, counter, queue, waiters] (see <see cref="RedisSemaphoreKeys"/>).
+/// The Lua scripts behind <see cref="RedisSemaphore"/> and <see cref="RedisReaderWriterLock"/>, one per
+/// operation, each atomic on the server. KEYS are always [holders, grants, counter, queue, waiters] (see
+/// <see cref="RedisSemaphoreKeys"/>); the two primitives differ only in their keys' kind and in the requests
+/// they send: every semaphore permit is shared (up to the max count), a reader is shared (up to
+/// <see cref="ReaderWriterLockProvider.MaxReaders"/>) and a writer exclusive (<see cref="LockRequest.IsShared"/>).
 /// </summary>
 /// <remarks>
-/// Every script first drops expired holders and hands every free permit to the first live waiters, so
-/// no permit is free while someone waits and nobody can barge past the line. A waiter's entry is
-/// <c>"ttlMs:placeExpiresAtMs:channel"</c> as for locks, and a hand-off message the lock's
+/// Every script first drops expired holders and lets in the first live waiters, as many as fit in turn
+/// (a shared hold beside fewer than max holders none of which is exclusive, an exclusive one beside nobody),
+/// so nobody can barge past the line and a waiting writer keeps back the readers behind it. The exclusive
+/// holder's token is the counter's <c>excl</c> field, believed only while that token still holds. A waiter's
+/// entry is <c>"ttlMs:shared:placeExpiresAtMs:channel"</c> (shared 1 or 0), and a hand-off message the lock's
 /// <c>"token:fence:serverSeconds:serverMicroseconds"</c>, sent on the same per-process channel
 /// (<see cref="RedisWakeChannel"/>), so one channel serves a process's locks and semaphores.
 /// Local hand-offs (to a waiter of the caller's own process, which no message tells) come back at the end
@@ -29,46 +34,64 @@ internal static class RedisSemaphoreScripts
             redis.call('PEXPIREAT', KEYS[2], last[2])
           end
         end
-        local function grant(token, ttl, now)
+        local function grant(token, ttl, now, shared)
           local fence = redis.call('HINCRBY', KEYS[3], 'fence', 1)
           redis.call('ZADD', KEYS[1], now + ttl, token)
           redis.call('HSET', KEYS[2], token, fence)
+          if shared ~= '1' then redis.call('HSET', KEYS[3], 'excl', token) end
           return fence
+        end
+        local function forget(token)
+          redis.call('ZREM', KEYS[1], token)
+          redis.call('HDEL', KEYS[2], token)
+          if redis.call('HGET', KEYS[3], 'excl') == token then redis.call('HDEL', KEYS[3], 'excl') end
         end
         local function drop_expired(now)
           while true do
             local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
             if not first[1] or tonumber(first[2]) > now then return end
-            redis.call('ZREM', KEYS[1], first[1])
-            redis.call('HDEL', KEYS[2], first[1])
+            forget(first[1])
           end
         end
-        -- Gives free permits to the first live waiters, in arrival order. A waiter whose place lease ran out,
-        -- or whose process's channel has no subscriber left (it died), is dropped. 'self' (the caller's own
+        -- Whether a hold of that kind fits beside the current (live) holders, the line aside.
+        local function admits(shared, max)
+          local holders = redis.call('ZCARD', KEYS[1])
+          if shared ~= '1' then return holders == 0 end
+          if holders >= max then return false end
+          local excl = redis.call('HGET', KEYS[3], 'excl')
+          return not excl or not redis.call('ZSCORE', KEYS[1], excl)
+        end
+        -- Lets in the first live waiters, in arrival order, while the head fits. A waiter whose place lease ran
+        -- out, or whose process's channel has no subscriber left (it died), is dropped. 'self' (the caller's own
         -- token) and waiters on 'local_channel' get no message; the latter are returned for in-process delivery.
         local function hand_off(now, sec, usec, self, local_channel, locals)
           local max = tonumber(redis.call('HGET', KEYS[3], 'max') or '0')
-          while redis.call('ZCARD', KEYS[1]) < max do
-            local head = redis.call('ZPOPMIN', KEYS[4])[1]
+          while true do
+            local head = redis.call('ZRANGE', KEYS[4], 0, 0)[1]
             if not head then break end
             local info = redis.call('HGET', KEYS[5], head)
-            redis.call('HDEL', KEYS[5], head)
+            local ttl, shared, expires, channel = 0, '1', 0, ''
             if info then
               local a = string.find(info, ':', 1, true)
               local b = string.find(info, ':', a + 1, true)
-              local ttl, expires, channel = tonumber(string.sub(info, 1, a - 1)), tonumber(string.sub(info, a + 1, b - 1)), string.sub(info, b + 1)
-              if expires > now then
-                local reached = 1
-                local fence = tonumber(redis.call('HGET', KEYS[3], 'fence') or '0') + 1
-                if head ~= self and channel ~= local_channel then
-                  reached = redis.call('PUBLISH', channel, head .. ':' .. fence .. ':' .. sec .. ':' .. usec)
-                end
-                if reached > 0 then
-                  grant(head, ttl, now)
-                  if head ~= self and channel == local_channel then
-                    locals[#locals + 1] = head
-                    locals[#locals + 1] = fence
-                  end
+              local c = string.find(info, ':', b + 1, true)
+              ttl, shared, expires, channel = tonumber(string.sub(info, 1, a - 1)), string.sub(info, a + 1, b - 1), tonumber(string.sub(info, b + 1, c - 1)), string.sub(info, c + 1)
+            end
+            local live = expires > now
+            if live and not admits(shared, max) then break end
+            redis.call('ZREM', KEYS[4], head)
+            redis.call('HDEL', KEYS[5], head)
+            if live then
+              local reached = 1
+              local fence = tonumber(redis.call('HGET', KEYS[3], 'fence') or '0') + 1
+              if head ~= self and channel ~= local_channel then
+                reached = redis.call('PUBLISH', channel, head .. ':' .. fence .. ':' .. sec .. ':' .. usec)
+              end
+              if reached > 0 then
+                grant(head, ttl, now, shared)
+                if head ~= self and channel == local_channel then
+                  locals[#locals + 1] = head
+                  locals[#locals + 1] = fence
                 end
               end
             end
@@ -87,7 +110,7 @@ internal static class RedisSemaphoreScripts
         """;
 
     /// <summary>
-    /// ARGV: token, ttlMs, placeLeaseMs, queue (1/0), channel, maxCount. Replies {status, value, serverSeconds,
+    /// ARGV: token, ttlMs, placeLeaseMs, queue (1/0), channel, maxCount, shared (1/0). Replies {status, value, serverSeconds,
     /// serverMicroseconds, local hand-offs...}: status 1 = the token holds a permit (taken now, or handed to it
     /// earlier: its lease then restarts now), value its fence; 0 = not yet, value the milliseconds until the
     /// first holder's lease runs out (worth looking again then); 2 = the name is in use with another max
@@ -95,7 +118,7 @@ internal static class RedisSemaphoreScripts
     /// </summary>
     public static readonly RedisScript Acquire = new(Common + """
 
-        local token, ttl, lease, channel, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5], tonumber(ARGV[6])
+        local token, ttl, lease, channel, max, shared = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5], tonumber(ARGV[6]), ARGV[7]
         local now, sec, usec = clock()
         local locals = {}
         settle(now, sec, usec, token, channel, locals)
@@ -113,14 +136,14 @@ internal static class RedisSemaphoreScripts
         elseif current ~= max then
           return reply({2, current}, sec, usec, locals)
         end
-        if queued == 0 and holders < max then
-          local fence = grant(token, ttl, now)
+        if queued == 0 and admits(shared, max) then
+          local fence = grant(token, ttl, now, shared)
           keep_until_last_lease()
           return reply({1, fence}, sec, usec, locals)
         end
         if ARGV[4] == '1' then
           redis.call('ZADD', KEYS[4], 'NX', tonumber(sec) * 1000000 + tonumber(usec), token)
-          redis.call('HSET', KEYS[5], token, ttl .. ':' .. (now + lease) .. ':' .. channel)
+          redis.call('HSET', KEYS[5], token, ttl .. ':' .. shared .. ':' .. (now + lease) .. ':' .. channel)
           redis.call('PEXPIRE', KEYS[4], lease * 2)
           redis.call('PEXPIRE', KEYS[5], lease * 2)
         end
@@ -142,7 +165,7 @@ internal static class RedisSemaphoreScripts
         """);
 
     /// <summary>
-    /// ARGV: token, channel. Ends the token's permit and hands the freed permit on; for a token that holds
+    /// ARGV: token, channel. Ends the token's hold and lets in the waiters it made room for; for a token that holds
     /// none, leaves the line (a waiter giving up). Replies {released (1/0), 0, serverSeconds,
     /// serverMicroseconds, local hand-offs...}.
     /// </summary>
@@ -154,8 +177,7 @@ internal static class RedisSemaphoreScripts
         local expires = redis.call('ZSCORE', KEYS[1], token)
         local released = 0
         if expires then
-          redis.call('ZREM', KEYS[1], token)
-          redis.call('HDEL', KEYS[2], token)
+          forget(token)
           if tonumber(expires) > now then released = 1 end
         else
           redis.call('ZREM', KEYS[4], token)
@@ -166,21 +188,26 @@ internal static class RedisSemaphoreScripts
         """);
 
     /// <summary>
-    /// ARGV: token, ttlMs. For a waiter whose wait ran out: leaves the line, and keeps a permit handed to it
-    /// meanwhile with its lease restarted now. Replies {1, fence} then, else {0, 0}.
+    /// ARGV: token, ttlMs, channel. For a waiter whose wait ran out: leaves the line, and keeps a hold handed to it
+    /// meanwhile with its lease restarted now; then lets in whoever its place held back (the readers behind a
+    /// writer that gave up). Replies {1, fence} then, else {0, 0}, followed by serverSeconds, serverMicroseconds
+    /// and the local hand-offs.
     /// </summary>
     public static readonly RedisScript Leave = new(Common + """
 
         local token = ARGV[1]
-        local now = clock()
+        local now, sec, usec = clock()
+        local locals = {}
         redis.call('ZREM', KEYS[4], token)
         redis.call('HDEL', KEYS[5], token)
+        local result = {0, 0}
         local expires = redis.call('ZSCORE', KEYS[1], token)
         if expires and tonumber(expires) > now then
           redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), token)
           keep_until_last_lease()
-          return {1, tonumber(redis.call('HGET', KEYS[2], token))}
+          result = {1, tonumber(redis.call('HGET', KEYS[2], token))}
         end
-        return {0, 0}
+        settle(now, sec, usec, token, ARGV[3], locals)
+        return reply(result, sec, usec, locals)
         """);
 }

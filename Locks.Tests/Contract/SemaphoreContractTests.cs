@@ -5,58 +5,8 @@ namespace Coord.Locks.Tests.Contract;
 /// Each test uses a fresh name; separate clients (providers with their own connections) stand in for
 /// separate processes.
 /// </summary>
-public abstract partial class SemaphoreContractTests : IAsyncLifetime
+public abstract partial class SemaphoreContractTests : HoldContractTests<SemaphoreProvider>
 {
-    private readonly List<SemaphoreProvider> _clients = [];
-
-    /// <summary>A new client with its own connections to the backend.</summary>
-    protected abstract Task<SemaphoreProvider> CreateClientCoreAsync();
-
-    /// <summary>Ends the permit of <paramref name="holderToken"/> directly on the backend, behind its holder's back.</summary>
-    protected abstract Task TakeAwayAsync(string name, string holderToken);
-
-    /// <summary>How many wait in line for <paramref name="name"/>, read from the backend's own state.</summary>
-    protected abstract Task<int> WaitingAsync(string name);
-
-    /// <summary>A TTL short enough to watch expiry in a test, long enough for the backend to accept it.</summary>
-    protected virtual TimeSpan ShortTtl => TimeSpan.FromSeconds(2);
-
-    /// <summary>Bound for things that must simply not hang; generous because the CI machine is small and shared.</summary>
-    protected static readonly TimeSpan NoHang = TimeSpan.FromSeconds(30);
-
-    protected async Task<SemaphoreProvider> CreateClientAsync()
-    {
-        var client = await CreateClientCoreAsync();
-        lock (_clients)
-            _clients.Add(client);
-        return client;
-    }
-
-    protected static string NewName(string hint = "sem") => $"contract/{hint}/{Guid.NewGuid():N}";
-
-    public virtual Task InitializeAsync() => Task.CompletedTask;
-
-    public virtual async Task DisposeAsync()
-    {
-        SemaphoreProvider[] clients;
-        lock (_clients)
-            clients = [.. _clients];
-        foreach (var client in clients)
-            await client.DisposeAsync();
-    }
-
-    /// <summary>Waits (by looking again, bounded) until the backend shows <paramref name="count"/> waiters in line.</summary>
-    protected async Task UntilWaitingAsync(string name, int count)
-    {
-        var deadline = DateTime.UtcNow + NoHang;
-        int waiting;
-        while ((waiting = await WaitingAsync(name)) != count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{waiting} waited in line for '{name}', not {count}");
-            await Task.Delay(10);
-        }
-    }
-
     [Fact]
     public async Task Never_more_than_N_holders_under_contention_yet_N_at_once_and_every_grant_has_its_own_rising_fence()
     {

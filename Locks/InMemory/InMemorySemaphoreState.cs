@@ -3,14 +3,16 @@ using System.Runtime.CompilerServices;
 namespace Coord.Locks.InMemory;
 
 /// <summary>
-/// The permits behind <see cref="InMemorySemaphore"/>, one set per <see cref="InMemoryLockStore"/> (and so on
-/// its clock): per name the max count it is in use with, its holders with their expiry, and a FIFO line of
-/// waiters. Whenever a permit comes free (release, expiry) it goes straight to the first waiter, so while
-/// anyone waits no permit is free and nobody can barge past the line.
+/// The holds behind <see cref="InMemorySemaphore"/> and <see cref="InMemoryReaderWriterLock"/>, one set per
+/// primitive and <see cref="InMemoryLockStore"/> (and so on its clock): per name the max count it is in use with,
+/// its holders with their expiry (and which of them, if any, holds exclusively), and a FIFO line of waiters.
+/// Whenever a hold comes free (release, expiry) the first waiters it makes room for get it at once, so nobody
+/// can barge past the line, and a waiting exclusive hold (a writer) keeps back every shared one behind it.
 /// </summary>
 internal sealed class InMemorySemaphoreState
 {
     private static readonly ConditionalWeakTable<InMemoryLockStore, InMemorySemaphoreState> PerStore = new();
+    private static readonly ConditionalWeakTable<InMemoryLockStore, InMemorySemaphoreState> ReaderWritersPerStore = new();
 
     private readonly object _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -24,8 +26,13 @@ internal sealed class InMemorySemaphoreState
         _lastFence = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
     }
 
+    /// <summary>The semaphores of <paramref name="store"/>.</summary>
     public static InMemorySemaphoreState Of(InMemoryLockStore store)
         => PerStore.GetValue(store, static s => new InMemorySemaphoreState(s.Time));
+
+    /// <summary>The reader-writer locks of <paramref name="store"/>: apart from its semaphores, so a name means one thing per primitive.</summary>
+    public static InMemorySemaphoreState ReaderWritersOf(InMemoryLockStore store)
+        => ReaderWritersPerStore.GetValue(store, static s => new InMemorySemaphoreState(s.Time));
 
     /// <summary>Number of names with a holder or a waiter; idle names are forgotten.</summary>
     public int ActiveNames
@@ -44,7 +51,7 @@ internal sealed class InMemorySemaphoreState
             return _entries.TryGetValue(name, out var entry) ? entry.Waiters.Count : 0;
     }
 
-    public async Task<LockGrant?> AcquireAsync(LockRequest request, SemaphoreProvider provider, CancellationToken cancellationToken)
+    public async Task<LockGrant?> AcquireAsync(LockRequest request, HoldProvider provider, CancellationToken cancellationToken)
     {
         InMemoryWaiter waiter;
         Entry queuedIn;
@@ -56,14 +63,14 @@ internal sealed class InMemorySemaphoreState
                 entry.MaxCount = request.MaxHolders;
             else if (entry.MaxCount != request.MaxHolders)
                 throw new SemaphoreCountMismatchException(request.Name, provider.Backend, provider.Endpoint, request.MaxHolders, entry.MaxCount);
-            if (entry.Waiters.Count == 0 && entry.Holders.Count < entry.MaxCount)
-                return Grant(entry, request.HolderToken, request.Ttl);
+            if (entry.Waiters.Count == 0 && entry.Admits(request.IsShared))
+                return Grant(entry, request.HolderToken, request.Ttl, request.IsShared);
             if (request.WaitExpired)
             {
                 ForgetIfIdle(request.Name, entry);
                 return null;
             }
-            waiter = new InMemoryWaiter(request.HolderToken, request.Ttl);
+            waiter = new InMemoryWaiter(request.HolderToken, request.Ttl, request.IsShared);
             waiter.Node = entry.Waiters.AddLast(waiter);
         }
 
@@ -72,7 +79,7 @@ internal sealed class InMemorySemaphoreState
             () =>
             {
                 HandOffFreePermits(queuedIn);
-                // While anyone waits every permit is held, so there is a first expiry to wait for.
+                // While anyone waits the head does not fit beside the holders, so there is a first expiry to wait for.
                 return InMemoryWaiter.Until(queuedIn.Holders.Values.Min(), _time);
             },
             () =>
@@ -104,7 +111,7 @@ internal sealed class InMemorySemaphoreState
             if (!_entries.TryGetValue(name, out var entry))
                 return false;
             HandOffFreePermits(entry);
-            if (!entry.Holders.Remove(holderToken))
+            if (!Forget(entry, holderToken))
                 return false;
             HandOffFreePermits(entry);
             ForgetIfIdle(name, entry);
@@ -119,7 +126,7 @@ internal sealed class InMemorySemaphoreState
         return entry;
     }
 
-    /// <summary>Drops expired holders and gives every free permit to the next waiter in line.</summary>
+    /// <summary>Drops expired holders and lets in the waiters at the head of the line, as many as fit in turn.</summary>
     private void HandOffFreePermits(Entry entry)
     {
         var now = _time.GetTimestamp();
@@ -132,20 +139,31 @@ internal sealed class InMemorySemaphoreState
         if (expired is not null)
         {
             foreach (var token in expired)
-                entry.Holders.Remove(token);
+                Forget(entry, token);
         }
-        while (entry.Holders.Count < entry.MaxCount && entry.Waiters.First is { } head)
+        while (entry.Waiters.First is { } head && entry.Admits(head.Value.IsShared))
         {
             entry.Waiters.RemoveFirst();
-            head.Value.HandOff(Grant(entry, head.Value.Token, head.Value.Ttl));
+            head.Value.HandOff(Grant(entry, head.Value.Token, head.Value.Ttl, head.Value.IsShared));
         }
     }
 
-    private LockGrant Grant(Entry entry, string token, TimeSpan ttl)
+    private LockGrant Grant(Entry entry, string token, TimeSpan ttl, bool isShared)
     {
         var now = _time.GetTimestamp();
         entry.Holders[token] = now + InMemoryWaiter.ToTimestampTicks(ttl, _time);
+        if (!isShared)
+            entry.ExclusiveHolder = token;
         return new LockGrant(++_lastFence, now);
+    }
+
+    private static bool Forget(Entry entry, string token)
+    {
+        if (!entry.Holders.Remove(token))
+            return false;
+        if (entry.ExclusiveHolder == token)
+            entry.ExclusiveHolder = null;
+        return true;
     }
 
     private void ForgetIfIdle(string name, Entry entry)
@@ -158,6 +176,11 @@ internal sealed class InMemorySemaphoreState
     {
         public int MaxCount;
         public readonly Dictionary<string, long> Holders = new(StringComparer.Ordinal);
+        public string? ExclusiveHolder;
         public readonly LinkedList<InMemoryWaiter> Waiters = new();
+
+        /// <summary>Whether a hold of that kind fits beside the current holders (the line aside).</summary>
+        public bool Admits(bool isShared)
+            => isShared ? ExclusiveHolder is null && Holders.Count < MaxCount : Holders.Count == 0;
     }
 }

@@ -4,10 +4,13 @@ namespace Coord.Locks.InMemory;
 /// One waiter in an in-memory line (of a lock or a semaphore): its token and TTL, the grant a hand-off
 /// leaves it, and the waiting loop both stores share. The store's gate guards everything but the signal.
 /// </summary>
-internal sealed class InMemoryWaiter(string token, TimeSpan ttl)
+internal sealed class InMemoryWaiter(string token, TimeSpan ttl, bool isShared = false)
 {
     public string Token { get; } = token;
     public TimeSpan Ttl { get; } = ttl;
+
+    /// <summary>Whether it waits for a shared hold (<see cref="LockRequest.IsShared"/>); a lock's waiters never do.</summary>
+    public bool IsShared { get; } = isShared;
     public LinkedListNode<InMemoryWaiter>? Node;
     public LockGrant? Grant;
     private readonly Internal.WakeUpSignal _signal = new();

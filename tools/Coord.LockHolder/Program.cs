@@ -12,7 +12,7 @@ using Coord.Locks.ZooKeeper;
 // Usage: Coord.LockHolder <backend> <connection> <lock name> <ttl seconds> [count]
 // With a count, it holds "<lock name>/1" … "<lock name>/<count>" on one provider.
 
-const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore> <connection> <lock name> <ttl seconds> [count]";
+const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore|redis-writer> <connection> <lock name> <ttl seconds> [count]";
 if (args.Length > 0 && args[0] == Coord.LockHolder.LeaderMode.Name)
     return await Coord.LockHolder.LeaderMode.RunAsync(args);
 if (args.Length is < 4 or > 5)
@@ -20,6 +20,7 @@ if (args.Length is < 4 or > 5)
     Console.Error.WriteLine(Usage);
     Console.Error.WriteLine("  redis:     a StackExchange.Redis configuration, e.g. 127.0.0.1:6379");
     Console.Error.WriteLine("  redis-semaphore: as redis; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
+    Console.Error.WriteLine("  redis-writer: as redis; holds the write lock of the reader-writer lock <lock name>");
     Console.Error.WriteLine("  postgres:  an Npgsql connection string, e.g. \"Host=127.0.0.1;Port=5432;Username=postgres\"");
     Console.Error.WriteLine("  etcd:      comma-separated client URLs, e.g. http://127.0.0.1:2379");
     Console.Error.WriteLine("  zookeeper: a connect string, e.g. 127.0.0.1:2181");
@@ -49,6 +50,11 @@ if (args[0] == "redis-semaphore")
     for (var i = 0; i < Math.Max(count, 1); i++)
         permits.Add(await semaphores.AcquireAsync(args[2], Math.Max(count, 1), wait: TimeSpan.FromMinutes(1), ttl: ttl));
     return await HoldUntilLostAsync(permits);
+}
+if (args[0] == "redis-writer")
+{
+    await using var readerWriterLocks = new RedisReaderWriterLock(new RedisLockOptions { Configuration = args[1], DefaultTtl = ttl });
+    return await HoldUntilLostAsync([await readerWriterLocks.AcquireWriteLockAsync(args[2], wait: TimeSpan.FromMinutes(1), ttl: ttl)]);
 }
 CoordClient? client = null;
 LockProvider? created = args[0] switch
