@@ -4,7 +4,7 @@ using Npgsql;
 namespace Coord.Locks.Postgres;
 
 /// <summary>
-/// One acquire on <see cref="PostgresLock"/>: its place in the name's queue, and the hand-off a release
+/// One acquire on <see cref="PostgresLock"/> or <see cref="PostgresSemaphore"/>: its place in the name's queue, and the hand-off a release
 /// may deliver to it (by NOTIFY to its process's listener channel, or in process).
 /// </summary>
 /// <remarks>
@@ -12,21 +12,22 @@ namespace Coord.Locks.Postgres;
 /// when it sent its last call that found the lock not its own: that call and the release exclude each
 /// other on the server, so the release began after it, and the client's lease never outlasts the server's.
 /// </remarks>
-internal sealed class PostgresAttempt(LockRequest request, PostgresLock owner, PostgresLockListener listener, TimeSpan placeLease, TimeProvider time)
+internal sealed class PostgresAttempt(LockRequest request, IPostgresWaitingLine owner, TimeSpan placeLease, TimeProvider time)
     : QueuedAttempt(request, time)
 {
+    private readonly PostgresLockListener _listener = owner.Database.Listener;
     private long _handedOffFence = -1;
     private long _lastMissSent;
     private PostgresLockListener.Membership? _membership;
 
     protected override TimeSpan RefreshInterval => Min(placeLease / 3, Request.Ttl / 3);
 
-    protected override bool CanQueueAtOnce => listener.IsListening;
+    protected override bool CanQueueAtOnce => _listener.IsListening;
 
     protected override async Task JoinAsync(CancellationToken cancellationToken)
     {
-        _membership = listener.Join(this);
-        await owner.WaitUntilListeningAsync(_membership.Ready, cancellationToken).ConfigureAwait(false);
+        _membership = _listener.Join(this);
+        await owner.Database.WaitUntilListeningAsync(_membership.Ready, cancellationToken).ConfigureAwait(false);
     }
 
     protected override void LeaveWakeUps() => _membership?.Dispose();
@@ -38,7 +39,7 @@ internal sealed class PostgresAttempt(LockRequest request, PostgresLock owner, P
             var taken = await owner.TakeAsync(Request, cancellationToken).ConfigureAwait(false);
             return taken is { } grant ? TryResult.Held(grant) : TryResult.NotYet(TimeSpan.Zero);
         }
-        var call = await owner.CallAcquireAsync(Request, queue: true, listener.ProcessId, cancellationToken).ConfigureAwait(false);
+        var call = await owner.CallAcquireAsync(Request, queue: true, _listener.ProcessId, cancellationToken).ConfigureAwait(false);
         if (call.Fence is { } fence)
             return TryResult.Held(new LockGrant(fence, call.Sent));
         _lastMissSent = call.Sent;
@@ -59,7 +60,7 @@ internal sealed class PostgresAttempt(LockRequest request, PostgresLock owner, P
             ? new LockGrant(fence, _lastMissSent != 0 ? _lastMissSent : Request.StartedTimestamp)
             : null;
 
-    protected override bool IsTransient(Exception exception) => exception is NpgsqlException npgsql && PostgresLock.IsConnectionLost(npgsql);
+    protected override bool IsTransient(Exception exception) => exception is NpgsqlException npgsql && PostgresDatabase.IsConnectionLost(npgsql);
 
     /// <summary>A release handed this attempt the lock with <paramref name="fence"/>.</summary>
     public void HandOff(long fence)

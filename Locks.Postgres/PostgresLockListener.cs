@@ -7,7 +7,7 @@ namespace Coord.Locks.Postgres;
 
 /// <summary>
 /// The one LISTEN connection of a process per connection string (or per shared data source), shared
-/// by every waiter of every <see cref="PostgresLock"/> on it, and open only while this process has
+/// by every waiter of every <see cref="PostgresLock"/> and <see cref="PostgresSemaphore"/> on it, and open only while this process has
 /// waiters: PostgreSQL signals every listening backend of a database on every NOTIFY, so an idle
 /// listener is a cost to everyone. It LISTENs on a channel named after its own backend pid, which
 /// waiters write into their queue entries, so a hand-off reaches only the process of the waiter it
@@ -49,12 +49,14 @@ internal sealed class PostgresLockListener
     }
 
     /// <summary>
-    /// The listener for <paramref name="connectionString"/> (or for <paramref name="sharedDataSource"/>
-    /// when the application shares one), shared with every other provider on it in this process. Give it
+    /// The listener for the options' connection string (or for their data source when the application
+    /// shares one), shared with every other provider on it in this process. Give it
     /// back with <see cref="ReturnAsync"/>.
     /// </summary>
-    public static PostgresLockListener Rent(string? connectionString, NpgsqlDataSource? sharedDataSource, ILogger logger)
+    public static PostgresLockListener Rent(PostgresLockOptions options, ILogger logger)
     {
+        var sharedDataSource = options.DataSource;
+        var connectionString = sharedDataSource is null ? options.ConnectionString : null;
         // One connection string has many spellings; the builder's form is canonical.
         object key = sharedDataSource is null ? new NpgsqlConnectionStringBuilder(connectionString).ConnectionString : sharedDataSource;
         lock (Shared)

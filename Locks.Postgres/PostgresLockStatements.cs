@@ -58,6 +58,34 @@ internal sealed class PostgresLockStatements
     /// <summary>Advisory lock key that serialises schema creation across processes (the ASCII of "coordlck").</summary>
     public const long SchemaLockKey = 0x636f6f72646c636b;
 
+    /// <summary>
+    /// SQL condition on a waiter entry <c>w</c>: its place lease runs and its process's listener connection
+    /// exists. The listener holds an advisory lock named after its pid for its whole life, so a shared
+    /// try-lock that fails means it is alive: one lock-table probe, where reading pg_stat_activity would copy
+    /// every backend's status. (A dead listener's probe succeeds and holds until the transaction ends.)
+    /// A waiter without a live listener cannot hear a hand-off: it is passed over but keeps its place, so
+    /// one whose listener reconnects is served in its turn once it has named the new connection.
+    /// </summary>
+    public static readonly string LiveWaiter =
+        $"w.expires_at > clock_timestamp() AND w.listener IS NOT NULL AND NOT pg_try_advisory_xact_lock_shared({ListenerLockClass}, w.listener)";
+
+    /// <summary>
+    /// DDL of a FIFO line of waiters (the lock's and the semaphore's have one layout): <c>seq</c> gives the
+    /// order, <c>expires_at</c> the place lease, <c>listener</c> the backend pid of the waiter's process's LISTEN connection.
+    /// </summary>
+    public static string WaitersTable(string waiters, string queueIndex) => $"""
+        CREATE TABLE IF NOT EXISTS {waiters} (
+          name text NOT NULL,
+          waiter uuid NOT NULL,
+          seq bigint GENERATED ALWAYS AS IDENTITY,
+          ttl_ms bigint NOT NULL,
+          expires_at timestamptz NOT NULL,
+          listener integer NULL,
+          PRIMARY KEY (name, waiter));
+        ALTER TABLE {waiters} ADD COLUMN IF NOT EXISTS listener integer NULL;
+        CREATE INDEX IF NOT EXISTS "{queueIndex}" ON {waiters} (name, seq);
+        """;
+
     public PostgresLockStatements(string schema, string table)
     {
         var locks = $"\"{schema}\".\"{table}\"";
@@ -73,13 +101,7 @@ internal sealed class PostgresLockStatements
                AND to_regprocedure('{releaseFunction}(text,uuid,integer,boolean)') IS NOT NULL
             """;
 
-        // A waiter is live while its place lease runs and its process's listener connection exists. The
-        // listener holds an advisory lock named after its pid for its whole life, so a shared try-lock
-        // that fails means it is alive: one lock-table probe, where reading pg_stat_activity would copy
-        // every backend's status. (A dead listener's probe succeeds and holds until the transaction ends.)
-        // A waiter without a live listener cannot hear a hand-off: it is passed over but keeps its place,
-        // so one whose listener reconnects is served in its turn once it has named the new connection.
-        var live = $"w.expires_at > clock_timestamp() AND w.listener IS NOT NULL AND NOT pg_try_advisory_xact_lock_shared({ListenerLockClass}, w.listener)";
+        var live = LiveWaiter;
         const string Forever = "9223372036854775807";
 
         CreateSchema = $$"""
@@ -93,16 +115,7 @@ internal sealed class PostgresLockStatements
             ALTER TABLE {{locks}} ADD COLUMN IF NOT EXISTS local_passes integer NOT NULL DEFAULT 0;
             -- 0 is below every seq, so rows of a database made by an earlier version start out right.
             ALTER TABLE {{locks}} ADD COLUMN IF NOT EXISTS queue_floor bigint NOT NULL DEFAULT 0;
-            CREATE TABLE IF NOT EXISTS {{waiters}} (
-              name text NOT NULL,
-              waiter uuid NOT NULL,
-              seq bigint GENERATED ALWAYS AS IDENTITY,
-              ttl_ms bigint NOT NULL,
-              expires_at timestamptz NOT NULL,
-              listener integer NULL,
-              PRIMARY KEY (name, waiter));
-            ALTER TABLE {{waiters}} ADD COLUMN IF NOT EXISTS listener integer NULL;
-            CREATE INDEX IF NOT EXISTS "{{table}}_waiters_queue" ON {{waiters}} (name, seq);
+            {{WaitersTable(waiters, $"{table}_waiters_queue")}}
 
             -- Takes the lock when it is the caller's (a hand-off whose wake-up was missed or raced the end
             -- of the wait: the lease then runs from now and the fence stays), or free with no live waiter

@@ -31,12 +31,7 @@ public sealed class LockHolderProcess : IAsyncDisposable
     /// </summary>
     public static async Task<LockHolderProcess> StartAsync(string backend, string connection, string name, TimeSpan ttl, TimeSpan timeout, int? count = null)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Coord.LockHolder.dll"), backend, connection, name, ttl.TotalSeconds.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(argument);
-        if (count is { } holds)
-            start.ArgumentList.Add(holds.ToString(CultureInfo.InvariantCulture));
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the lock holder process.");
+        var process = StartWaiting(backend, connection, name, ttl, count);
         var errors = process.StandardError.ReadToEndAsync();
         try
         {
@@ -59,7 +54,21 @@ public sealed class LockHolderProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// The crash test both lock backends with a holder process share: a holder process renews past one
+    /// Starts the holder without waiting for it to hold: a process that queues behind a live holder, to be
+    /// killed while it waits. Its output is redirected; it prints "HELD …" once it holds.
+    /// </summary>
+    public static Process StartWaiting(string backend, string connection, string name, TimeSpan ttl, int? count = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Coord.LockHolder.dll"), backend, connection, name, ttl.TotalSeconds.ToString(CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(argument);
+        if (count is { } holds)
+            start.ArgumentList.Add(holds.ToString(CultureInfo.InvariantCulture));
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start the lock holder process.");
+    }
+
+    /// <summary>
+    /// The crash test every lock backend with a holder process shares: a holder process renews past one
     /// TTL, is killed with SIGKILL, and <paramref name="client"/> must get the lock within TTL + 1 s with a higher fence. Returns how long after the kill it got the lock.
     /// </summary>
     public static async Task<TimeSpan> AssertKilledHolderFreesTheLockWithinTtlAsync(LockProvider client, string backend, string connection)
@@ -79,6 +88,36 @@ public sealed class LockHolderProcess : IAsyncDisposable
 
         Assert.True(took <= ttl + TimeSpan.FromSeconds(1), $"acquired {took.TotalMilliseconds:0} ms after the holder was killed; TTL is {ttl.TotalMilliseconds:0} ms");
         Assert.True(next.FencingToken > holder.FencingToken);
+        return took;
+    }
+
+    /// <summary>
+    /// The crash test of every semaphore backend with a holder process: a process holding both permits of a
+    /// semaphore of 2 renews past one TTL, is killed with SIGKILL, and <paramref name="client"/> must hold both
+    /// permits within TTL + 1 s, with fences above the dead holder's. Returns how long after the kill it held them.
+    /// </summary>
+    public static async Task<TimeSpan> AssertKilledPermitHolderFreesThePermitsWithinTtlAsync(SemaphoreProvider client, string backend, string connection)
+    {
+        const int maxCount = 2;
+        var name = $"crash/sem/{Guid.NewGuid():N}";
+        var ttl = TimeSpan.FromSeconds(3);
+        await using var holder = await StartAsync(backend, connection, name, ttl, TimeSpan.FromSeconds(60), count: maxCount);
+        Assert.Equal(maxCount, holder.FencingTokens.Count);
+        Assert.Null(await client.TryAcquireAsync(name, maxCount));
+
+        // Outlive a renewal first, so the leases waited out are ones the dead process renewed.
+        await Task.Delay(ttl);
+        Assert.Null(await client.TryAcquireAsync(name, maxCount));
+        holder.Kill();
+        var sinceKill = Stopwatch.StartNew();
+        var first = client.AcquireAsync(name, maxCount, wait: TimeSpan.FromSeconds(30));
+        var second = client.AcquireAsync(name, maxCount, wait: TimeSpan.FromSeconds(30));
+        await using var a = await first;
+        await using var b = await second;
+        var took = sinceKill.Elapsed;
+
+        Assert.True(took <= ttl + TimeSpan.FromSeconds(1), $"both permits came free {took.TotalMilliseconds:0} ms after the holder was killed; TTL is {ttl.TotalMilliseconds:0} ms");
+        Assert.True(Math.Min(a.FencingToken, b.FencingToken) > holder.FencingTokens.Max());
         return took;
     }
 

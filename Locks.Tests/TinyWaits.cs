@@ -19,14 +19,27 @@ internal static class TinyWaits
     /// <summary>One grant: <see cref="Stopwatch.GetTimestamp"/> when it arrived, and its fencing token (null where the backend has none).</summary>
     public readonly record struct Grant(long At, long? Fence);
 
-    /// <summary>What a run saw: every grant, the waits given up, and how often two clients held the lock at once.</summary>
+    /// <summary>What a run saw: every grant, the waits given up, and how often more clients held it at once than it admits.</summary>
     public sealed record Run(IReadOnlyList<Grant> Grants, int GaveUp, int Overlaps);
 
+    /// <summary>One client's acquire: with a wait, null when it runs out; with none, it waits until the token is cancelled.</summary>
+    public delegate Task<ILockHandle?> Acquire(TimeSpan? wait, CancellationToken cancellationToken);
+
     /// <summary>Runs every client, each asking over and over and releasing at once, until <paramref name="duration"/> has passed.</summary>
-    public static async Task<Run> RunAsync(IReadOnlyList<ILock> clients, string name, TimeSpan ttl, TimeSpan duration, GiveUp giveUp = GiveUp.ByWait)
+    public static Task<Run> RunAsync(IReadOnlyList<ILock> clients, string name, TimeSpan ttl, TimeSpan duration, GiveUp giveUp = GiveUp.ByWait)
+        => RunAsync([.. clients.Select(client => (Acquire)(async (wait, ct) => wait is { } w
+                ? await client.TryAcquireAsync(name, w, ttl, ct)
+                : await client.AcquireAsync(name, ttl: ttl, cancellationToken: ct)))],
+            capacity: 1, duration, giveUp);
+
+    /// <summary>
+    /// Runs every client (a semaphore's, or any acquire) as the lock overload does; <see cref="Run.Overlaps"/>
+    /// then counts entries while <paramref name="capacity"/> others were inside.
+    /// </summary>
+    public static async Task<Run> RunAsync(IReadOnlyList<Acquire> clients, int capacity, TimeSpan duration, GiveUp giveUp = GiveUp.ByWait)
     {
         var grants = new List<Grant>();
-        var overlap = new OverlapDetector();
+        var inside = new OccupancyDetector(capacity);
         var gaveUp = 0;
         var run = Stopwatch.StartNew();
         await Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
@@ -35,30 +48,30 @@ internal static class TinyWaits
             while (run.Elapsed < duration)
             {
                 var wait = TimeSpan.FromMilliseconds(random.Next(1, 101));
-                var held = await AcquireAsync(client, name, ttl, wait, giveUp);
+                var held = await AcquireAsync(client, wait, giveUp);
                 if (held is null)
                 {
                     Interlocked.Increment(ref gaveUp);
                     continue;
                 }
-                overlap.Enter();
+                inside.Enter();
                 lock (grants)
                     grants.Add(new Grant(Stopwatch.GetTimestamp(), held.HasFencingToken ? held.FencingToken : null));
-                overlap.Leave();
+                inside.Leave();
                 await held.ReleaseAsync();
             }
         })));
-        return new Run(grants, gaveUp, overlap.Overlaps);
+        return new Run(grants, gaveUp, inside.Violations);
     }
 
-    private static async Task<ILockHandle?> AcquireAsync(ILock client, string name, TimeSpan ttl, TimeSpan wait, GiveUp giveUp)
+    private static async Task<ILockHandle?> AcquireAsync(Acquire client, TimeSpan wait, GiveUp giveUp)
     {
         if (giveUp == GiveUp.ByWait)
-            return await client.TryAcquireAsync(name, wait, ttl);
+            return await client(wait, CancellationToken.None);
         using var cancel = new CancellationTokenSource(wait);
         try
         {
-            return await client.AcquireAsync(name, ttl: ttl, cancellationToken: cancel.Token);
+            return await client(null, cancel.Token);
         }
         catch (OperationCanceledException)
         {

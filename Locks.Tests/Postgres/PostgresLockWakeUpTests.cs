@@ -94,10 +94,7 @@ public sealed class PostgresLockWakeUpTests(PostgresServerFixture postgres, ITes
         var name = $"dead-waiter-process/{Guid.NewGuid():N}";
         var held = await Client().AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
         // A real process queues first (its place lease, 6 s, and its TTL, 20 s, would both outlast this test's bound)...
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Coord.LockHolder.dll"), "postgres", postgres.Server.ConnectionString, name, "20" })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
+        using var process = LockHolderProcess.StartWaiting("postgres", postgres.Server.ConnectionString, name, TimeSpan.FromSeconds(20));
         try
         {
             await postgres.WaitForQueuedAsync(name, 1);
