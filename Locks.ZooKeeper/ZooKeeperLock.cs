@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Coord.Locks.ZooKeeper.Client;
 using Microsoft.Extensions.Logging;
 using static Coord.Locks.ZooKeeper.ZooKeeperCalls;
@@ -46,7 +45,7 @@ public sealed class ZooKeeperLock : LockProvider
 
     private readonly ZooKeeperLockOptions _options;
     private readonly ZooKeeperSessionPool _sessions;
-    private readonly ConcurrentDictionary<string, ZooKeeperHold> _holds = new(StringComparer.Ordinal);
+    private readonly ZooKeeperHolds _holds;
     private readonly ZooKeeperRoot _root;
 
     /// <summary>Creates the provider. It connects on first use, so an unreachable ensemble shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
@@ -61,6 +60,7 @@ public sealed class ZooKeeperLock : LockProvider
         Endpoint = options.ConnectString!;
         _sessions = new ZooKeeperSessionPool(options, Logger);
         _root = new ZooKeeperRoot(options.Root);
+        _holds = new ZooKeeperHolds("Lock", () => Metrics, Time, Logger, Backend, Endpoint);
         _sessions.Connecting += () => Metrics.Request("connect");
     }
 
@@ -199,24 +199,9 @@ public sealed class ZooKeeperLock : LockProvider
 
     private LockGrant Grant(LockRequest request, Attempt attempt, string node, long fence)
     {
-        var hold = new ZooKeeperHold(request.HolderToken, request.Name, node, attempt.Session, Time, request.Ttl, OnHoldEnded);
-        _holds[request.HolderToken] = hold;
+        var hold = _holds.Start(request, node, attempt.Session);
         attempt.Granted = true;
-        hold.Start();
         return new LockGrant(fence, hold.StartedTimestamp, hold.Lost);
-    }
-
-    /// <summary>
-    /// A hold that ended by itself. Its session was lost: nothing to do but forget it. Nobody renewed it
-    /// in time: this process deletes its node, as the server would have ended a lease.
-    /// </summary>
-    private void OnHoldEnded(ZooKeeperHold hold, bool deadlinePassed)
-    {
-        _holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(hold.HolderToken, hold));
-        if (!deadlinePassed)
-            return;
-        Logger.LogInformation("Lock {LockName} on ZooKeeper was not renewed within its TTL; deleting its node {Node}", hold.Name, hold.NodePath);
-        _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath, Metrics, Time, Logger);
     }
 
     private async Task<(string Path, long Czxid)?> FindOwnNodeAsync(ZooKeeperClient client, ZooKeeperLockPaths paths, CancellationToken cancellationToken)
@@ -235,38 +220,18 @@ public sealed class ZooKeeperLock : LockProvider
     /// <inheritdoc/>
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name)
-        {
-            if (ttl < hold.Session.Timeout)
-                throw new LockException(
-                    $"Lock '{name}': its ZooKeeper session expires {hold.Session.Timeout.TotalMilliseconds:0} ms after this process dies, so the hold cannot be renewed for a shorter TTL ({ttl.TotalMilliseconds:0} ms); renew for at least its session timeout.",
-                    name, Backend, Endpoint);
-            // The deadline moves before the check is sent, so this process never deletes a node whose renewal is in flight.
-            if (!hold.Extend(ttl))
-                return false;
-            Metrics.Request("renew");
-            var stat = await hold.Session.Client.ExistsAsync(hold.NodePath, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (stat is not null && stat.EphemeralOwner == hold.Session.Client.SessionId)
-                return true;
-            if (_holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(holderToken, hold)))
-                hold.End(lost: true);
-            return false;
-        }
+        if (await _holds.RenewAsync(name, holderToken, ttl, cancellationToken).ConfigureAwait(false) is { } renewed)
+            return renewed;
         if (await FindNodeOfTokenAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is null)
             return false;
-        throw new LockException(
-            $"Lock '{name}' is held with this holder token through another ZooKeeper client. The hold's TTL is kept by the process that acquired it, and its node is an ephemeral node of that process's session: renew through the client (process) that acquired it. Release by token works from any client.",
-            name, Backend, Endpoint);
+        throw _holds.HeldElsewhere(name);
     }
 
     /// <inheritdoc/>
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
-        if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name && _holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(holderToken, hold)))
-        {
-            hold.End(lost: false);
+        if (_holds.Take(name, holderToken) is { } hold)
             return await ReleaseHeldAsync(hold, cancellationToken).ConfigureAwait(false);
-        }
 
         // Held through another client (or not at all): any session may delete the node, found by the token's guid.
         if (await FindNodeOfTokenAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is not { } node)
@@ -325,8 +290,8 @@ public sealed class ZooKeeperLock : LockProvider
     {
         if (request.BackendState is not Attempt attempt)
             return;
-        if (attempt.Granted && _holds.TryRemove(request.HolderToken, out var hold))
-            hold.End(lost: false);
+        if (attempt.Granted)
+            _holds.Abandon(request.HolderToken);
         var node = attempt.NodePath;
         if (node is null && attempt.Create is { } create)
         {
@@ -379,11 +344,7 @@ public sealed class ZooKeeperLock : LockProvider
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
-        foreach (var token in _holds.Keys)
-        {
-            if (_holds.TryRemove(token, out var hold))
-                hold.End(lost: false);
-        }
+        _holds.EndAll();
         // Closing the sessions deletes every node still on them (bare leases nobody released).
         await _sessions.DisposeAsync().ConfigureAwait(false);
     }

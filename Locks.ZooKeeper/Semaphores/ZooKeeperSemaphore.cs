@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Coord.Locks.ZooKeeper.Client;
 using Microsoft.Extensions.Logging;
 using static Coord.Locks.ZooKeeper.ZooKeeperCalls;
@@ -42,7 +41,7 @@ public sealed class ZooKeeperSemaphore : SemaphoreProvider
     private readonly ZooKeeperLockOptions _options;
     private readonly ZooKeeperSessionPool _sessions;
     private readonly ZooKeeperRoot _root;
-    private readonly ConcurrentDictionary<string, ZooKeeperHold> _holds = new(StringComparer.Ordinal);
+    private readonly ZooKeeperHolds _holds;
 
     /// <summary>Creates the provider. It connects on first use, so an unreachable ensemble shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
     /// <param name="options">Ensemble, root path and session settings, as for <see cref="ZooKeeperLock"/>; validated here. Semaphore <c>n</c> lives at <c>&lt;Root&gt;/&lt;encoded n&gt;</c>, beside a lock of that name without touching it.</param>
@@ -57,6 +56,7 @@ public sealed class ZooKeeperSemaphore : SemaphoreProvider
         _sessions = new ZooKeeperSessionPool(options, Logger);
         _sessions.Connecting += () => Metrics.Request("connect");
         _root = new ZooKeeperRoot(options.Root);
+        _holds = new ZooKeeperHolds("Semaphore", () => Metrics, Time, Logger, Backend, Endpoint);
     }
 
     /// <inheritdoc/>
@@ -127,10 +127,8 @@ public sealed class ZooKeeperSemaphore : SemaphoreProvider
         {
             _ = DeleteUntilGoneAsync(session, lineNode, Metrics, Time, Logger);
         }
-        var hold = new ZooKeeperHold(request.HolderToken, request.Name, leaseNode, session, Time, request.Ttl, OnHoldEnded);
-        _holds[request.HolderToken] = hold;
+        var hold = _holds.Start(request, leaseNode, session);
         attempt.Granted = true;
-        hold.Start();
         return new LockGrant(fence, hold.StartedTimestamp, hold.Lost);
     }
 
@@ -341,54 +339,21 @@ public sealed class ZooKeeperSemaphore : SemaphoreProvider
 
     private static string NodeName(string path) => path[(path.LastIndexOf('/') + 1)..];
 
-    /// <summary>
-    /// A permit that ended by itself. Its session was lost: nothing to do but forget it. Nobody renewed it
-    /// in time: this process deletes its lease, as the server would have ended a lease.
-    /// </summary>
-    private void OnHoldEnded(ZooKeeperHold hold, bool deadlinePassed)
-    {
-        _holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(hold.HolderToken, hold));
-        if (!deadlinePassed)
-            return;
-        Logger.LogInformation("A permit of semaphore {SemaphoreName} on ZooKeeper was not renewed within its TTL; deleting its lease {Node}", hold.Name, hold.NodePath);
-        _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath, Metrics, Time, Logger);
-    }
-
     /// <inheritdoc/>
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name)
-        {
-            if (ttl < hold.Session.Timeout)
-                throw new LockException(
-                    $"Semaphore '{name}': its ZooKeeper session expires {hold.Session.Timeout.TotalMilliseconds:0} ms after this process dies, so the permit cannot be renewed for a shorter TTL ({ttl.TotalMilliseconds:0} ms); renew for at least its session timeout.",
-                    name, Backend, Endpoint);
-            // The deadline moves before the check is sent, so this process never deletes a lease whose renewal is in flight.
-            if (!hold.Extend(ttl))
-                return false;
-            Metrics.Request("renew");
-            var stat = await hold.Session.Client.ExistsAsync(hold.NodePath, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (stat is not null && stat.EphemeralOwner == hold.Session.Client.SessionId)
-                return true;
-            if (_holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(holderToken, hold)))
-                hold.End(lost: true);
-            return false;
-        }
+        if (await _holds.RenewAsync(name, holderToken, ttl, cancellationToken).ConfigureAwait(false) is { } renewed)
+            return renewed;
         if (await FindHeldLeaseAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is null)
             return false;
-        throw new LockException(
-            $"Semaphore '{name}' has a permit of this holder token through another ZooKeeper client. The permit's TTL is kept by the process that acquired it, and its lease is an ephemeral node of that process's session: renew through the client (process) that acquired it. Release by token works from any client.",
-            name, Backend, Endpoint);
+        throw _holds.HeldElsewhere(name);
     }
 
     /// <inheritdoc/>
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
-        if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name && _holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(holderToken, hold)))
-        {
-            hold.End(lost: false);
+        if (_holds.Take(name, holderToken) is { } hold)
             return await DeleteLeaseAsync(hold, cancellationToken).ConfigureAwait(false);
-        }
 
         // Held through another client (or not at all): any session may delete the lease, found by the token's guid.
         if (await FindHeldLeaseAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is not { } lease)
@@ -451,11 +416,7 @@ public sealed class ZooKeeperSemaphore : SemaphoreProvider
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
-        foreach (var token in _holds.Keys)
-        {
-            if (_holds.TryRemove(token, out var hold))
-                hold.End(lost: false);
-        }
+        _holds.EndAll();
         // Closing the sessions deletes every node still on them.
         await _sessions.DisposeAsync().ConfigureAwait(false);
     }
@@ -478,8 +439,8 @@ public sealed class ZooKeeperSemaphore : SemaphoreProvider
 
         protected internal override async Task AbandonAsync(CancellationToken cancellationToken)
         {
-            if (Granted && owner._holds.TryRemove(request.HolderToken, out var hold))
-                hold.End(lost: false);
+            if (Granted)
+                owner._holds.Abandon(request.HolderToken);
             // The lease first, then the place in line, as Curator does: whoever is first in line next never counts a lease that will not be held.
             if (await NodeOfAsync(LeaseNode, LeaseCreate, paths.Leases, cancellationToken).ConfigureAwait(false) is { } lease)
                 await DeleteUntilGoneAsync(session, lease, owner.Metrics, owner.Time, owner.Logger).WaitAsync(cancellationToken).ConfigureAwait(false);
