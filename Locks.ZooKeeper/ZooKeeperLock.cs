@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using Coord.Locks.ZooKeeper.Client;
 using Microsoft.Extensions.Logging;
+using static Coord.Locks.ZooKeeper.ZooKeeperCalls;
 
 namespace Coord.Locks.ZooKeeper;
 
@@ -45,8 +45,8 @@ public sealed class ZooKeeperLock : LockProvider
 
     private readonly ZooKeeperLockOptions _options;
     private readonly ZooKeeperSessionPool _sessions;
-    private readonly ConcurrentDictionary<string, ZooKeeperHold> _holds = new(StringComparer.Ordinal);
-    private volatile bool _rootReady;
+    private readonly ZooKeeperHolds _holds;
+    private readonly ZooKeeperRoot _root;
 
     /// <summary>Creates the provider. It connects on first use, so an unreachable ensemble shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
     /// <param name="options">Ensemble, root path and session settings; validated here.</param>
@@ -59,6 +59,8 @@ public sealed class ZooKeeperLock : LockProvider
         _options = options;
         Endpoint = options.ConnectString!;
         _sessions = new ZooKeeperSessionPool(options, Logger);
+        _root = new ZooKeeperRoot(options.Root);
+        _holds = new ZooKeeperHolds("Lock", () => Metrics, Time, Logger, Backend, Endpoint);
         _sessions.Connecting += () => Metrics.Request("connect");
     }
 
@@ -82,8 +84,9 @@ public sealed class ZooKeeperLock : LockProvider
         if (request.RemainingWait == TimeSpan.Zero)
         {
             // A try that may not wait costs one read and leaves nothing behind when the lock is taken.
+            // Only contenders count: a semaphore of the same name keeps its own children (locks, leases) here.
             Metrics.Request("acquire");
-            if ((await ChildrenOrEmptyAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false)).Count > 0)
+            if (ZooKeeperLockPaths.InQueueOrder(await ChildrenOrEmptyAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false)).Count > 0)
                 return null;
         }
 
@@ -96,7 +99,7 @@ public sealed class ZooKeeperLock : LockProvider
             if (children is null)
             {
                 Metrics.Request("acquire");
-                children = (await RetryAsync(() => client.GetChildrenAsync(paths.Parent, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false)).Children;
+                children = (await RetryAsync(() => client.GetChildrenAsync(paths.Parent, cancellationToken: cancellationToken), Time, Logger, cancellationToken).ConfigureAwait(false)).Children;
             }
             var queue = ZooKeeperLockPaths.InQueueOrder(children);
             children = null;
@@ -114,7 +117,7 @@ public sealed class ZooKeeperLock : LockProvider
             try
             {
                 Metrics.Request("acquire");
-                await RetryAsync(() => client.GetDataAsync(paths.ChildPath(queue[place - 1]), e => woken.TrySetResult(e.Type), cancellationToken), cancellationToken).ConfigureAwait(false);
+                await RetryAsync(() => client.GetDataAsync(paths.ChildPath(queue[place - 1]), e => woken.TrySetResult(e.Type), cancellationToken), Time, Logger, cancellationToken).ConfigureAwait(false);
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {
@@ -174,13 +177,13 @@ public sealed class ZooKeeperLock : LockProvider
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {
                 Observe(read);
-                await CreateParentsAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false);
+                await _root.CreateAsync(client, Metrics, [paths.Parent], cancellationToken).ConfigureAwait(false);
             }
             catch (ZooKeeperException ex) when (IsTransient(ex))
             {
                 Observe(read);
                 Metrics.Request("acquire");
-                if (await RetryAsync(() => FindOwnNodeAsync(client, paths, cancellationToken), cancellationToken).ConfigureAwait(false) is { } ours)
+                if (await RetryAsync(() => FindOwnNodeAsync(client, paths, cancellationToken), Time, Logger, cancellationToken).ConfigureAwait(false) is { } ours)
                 {
                     attempt.NodePath = ours.Path;
                     return (ours.Path, ours.Czxid, null);
@@ -196,49 +199,9 @@ public sealed class ZooKeeperLock : LockProvider
 
     private LockGrant Grant(LockRequest request, Attempt attempt, string node, long fence)
     {
-        var hold = new ZooKeeperHold(request.HolderToken, request.Name, node, attempt.Session, Time, request.Ttl, OnHoldEnded);
-        _holds[request.HolderToken] = hold;
+        var hold = _holds.Start(request, node, attempt.Session);
         attempt.Granted = true;
-        hold.Start();
         return new LockGrant(fence, hold.StartedTimestamp, hold.Lost);
-    }
-
-    /// <summary>
-    /// A hold that ended by itself. Its session was lost: nothing to do but forget it. Nobody renewed it
-    /// in time: this process deletes its node, as the server would have ended a lease.
-    /// </summary>
-    private void OnHoldEnded(ZooKeeperHold hold, bool deadlinePassed)
-    {
-        _holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(hold.HolderToken, hold));
-        if (!deadlinePassed)
-            return;
-        Logger.LogInformation("Lock {LockName} on ZooKeeper was not renewed within its TTL; deleting its node {Node}", hold.Name, hold.NodePath);
-        _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath);
-    }
-
-    /// <summary>Deletes a node of ours for sure: repeated across connection losses until it is gone or the session (and so the node) ends.</summary>
-    private async Task DeleteUntilGoneAsync(ZooKeeperSession session, string node)
-    {
-        while (!session.IsLost)
-        {
-            try
-            {
-                Metrics.Request("release");
-                await session.Client.DeleteAsync(node, cancellationToken: session.Lost).ConfigureAwait(false);
-                return;
-            }
-            catch (ZooKeeperException ex) when (ex.Code is ZooKeeperErrorCode.NoNode or ZooKeeperErrorCode.SessionExpired)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is ZooKeeperException or OperationCanceledException or ObjectDisposedException)
-            {
-                if (session.IsLost)
-                    return;
-                Logger.LogDebug(ex, "Deleting ZooKeeper node {Node} failed; trying again", node);
-                await Task.Delay(TimeSpan.FromMilliseconds(50), Time).ConfigureAwait(false);
-            }
-        }
     }
 
     private async Task<(string Path, long Czxid)?> FindOwnNodeAsync(ZooKeeperClient client, ZooKeeperLockPaths paths, CancellationToken cancellationToken)
@@ -254,74 +217,21 @@ public sealed class ZooKeeperLock : LockProvider
         return null;
     }
 
-    private async Task CreateParentsAsync(ZooKeeperClient client, string parent, CancellationToken cancellationToken)
-    {
-        if (!_rootReady)
-        {
-            var path = "";
-            foreach (var segment in _options.Root.Split('/', StringSplitOptions.RemoveEmptyEntries))
-            {
-                path += "/" + segment;
-                await CreateIfMissingAsync(client, path, ZooKeeperCreateMode.Persistent, cancellationToken).ConfigureAwait(false);
-            }
-            _rootReady = true;
-        }
-        // A container: the server removes it once its last contender is gone, so lock names do not pile up.
-        await CreateIfMissingAsync(client, parent, ZooKeeperCreateMode.Container, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task CreateIfMissingAsync(ZooKeeperClient client, string path, ZooKeeperCreateMode mode, CancellationToken cancellationToken)
-    {
-        try
-        {
-            Metrics.Request("prepare");
-            await client.CreateAsync(path, [], mode, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
-        {
-        }
-        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-        {
-            // The root went away under us (deleted by hand): build it again next time round.
-            _rootReady = false;
-        }
-    }
-
     /// <inheritdoc/>
     protected override async Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name)
-        {
-            if (ttl < hold.Session.Timeout)
-                throw new LockException(
-                    $"Lock '{name}': its ZooKeeper session expires {hold.Session.Timeout.TotalMilliseconds:0} ms after this process dies, so the hold cannot be renewed for a shorter TTL ({ttl.TotalMilliseconds:0} ms); renew for at least its session timeout.",
-                    name, Backend, Endpoint);
-            // The deadline moves before the check is sent, so this process never deletes a node whose renewal is in flight.
-            if (!hold.Extend(ttl))
-                return false;
-            Metrics.Request("renew");
-            var stat = await hold.Session.Client.ExistsAsync(hold.NodePath, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (stat is not null && stat.EphemeralOwner == hold.Session.Client.SessionId)
-                return true;
-            if (_holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(holderToken, hold)))
-                hold.End(lost: true);
-            return false;
-        }
+        if (await _holds.RenewAsync(name, holderToken, ttl, cancellationToken).ConfigureAwait(false) is { } renewed)
+            return renewed;
         if (await FindNodeOfTokenAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is null)
             return false;
-        throw new LockException(
-            $"Lock '{name}' is held with this holder token through another ZooKeeper client. The hold's TTL is kept by the process that acquired it, and its node is an ephemeral node of that process's session: renew through the client (process) that acquired it. Release by token works from any client.",
-            name, Backend, Endpoint);
+        throw _holds.HeldElsewhere(name);
     }
 
     /// <inheritdoc/>
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
-        if (_holds.TryGetValue(holderToken, out var hold) && hold.Name == name && _holds.TryRemove(new KeyValuePair<string, ZooKeeperHold>(holderToken, hold)))
-        {
-            hold.End(lost: false);
+        if (_holds.Take(name, holderToken) is { } hold)
             return await ReleaseHeldAsync(hold, cancellationToken).ConfigureAwait(false);
-        }
 
         // Held through another client (or not at all): any session may delete the node, found by the token's guid.
         if (await FindNodeOfTokenAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is not { } node)
@@ -369,7 +279,7 @@ public sealed class ZooKeeperLock : LockProvider
             catch (OperationCanceledException)
             {
                 // The caller stopped waiting; the node still goes, in the background.
-                _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath);
+                _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath, Metrics, Time, Logger);
                 throw;
             }
         }
@@ -380,8 +290,8 @@ public sealed class ZooKeeperLock : LockProvider
     {
         if (request.BackendState is not Attempt attempt)
             return;
-        if (attempt.Granted && _holds.TryRemove(request.HolderToken, out var hold))
-            hold.End(lost: false);
+        if (attempt.Granted)
+            _holds.Abandon(request.HolderToken);
         var node = attempt.NodePath;
         if (node is null && attempt.Create is { } create)
         {
@@ -401,7 +311,7 @@ public sealed class ZooKeeperLock : LockProvider
         }
         // A plain delete: whoever waits behind us reads the queue again rather than taking our leaving for a release.
         if (node is not null)
-            await DeleteUntilGoneAsync(attempt.Session, node).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await DeleteUntilGoneAsync(attempt.Session, node, Metrics, Time, Logger).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -431,47 +341,10 @@ public sealed class ZooKeeperLock : LockProvider
         return queue.Count > 0 && paths.IsOurs(queue[0]) ? paths.ChildPath(queue[0]) : null;
     }
 
-    private static async Task<IReadOnlyList<string>> ChildrenOrEmptyAsync(ZooKeeperClient client, string parent, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await client.GetChildrenAsync(parent, cancellationToken: cancellationToken).ConfigureAwait(false)).Children;
-        }
-        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-        {
-            return [];
-        }
-    }
-
-    /// <summary>Repeats an idempotent read while the session moves to another member.</summary>
-    private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                return await call().ConfigureAwait(false);
-            }
-            catch (ZooKeeperException ex) when (IsTransient(ex))
-            {
-                Logger.LogDebug(ex, "ZooKeeper read failed while the connection moved; retrying");
-                await Task.Delay(TimeSpan.FromMilliseconds(20), Time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static bool IsTransient(ZooKeeperException ex) => ex.Code is ZooKeeperErrorCode.ConnectionLoss or ZooKeeperErrorCode.OperationTimeout;
-
-    private static void Observe(Task task) => task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
-        foreach (var token in _holds.Keys)
-        {
-            if (_holds.TryRemove(token, out var hold))
-                hold.End(lost: false);
-        }
+        _holds.EndAll();
         // Closing the sessions deletes every node still on them (bare leases nobody released).
         await _sessions.DisposeAsync().ConfigureAwait(false);
     }

@@ -21,8 +21,17 @@ internal sealed class ZooKeeperLockPaths
     public ZooKeeperLockPaths(string root, string name, string holderToken)
     {
         Parent = $"{root}/{EncodeName(name)}";
+        NodeStem = StemOf(holderToken);
+    }
+
+    /// <summary>
+    /// <c>_c_&lt;guid&gt;</c>, Curator's "protected" prefix, with the guid taken from the holder token's
+    /// SHA-256 (a node of the token can be found again; the token never reaches the server).
+    /// </summary>
+    public static string StemOf(string holderToken)
+    {
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(holderToken)).AsSpan(0, 16));
-        NodeStem = $"_c_{hash[..8]}-{hash[8..12]}-{hash[12..16]}-{hash[16..20]}-{hash[20..32]}";
+        return $"_c_{hash[..8]}-{hash[8..12]}-{hash[12..16]}-{hash[16..20]}-{hash[20..32]}";
     }
 
     /// <summary>The container node of this lock name.</summary>
