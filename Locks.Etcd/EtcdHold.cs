@@ -17,14 +17,19 @@ internal sealed class EtcdHold : IDisposable
     private long _grantedTimestamp = long.MaxValue;
     private long _createRevision;
 
-    public EtcdHold(string name, string holderToken, EtcdLockKeys keys, EtcdSession session)
+    /// <param name="name">The lock or semaphore name.</param>
+    /// <param name="holderToken">The hold's secret, the value of its key.</param>
+    /// <param name="keys">The keys of the name's line.</param>
+    /// <param name="session">The session whose lease the key is put on.</param>
+    /// <param name="key">The hold's own key in that line.</param>
+    public EtcdHold(string name, string holderToken, EtcdLockKeys keys, EtcdSession session, ByteString key)
     {
         Name = name;
         HolderToken = holderToken;
         HolderTokenBytes = ByteString.CopyFromUtf8(holderToken);
         Keys = keys;
         Session = session;
-        Key = ByteString.CopyFromUtf8(keys.KeyFor(session.LeaseId));
+        Key = key;
     }
 
     public string Name { get; }

@@ -12,12 +12,13 @@ using Coord.Locks.ZooKeeper;
 // Usage: Coord.LockHolder <backend> <connection> <lock name> <ttl seconds> [count]
 // With a count, it holds "<lock name>/1" … "<lock name>/<count>" on one provider.
 
-const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore> <connection> <lock name> <ttl seconds> [count]";
+const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore|etcd-semaphore> <connection> <lock name> <ttl seconds> [count]";
 if (args.Length is < 4 or > 5)
 {
     Console.Error.WriteLine(Usage);
     Console.Error.WriteLine("  redis:     a StackExchange.Redis configuration, e.g. 127.0.0.1:6379");
     Console.Error.WriteLine("  redis-semaphore: as redis; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
+    Console.Error.WriteLine("  etcd-semaphore:  as etcd; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
     Console.Error.WriteLine("  postgres:  an Npgsql connection string, e.g. \"Host=127.0.0.1;Port=5432;Username=postgres\"");
     Console.Error.WriteLine("  etcd:      comma-separated client URLs, e.g. http://127.0.0.1:2379");
     Console.Error.WriteLine("  zookeeper: a connect string, e.g. 127.0.0.1:2181");
@@ -39,10 +40,16 @@ if (args.Length == 5 && (!int.TryParse(args[4], NumberStyles.None, CultureInfo.I
 }
 
 var ttl = TimeSpan.FromSeconds(ttlSeconds);
-if (args[0] == "redis-semaphore")
+SemaphoreProvider? semaphore = args[0] switch
+{
+    "redis-semaphore" => new RedisSemaphore(new RedisLockOptions { Configuration = args[1], DefaultTtl = ttl }),
+    "etcd-semaphore" => new EtcdSemaphore(new EtcdLockOptions { Endpoints = args[1].Split(','), DefaultTtl = ttl }),
+    _ => null,
+};
+if (semaphore is not null)
 {
     // Every permit of the semaphore <lock name> (max count = count, default 1), on one provider.
-    await using var semaphores = new RedisSemaphore(new RedisLockOptions { Configuration = args[1], DefaultTtl = ttl });
+    await using var semaphores = semaphore;
     var permits = new List<ILockHandle>();
     for (var i = 0; i < Math.Max(count, 1); i++)
         permits.Add(await semaphores.AcquireAsync(args[2], Math.Max(count, 1), wait: TimeSpan.FromMinutes(1), ttl: ttl));
