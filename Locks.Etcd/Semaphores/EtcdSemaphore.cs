@@ -60,7 +60,10 @@ public sealed class EtcdSemaphore : SemaphoreProvider
 
     /// <inheritdoc/>
     protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-        => _line.AcquireAsync(request, cancellationToken);
+    {
+        request.Attempt = new LineAttempt(_line, request);
+        return _line.AcquireAsync(request, cancellationToken);
+    }
 
     /// <inheritdoc/>
     protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
@@ -72,6 +75,16 @@ public sealed class EtcdSemaphore : SemaphoreProvider
 
     /// <inheritdoc/>
     protected override ValueTask DisposeCoreAsync() => _line.DisposeAsync();
+
+    /// <summary>
+    /// An acquire's place in the line, given up by the line itself: a release by token would first have to look
+    /// the key up, a request even when nothing was queued (an unreachable cluster would then hold the caller
+    /// for another connect timeout).
+    /// </summary>
+    private sealed class LineAttempt(EtcdLine line, LockRequest request) : LockAttempt
+    {
+        protected internal override Task AbandonAsync(CancellationToken cancellationToken) => line.AbandonAsync(request, cancellationToken);
+    }
 
     /// <summary>A semaphore's line: a key per permit, and the name's max count beside it.</summary>
     private sealed class PermitLine(EtcdLockOptions options, string endpoint, LockMetrics metrics, ILogger logger) : EtcdLine(options, endpoint, metrics, logger)

@@ -238,6 +238,18 @@ public sealed class EtcdSemaphoreTests(EtcdServerFixture etcd, ITestOutputHelper
     }
 
     [Fact]
+    public async Task An_unreachable_cluster_fails_naming_etcd_and_the_endpoint_and_sends_nothing_more_to_clean_up()
+    {
+        await using var client = new EtcdSemaphore(new EtcdLockOptions { Endpoints = ["http://127.0.0.1:1"], ConnectTimeout = TimeSpan.FromSeconds(1) });
+        var ex = await Assert.ThrowsAsync<LockBackendException>(() => client.TryAcquireAsync($"down/{Guid.NewGuid():N}", 2)).WaitAsync(NoHang);
+        Assert.Equal("etcd", ex.Backend);
+        Assert.Contains("127.0.0.1:1", ex.Message, StringComparison.Ordinal);
+        // Nothing was queued, so giving up the attempt asks etcd nothing (no look-up of a key by token).
+        Assert.Equal(0, client.Metrics.RequestCount("release"));
+        Assert.Equal(0, client.Metrics.RequestCount("acquire"));
+    }
+
+    [Fact]
     public async Task AddEtcdSemaphore_registers_one_etcd_semaphore_by_the_shared_path_and_refuses_bad_options_at_registration()
     {
         var services = new ServiceCollection()
