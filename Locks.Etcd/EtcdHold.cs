@@ -17,7 +17,13 @@ internal sealed class EtcdHold : IDisposable
     private long _grantedTimestamp = long.MaxValue;
     private long _createRevision;
 
-    public EtcdHold(string name, string holderToken, EtcdLockKeys keys, EtcdSession session, ByteString? value = null)
+    /// <param name="name">The lock or semaphore name.</param>
+    /// <param name="holderToken">The hold's secret, the value of its key.</param>
+    /// <param name="keys">The keys of the name's line.</param>
+    /// <param name="session">The session whose lease the key is put on.</param>
+    /// <param name="key">The hold's own key in that line.</param>
+    /// <param name="value">What the key carries: null for the holder token; an election candidate's value.</param>
+    public EtcdHold(string name, string holderToken, EtcdLockKeys keys, EtcdSession session, ByteString key, ByteString? value = null)
     {
         Name = name;
         HolderToken = holderToken;
@@ -25,7 +31,7 @@ internal sealed class EtcdHold : IDisposable
         Value = value ?? HolderTokenBytes;
         Keys = keys;
         Session = session;
-        Key = ByteString.CopyFromUtf8(keys.KeyFor(session.LeaseId));
+        Key = key;
     }
 
     public string Name { get; }
@@ -33,9 +39,9 @@ internal sealed class EtcdHold : IDisposable
 
     /// <summary>The holder token as the value of <see cref="Key"/>.</summary>
     public ByteString HolderTokenBytes { get; }
-    /// <summary>What <see cref="Key"/> holds: the holder token for a lock, the candidate's value for an election.</summary>
-    public ByteString Value { get; }
 
+    /// <summary>The key's value: the holder token, or an election candidate's value (<c>concurrency.Election</c> puts it there).</summary>
+    public ByteString Value { get; }
     public EtcdLockKeys Keys { get; }
     public EtcdSession Session { get; }
     public ByteString Key { get; }

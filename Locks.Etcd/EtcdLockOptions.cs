@@ -2,7 +2,7 @@ using System.Net.Security;
 
 namespace Coord.Locks.Etcd;
 
-/// <summary>Options for <see cref="EtcdLock"/>.</summary>
+/// <summary>Options for <see cref="EtcdLock"/> and <see cref="EtcdSemaphore"/>.</summary>
 /// <remarks>
 /// etcd lease TTLs are whole seconds: a hold's lease is granted for the TTL rounded up to the next
 /// second, and etcd itself raises TTLs below its minimum (1.5 election timeouts, 2 s with default
@@ -18,7 +18,8 @@ public class EtcdLockOptions : LockOptions
     public IList<string> Endpoints { get; set; } = [];
 
     /// <summary>
-    /// Put before the encoded lock name; see <see cref="EtcdLockKeys"/> for the layout. Default
+    /// Put before the encoded lock name; see <see cref="EtcdLockKeys"/> for the layout (a semaphore's keys
+    /// are under <c>&lt;prefix&gt;%sem/</c>, apart from every lock's). Default
     /// <c>coord/lock/</c>. Empty makes a Coord lock <c>x</c> the same as <c>etcdctl lock x</c>. At most 256 characters.
     /// </summary>
     public string Prefix { get; set; } = "coord/lock/";

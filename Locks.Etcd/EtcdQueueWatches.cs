@@ -7,8 +7,8 @@ namespace Coord.Locks.Etcd;
 /// <summary>How a wait in a lock's queue ended.</summary>
 internal enum EtcdQueueTurn
 {
-    /// <summary>Every key that was ahead of ours has been deleted: ours is the first-created, we hold the lock.</summary>
-    First,
+    /// <summary>Fewer keys than the line admits are left ahead of ours (none, for a lock): we hold.</summary>
+    Admitted,
 
     /// <summary>Our own key was deleted (lease revoked or expired, or deleted from outside): our place in the queue is gone.</summary>
     PlaceLost,
@@ -21,7 +21,7 @@ internal enum EtcdQueueTurn
 }
 
 /// <summary>
-/// The provider's watches over the queues of the locks it waits for: one range watch per lock on the
+/// The provider's watches over the queues (lines) it waits in: one range watch per lock or semaphore name on the
 /// provider's watch stream, over the lock's whole key prefix, DELETE events only, shared by every waiter
 /// of this provider on that lock and left open for a moment after the last one leaves, so a client that
 /// queues again reuses it instead of creating and cancelling a watch per wait.
@@ -204,6 +204,7 @@ internal sealed class EtcdQueueWatches : IDisposable
         private readonly List<(ByteString Key, long Revision)> _early = [];
         private HashSet<ByteString>? _ahead;
         private long _after;
+        private int _admits = 1;
         private bool _ownKeyDeleted;
         private TaskCompletionSource<EtcdQueueTurn>? _turn;
 
@@ -216,16 +217,18 @@ internal sealed class EtcdQueueWatches : IDisposable
         public LockQueue Queue { get; }
 
         /// <summary>
-        /// Waits until every key of <paramref name="ahead"/> (the keys created before ours, as read at
-        /// <paramref name="revision"/>) has been deleted, or our own key has.
+        /// Waits until fewer than <paramref name="admits"/> keys of <paramref name="ahead"/> (the keys created
+        /// before ours, as read at <paramref name="revision"/>) are left (1 for a lock: all of them deleted),
+        /// or our own key has been deleted.
         /// </summary>
-        public Task<EtcdQueueTurn> WaitAsync(IEnumerable<ByteString> ahead, long revision)
+        public Task<EtcdQueueTurn> WaitAsync(IEnumerable<ByteString> ahead, long revision, int admits)
         {
             var owner = Queue.Owner;
             lock (owner._gate)
             {
                 _ahead = [.. ahead];
                 _after = revision;
+                _admits = admits;
                 _ownKeyDeleted = false;
                 var turn = new TaskCompletionSource<EtcdQueueTurn>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _turn = turn;
@@ -268,8 +271,8 @@ internal sealed class EtcdQueueWatches : IDisposable
                 return false;
             if (_ownKeyDeleted)
                 End(EtcdQueueTurn.PlaceLost);
-            else if (_ahead.Count == 0)
-                End(EtcdQueueTurn.First);
+            else if (_ahead.Count < _admits)
+                End(EtcdQueueTurn.Admitted);
             return _ahead is null;
         }
 

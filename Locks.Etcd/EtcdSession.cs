@@ -36,7 +36,7 @@ internal sealed class EtcdSession : IAsyncDisposable
     private readonly TimeSpan _margin;
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<string, EtcdHold> _holds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ByteString, EtcdHold> _holds = new();
     private readonly ITimer _expiry;
     private long _validUntilTimestamp;
     private long _refreshedTimestamp;
@@ -73,7 +73,7 @@ internal sealed class EtcdSession : IAsyncDisposable
     /// <summary>Timestamp taken before sending the grant or keep-alive that etcd confirmed last; etcd keeps the lease at least <see cref="GrantedTtl"/> from then.</summary>
     public long RefreshedTimestamp => Volatile.Read(ref _refreshedTimestamp);
 
-    /// <summary>Holds whose key is on this lease, by lock name; one name has at most one key per lease.</summary>
+    /// <summary>Holds whose key is on this lease, by key (a lock's key names its lease, so a lock has at most one hold per session).</summary>
     public int HoldCount => _holds.Count;
 
     /// <summary>
@@ -104,9 +104,10 @@ internal sealed class EtcdSession : IAsyncDisposable
         }
     }
 
-    public bool TryReserve(string name, EtcdHold hold) => !IsLost && _holds.TryAdd(name, hold);
+    /// <summary>Takes <paramref name="hold"/>'s key on this lease; false when the session is lost or another hold has that key.</summary>
+    public bool TryReserve(EtcdHold hold) => !IsLost && _holds.TryAdd(hold.Key, hold);
 
-    public void Unreserve(EtcdHold hold) => _holds.TryRemove(new KeyValuePair<string, EtcdHold>(hold.Name, hold));
+    public void Unreserve(EtcdHold hold) => _holds.TryRemove(new KeyValuePair<ByteString, EtcdHold>(hold.Key, hold));
 
     /// <summary>Stops keeping the lease alive without revoking it: from now on it lives only as long as someone renews it by id.</summary>
     public async Task DetachAsync()

@@ -5,9 +5,10 @@ namespace Coord.Locks.Etcd;
 
 /// <summary>
 /// The sessions of one provider, by lease TTL in whole seconds; the common case is one session. A
-/// second hold of a name already on a session (its key <c>&lt;name&gt;/&lt;lease hex&gt;</c> is taken)
-/// goes to another session of the same TTL, opened when none is free, so both queue in etcd in arrival
-/// order. A lost session is dropped and a new one opened for the next hold.
+/// second hold whose key is already taken on a session (a lock's key <c>&lt;name&gt;/&lt;lease hex&gt;</c>
+/// names the lease, so one lock name fits once per session) goes to another session of the same TTL,
+/// opened when none is free, so both queue in etcd in arrival order. A lost session is dropped and a new
+/// one opened for the next hold.
 /// </summary>
 internal sealed class EtcdSessionPool : IAsyncDisposable
 {
@@ -40,8 +41,8 @@ internal sealed class EtcdSessionPool : IAsyncDisposable
         }
     }
 
-    /// <summary>A live session of <paramref name="ttlSeconds"/> on which <paramref name="name"/> is free, reserved for <paramref name="createHold"/>'s hold.</summary>
-    public async Task<EtcdHold> ReserveAsync(long ttlSeconds, string name, Func<EtcdSession, EtcdHold> createHold, CancellationToken cancellationToken)
+    /// <summary>A live session of <paramref name="ttlSeconds"/> on which the key of <paramref name="createHold"/>'s hold is free, reserved for that hold.</summary>
+    public async Task<EtcdHold> ReserveAsync(long ttlSeconds, Func<EtcdSession, EtcdHold> createHold, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -61,7 +62,7 @@ internal sealed class EtcdSessionPool : IAsyncDisposable
                 foreach (var session in sessions)
                 {
                     var hold = createHold(session);
-                    if (session.TryReserve(name, hold))
+                    if (session.TryReserve(hold))
                         return hold;
                 }
                 if (!_opening.TryGetValue(ttlSeconds, out opening!))

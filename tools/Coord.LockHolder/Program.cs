@@ -12,7 +12,7 @@ using Coord.Locks.ZooKeeper;
 // Usage: Coord.LockHolder <backend> <connection> <lock name> <ttl seconds> [count]
 // With a count, it holds "<lock name>/1" … "<lock name>/<count>" on one provider.
 
-const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore|redis-writer|postgres-semaphore|zookeeper-semaphore> <connection> <lock name> <ttl seconds> [count]";
+const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore|redis-writer|postgres-semaphore|zookeeper-semaphore|etcd-semaphore> <connection> <lock name> <ttl seconds> [count]";
 if (args.Length > 0 && args[0] == Coord.LockHolder.LeaderMode.Name)
     return await Coord.LockHolder.LeaderMode.RunAsync(args);
 if (args.Length is < 4 or > 5)
@@ -23,6 +23,7 @@ if (args.Length is < 4 or > 5)
     Console.Error.WriteLine("  redis-writer: as redis; holds the write lock of the reader-writer lock <lock name>");
     Console.Error.WriteLine("  postgres-semaphore: as postgres; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
     Console.Error.WriteLine("  zookeeper-semaphore: as zookeeper; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
+    Console.Error.WriteLine("  etcd-semaphore:  as etcd; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
     Console.Error.WriteLine("  postgres:  an Npgsql connection string, e.g. \"Host=127.0.0.1;Port=5432;Username=postgres\"");
     Console.Error.WriteLine("  etcd:      comma-separated client URLs, e.g. http://127.0.0.1:2379");
     Console.Error.WriteLine("  zookeeper: a connect string, e.g. 127.0.0.1:2181");
@@ -49,6 +50,7 @@ SemaphoreProvider? semaphoreProvider = args[0] switch
     "redis-semaphore" => new RedisSemaphore(new RedisLockOptions { Configuration = args[1], DefaultTtl = ttl }),
     "postgres-semaphore" => new PostgresSemaphore(new PostgresLockOptions { ConnectionString = args[1], DefaultTtl = ttl }),
     "zookeeper-semaphore" => new ZooKeeperSemaphore(new ZooKeeperLockOptions { ConnectString = args[1], DefaultTtl = ttl, MinimumSessionTimeout = ttl }),
+    "etcd-semaphore" => new EtcdSemaphore(new EtcdLockOptions { Endpoints = args[1].Split(','), DefaultTtl = ttl }),
     _ => null,
 };
 if (semaphoreProvider is not null)
@@ -77,7 +79,7 @@ LockProvider? created = args[0] switch
 };
 if (created is null)
 {
-    Console.Error.WriteLine($"The backend must be 'redis', 'postgres', 'etcd', 'zookeeper', 'http', 'redis-semaphore', 'redis-writer', 'postgres-semaphore' or 'zookeeper-semaphore'; it was '{args[0]}'.");
+    Console.Error.WriteLine($"The backend must be 'redis', 'postgres', 'etcd', 'zookeeper', 'http', 'redis-semaphore', 'redis-writer', 'postgres-semaphore', 'zookeeper-semaphore' or 'etcd-semaphore'; it was '{args[0]}'.");
     return 2;
 }
 await using var ownedClient = client;
