@@ -1,6 +1,10 @@
+using Coord.Locks.Etcd;
 using Coord.Locks.InMemory;
+using Coord.Locks.Postgres;
 using Coord.Locks.Redis;
+using Coord.Locks.ZooKeeper;
 using Coord.Stress.Servers;
+using Coord.Testing;
 
 namespace Coord.Stress.Targets;
 
@@ -24,6 +28,25 @@ public static class SemaphoreTargetCatalog
         {
             var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
             return new CoordSemaphoreTarget("redis", () => new RedisSemaphore(new RedisLockOptions { Configuration = redis, KeyPrefix = s.KeyPrefix }), s.Permits, [new RedisCommandCounter(redis)]);
+        }),
+        new("postgres", false, "Coord PostgresSemaphore (a row per name, one per permit) on one PostgreSQL server", async (servers, s, ct) =>
+        {
+            var (locks, admin) = await servers.PostgresAsync(ct).ConfigureAwait(false);
+            return new CoordSemaphoreTarget("postgres", () => new PostgresSemaphore(new PostgresLockOptions { ConnectionString = locks }), s.Permits,
+                [new PostgresCommitCounter(admin, StressServers.PostgresDatabase)]);
+        }),
+        new("etcd", false, "Coord EtcdSemaphore (a key per permit on long-lived sessions) on one etcd node", async (servers, s, ct) =>
+        {
+            var etcd = await servers.EtcdAsync(ct).ConfigureAwait(false);
+            return new CoordSemaphoreTarget("etcd", () => new EtcdSemaphore(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }), s.Permits,
+                EtcdMessageCounter.For(etcd));
+        }),
+        new("zookeeper", false, "Coord ZooKeeperSemaphore (Curator's InterProcessSemaphoreV2 layout, one session per client) on one ZooKeeper node", async (servers, s, ct) =>
+        {
+            var zooKeeper = await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
+            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal) + "-sem";
+            return new CoordSemaphoreTarget("zookeeper", () => new ZooKeeperSemaphore(new ZooKeeperLockOptions { ConnectString = zooKeeper, Root = root, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout }), s.Permits,
+                [new ZooKeeperPacketCounter(zooKeeper)]);
         }),
         new("dlock-redis-sem", true, "DistributedLock.Redis RedisDistributedSemaphore on the same Redis server", async (servers, s, ct) =>
         {
