@@ -20,12 +20,4 @@ public sealed class EtcdLockTests(EtcdServiceFixture fixture) : SharedBackendLoc
             Assert.Equal(HttpStatusCode.OK, same.StatusCode);
         using (await A.ReleaseAsync(name, held.HolderToken)) { }
     }
-
-    [Fact]
-    public async Task Semaphores_on_a_backend_that_serves_none_over_REST_answer_501_naming_the_backend()
-    {
-        using var refused = await new SemaphoreApi(Fixture.HostA.Client, Fixture.BackendName).AcquireAsync(UniqueName("etcd-sem"), maxCount: 2);
-        var problem = await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.NotImplemented, "not_supported");
-        Assert.Contains($"Backend '{Fixture.BackendName}'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-    }
 }

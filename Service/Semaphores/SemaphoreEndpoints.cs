@@ -143,7 +143,7 @@ public static class SemaphoreEndpoints
         var serving = registry.Backends.Where(b => b.Semaphore is not null).Select(b => b.Name).ToList();
         throw new NotSupportedException(
             $"Backend '{target.Name}' ({target.Type}) serves no semaphores over REST" +
-            (serving.Count > 0 ? $"; these configured backends do: {string.Join(", ", serving)}." : "; none of the configured backends does (inmemory and redis can)."));
+            (serving.Count > 0 ? $"; these configured backends do: {string.Join(", ", serving)}." : "; none of the configured backends does (inmemory, redis, postgres and etcd can)."));
     }
 
     private static ProblemHttpResult NotHolder(string name, string backend, string operation)

@@ -10,4 +10,8 @@ public sealed class EtcdBackendFactory : LockBackendFactory<EtcdLockOptions>
 
     protected override ILockLeases Create(EtcdLockOptions options, ILoggerFactory loggers)
         => new EtcdLock(options, loggers.CreateLogger<EtcdLock>());
+
+    // A bare permit gets a lease of its own, as a bare lock lease does, so it lives only as long as its client renews it.
+    protected override SemaphoreProvider CreateSemaphore(EtcdLockOptions options, ILoggerFactory loggers)
+        => new EtcdSemaphore(options, loggers.CreateLogger<EtcdSemaphore>());
 }

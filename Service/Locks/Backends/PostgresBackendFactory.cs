@@ -10,4 +10,7 @@ public sealed class PostgresBackendFactory : LockBackendFactory<PostgresLockOpti
 
     protected override ILockLeases Create(PostgresLockOptions options, ILoggerFactory loggers)
         => new PostgresLock(options, loggers.CreateLogger<PostgresLock>());
+
+    protected override SemaphoreProvider CreateSemaphore(PostgresLockOptions options, ILoggerFactory loggers)
+        => new PostgresSemaphore(options, loggers.CreateLogger<PostgresSemaphore>());
 }

@@ -1,0 +1,3 @@
+namespace Coord.Service.Tests.Backends;
+
+public sealed class PostgresSemaphoreTests(PostgresServiceFixture fixture) : BackendSemaphoreTests(fixture), IClassFixture<PostgresServiceFixture>;
