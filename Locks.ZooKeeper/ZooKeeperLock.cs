@@ -158,8 +158,7 @@ public sealed class ZooKeeperLock : LockProvider
             }
             if (change == ZooKeeperEventType.None)
                 throw new LockException($"Lock '{request.Name}': the ZooKeeper session ended while waiting.", request.Name, Backend, Endpoint);
-            // In an election a leader's data changes when it proclaims a value: only its deletion hands over.
-            if ((change == ZooKeeperEventType.NodeDataChanged && _marker == ZooKeeperLockPaths.LockMarker) || (change == ZooKeeperEventType.NodeDeleted && predecessorHeld))
+            if ((change == ZooKeeperEventType.NodeDataChanged && MarksRelease) || (change == ZooKeeperEventType.NodeDeleted && predecessorHeld))
                 return Grant(request, attempt, node, fence);
         }
     }
@@ -269,8 +268,8 @@ public sealed class ZooKeeperLock : LockProvider
     }
 
     /// <summary>
-    /// One multi: mark our node released, then delete it. The waiter behind us sees the mark and
-    /// knows it holds; if the reply is lost the multi is sent again (NoNode then means it was applied).
+    /// One multi: mark our node released, then delete it (in an election, the delete alone). The waiter behind us sees the
+    /// mark and knows it holds; if the reply is lost the multi is sent again (NoNode then means it was applied).
     /// </summary>
     private async Task<bool> ReleaseHeldAsync(ZooKeeperHold hold, CancellationToken cancellationToken)
     {
@@ -280,7 +279,7 @@ public sealed class ZooKeeperLock : LockProvider
             try
             {
                 Metrics.Request("release");
-                await client.MultiAsync([ZooKeeperOperation.SetData(hold.NodePath, ReleasedMark), ZooKeeperOperation.Delete(hold.NodePath)], cancellationToken).ConfigureAwait(false);
+                await client.MultiAsync(MarksRelease ? [ZooKeeperOperation.SetData(hold.NodePath, ReleasedMark), ZooKeeperOperation.Delete(hold.NodePath)] : [ZooKeeperOperation.Delete(hold.NodePath)], cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
@@ -359,6 +358,12 @@ public sealed class ZooKeeperLock : LockProvider
         var queue = paths.InQueueOrderOf(children);
         return queue.Count > 0 && paths.IsOurs(queue[0]) ? paths.ChildPath(queue[0]) : null;
     }
+
+    /// <summary>
+    /// False in an election: a leader's data changes when it proclaims a value, and Curator's LeaderLatch waiters act on a
+    /// deletion only (a data change would use up their one-shot watch), so a resignation is a plain delete.
+    /// </summary>
+    private bool MarksRelease => _marker == ZooKeeperLockPaths.LockMarker;
 
     private ZooKeeperLockPaths Paths(string name, string holderToken) => new(_options.Root, name, holderToken, _marker);
 

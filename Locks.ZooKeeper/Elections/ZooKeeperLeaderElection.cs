@@ -85,7 +85,9 @@ public sealed class ZooKeeperLeaderElection : LeaderElectionProvider
     /// <remarks>
     /// A <c>setData</c> on the leader's own node. Sequential names are never reused, so the node at that path is the one this
     /// leadership created or none: the write lands only while it still leads. A leadership held through another client
-    /// cannot proclaim (its TTL is kept there), as it cannot renew.
+    /// cannot proclaim (its TTL is kept there), as it cannot renew. A Curator LeaderLatch waiting directly behind the
+    /// leader acts only on the deletion of the node it watches, so the data change uses up its one-shot watch: it is
+    /// elected only after its next reconnect. Proclaim in elections that Curator latches share only when none can be next.
     /// </remarks>
     protected override async Task<bool> ProclaimCoreAsync(string election, string holderToken, string value, CancellationToken cancellationToken)
     {
