@@ -33,6 +33,6 @@ public sealed class EtcdClusterElectionTests(EtcdClusterFixture etcd, ITestOutpu
             var leader = await etcd.Cluster.FindLeaderAsync();
             leader.Kill();
             return leader.ClientUrl;
-        }, output);
+        }, () => etcd.Cluster.FindLeaderAsync(TimeSpan.FromSeconds(60)), output);
     }
 }

@@ -36,6 +36,6 @@ public sealed class ZooKeeperEnsembleElectionTests(ZooKeeperEnsembleFixture fixt
             var leader = await fixture.Ensemble.FindLeaderAsync();
             leader.Kill();
             return leader.ConnectString;
-        }, output);
+        }, () => fixture.Ensemble.FindLeaderAsync(TimeSpan.FromSeconds(60)), output);
     }
 }
