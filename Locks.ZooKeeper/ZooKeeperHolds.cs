@@ -35,6 +35,10 @@ internal sealed class ZooKeeperHolds(string kind, Func<LockMetrics> metrics, Tim
         return hold;
     }
 
+    /// <summary>This provider's live hold of <paramref name="holderToken"/> on <paramref name="name"/>, or null.</summary>
+    public ZooKeeperHold? Find(string name, string holderToken)
+        => _holds.TryGetValue(holderToken, out var hold) && hold.Name == name ? hold : null;
+
     /// <summary>Ends the hold of an acquire that is being abandoned after its grant, if there is one.</summary>
     public void Abandon(string holderToken)
     {

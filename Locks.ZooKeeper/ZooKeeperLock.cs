@@ -47,6 +47,7 @@ public sealed class ZooKeeperLock : LockProvider
     private readonly ZooKeeperSessionPool _sessions;
     private readonly ZooKeeperHolds _holds;
     private readonly ZooKeeperRoot _root;
+    private readonly string _marker;
 
     /// <summary>Creates the provider. It connects on first use, so an unreachable ensemble shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
     /// <param name="options">Ensemble, root path and session settings; validated here.</param>
@@ -54,13 +55,23 @@ public sealed class ZooKeeperLock : LockProvider
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public ZooKeeperLock(ZooKeeperLockOptions options, ILogger<ZooKeeperLock>? logger = null)
+        : this(options, logger, ZooKeeperLockPaths.LockMarker, "Lock")
+    {
+    }
+
+    /// <summary>
+    /// The queue of a leader election (<see cref="ZooKeeperLeaderElection"/>): contenders named with <paramref name="marker"/>
+    /// (Curator LeaderLatch's), each carrying data, and a change of a predecessor's data (a leader proclaiming) is no hand-off.
+    /// </summary>
+    internal ZooKeeperLock(ZooKeeperLockOptions options, ILogger? logger, string marker, string kind)
         : base(options, logger)
     {
         _options = options;
+        _marker = marker;
         Endpoint = options.ConnectString!;
         _sessions = new ZooKeeperSessionPool(options, Logger);
         _root = new ZooKeeperRoot(options.Root);
-        _holds = new ZooKeeperHolds("Lock", () => Metrics, Time, Logger, Backend, Endpoint);
+        _holds = new ZooKeeperHolds(kind, () => Metrics, Time, Logger, Backend, Endpoint);
         _sessions.Connecting += () => Metrics.Request("connect");
     }
 
@@ -76,23 +87,30 @@ public sealed class ZooKeeperLock : LockProvider
     public override bool RenewsFromAnyProcess => false;
 
     /// <inheritdoc/>
-    protected override async Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+    protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+        => QueueAsync(request, [], cancellationToken);
+
+    /// <summary>An election's campaign: queues with <paramref name="data"/> (the candidate's value) on the node.</summary>
+    internal Task<LockGrant?> CampaignAsync(LockRequest request, byte[] data, CancellationToken cancellationToken)
+        => QueueAsync(request, data, cancellationToken);
+
+    private async Task<LockGrant?> QueueAsync(LockRequest request, byte[] data, CancellationToken cancellationToken)
     {
         var session = await _sessions.GetAsync(request.Ttl, request.Name, cancellationToken).ConfigureAwait(false);
         var client = session.Client;
-        var paths = new ZooKeeperLockPaths(_options.Root, request.Name, request.HolderToken);
+        var paths = Paths(request.Name, request.HolderToken);
         if (request.RemainingWait == TimeSpan.Zero)
         {
             // A try that may not wait costs one read and leaves nothing behind when the lock is taken.
             // Only contenders count: a semaphore of the same name keeps its own children (locks, leases) here.
             Metrics.Request("acquire");
-            if (ZooKeeperLockPaths.InQueueOrder(await ChildrenOrEmptyAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false)).Count > 0)
+            if (paths.InQueueOrderOf(await ChildrenOrEmptyAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false)).Count > 0)
                 return null;
         }
 
         var attempt = new Attempt(session);
         request.BackendState = attempt;
-        var (node, fence, children) = await EnqueueAsync(attempt, paths, cancellationToken).ConfigureAwait(false);
+        var (node, fence, children) = await EnqueueAsync(attempt, paths, data, cancellationToken).ConfigureAwait(false);
         var ourName = node[(node.LastIndexOf('/') + 1)..];
         while (true)
         {
@@ -101,7 +119,7 @@ public sealed class ZooKeeperLock : LockProvider
                 Metrics.Request("acquire");
                 children = (await RetryAsync(() => client.GetChildrenAsync(paths.Parent, cancellationToken: cancellationToken), Time, Logger, cancellationToken).ConfigureAwait(false)).Children;
             }
-            var queue = ZooKeeperLockPaths.InQueueOrder(children);
+            var queue = paths.InQueueOrderOf(children);
             children = null;
             var place = queue.IndexOf(ourName);
             if (place < 0)
@@ -140,7 +158,7 @@ public sealed class ZooKeeperLock : LockProvider
             }
             if (change == ZooKeeperEventType.None)
                 throw new LockException($"Lock '{request.Name}': the ZooKeeper session ended while waiting.", request.Name, Backend, Endpoint);
-            if (change == ZooKeeperEventType.NodeDataChanged || (change == ZooKeeperEventType.NodeDeleted && predecessorHeld))
+            if ((change == ZooKeeperEventType.NodeDataChanged && MarksRelease) || (change == ZooKeeperEventType.NodeDeleted && predecessorHeld))
                 return Grant(request, attempt, node, fence);
         }
     }
@@ -150,14 +168,14 @@ public sealed class ZooKeeperLock : LockProvider
     /// root and the lock's container parent when missing. A create whose reply was lost may have
     /// happened: we look for our guid before trying again. Children are null when they must be read again.
     /// </summary>
-    private async Task<(string Path, long Czxid, IReadOnlyList<string>? Children)> EnqueueAsync(Attempt attempt, ZooKeeperLockPaths paths, CancellationToken cancellationToken)
+    private async Task<(string Path, long Czxid, IReadOnlyList<string>? Children)> EnqueueAsync(Attempt attempt, ZooKeeperLockPaths paths, byte[] data, CancellationToken cancellationToken)
     {
         var client = attempt.Session.Client;
         while (true)
         {
             // The create is not cancelled with the caller: if it went out, its reply tells the clean-up which node to delete.
             Metrics.Request("acquire");
-            var create = client.CreateAsync(paths.CreatePath, [], ZooKeeperCreateMode.EphemeralSequential, CancellationToken.None);
+            var create = client.CreateAsync(paths.CreatePath, data, ZooKeeperCreateMode.EphemeralSequential, CancellationToken.None);
             attempt.Create = create;
             Metrics.Request("acquire");
             var read = client.GetChildrenAsync(paths.Parent, cancellationToken: cancellationToken);
@@ -250,8 +268,8 @@ public sealed class ZooKeeperLock : LockProvider
     }
 
     /// <summary>
-    /// One multi: mark our node released, then delete it. The waiter behind us sees the mark and
-    /// knows it holds; if the reply is lost the multi is sent again (NoNode then means it was applied).
+    /// One multi: mark our node released, then delete it (in an election, the delete alone). The waiter behind us sees the
+    /// mark and knows it holds; if the reply is lost the multi is sent again (NoNode then means it was applied).
     /// </summary>
     private async Task<bool> ReleaseHeldAsync(ZooKeeperHold hold, CancellationToken cancellationToken)
     {
@@ -261,7 +279,7 @@ public sealed class ZooKeeperLock : LockProvider
             try
             {
                 Metrics.Request("release");
-                await client.MultiAsync([ZooKeeperOperation.SetData(hold.NodePath, ReleasedMark), ZooKeeperOperation.Delete(hold.NodePath)], cancellationToken).ConfigureAwait(false);
+                await client.MultiAsync(MarksRelease ? [ZooKeeperOperation.SetData(hold.NodePath, ReleasedMark), ZooKeeperOperation.Delete(hold.NodePath)] : [ZooKeeperOperation.Delete(hold.NodePath)], cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
@@ -302,7 +320,7 @@ public sealed class ZooKeeperLock : LockProvider
             catch (ZooKeeperException ex) when (IsTransient(ex))
             {
                 Metrics.Request("acquire");
-                node = (await FindOwnNodeAsync(attempt.Session.Client, new ZooKeeperLockPaths(_options.Root, request.Name, request.HolderToken), cancellationToken).ConfigureAwait(false))?.Path;
+                node = (await FindOwnNodeAsync(attempt.Session.Client, Paths(request.Name, request.HolderToken), cancellationToken).ConfigureAwait(false))?.Path;
             }
             catch (ZooKeeperException)
             {
@@ -320,7 +338,7 @@ public sealed class ZooKeeperLock : LockProvider
         var client = (await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false)).Client;
         var parent = $"{_options.Root}/{ZooKeeperLockPaths.EncodeName(name)}";
         Metrics.Request("status");
-        foreach (var child in ZooKeeperLockPaths.InQueueOrder(await ChildrenOrEmptyAsync(client, parent, cancellationToken).ConfigureAwait(false)))
+        foreach (var child in ZooKeeperLockPaths.InQueueOrder(await ChildrenOrEmptyAsync(client, parent, cancellationToken).ConfigureAwait(false), _marker))
         {
             // The first contender holds; if it just left, the next one does.
             Metrics.Request("status");
@@ -332,14 +350,38 @@ public sealed class ZooKeeperLock : LockProvider
 
     private async Task<string?> FindNodeOfTokenAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
-        var paths = new ZooKeeperLockPaths(_options.Root, name, holderToken);
+        var paths = Paths(name, holderToken);
         var client = (await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false)).Client;
         Metrics.Request("lookup");
         var children = await ChildrenOrEmptyAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false);
         // Only the first contender holds: a token whose node still waits in the queue holds nothing yet.
-        var queue = ZooKeeperLockPaths.InQueueOrder(children);
+        var queue = paths.InQueueOrderOf(children);
         return queue.Count > 0 && paths.IsOurs(queue[0]) ? paths.ChildPath(queue[0]) : null;
     }
+
+    /// <summary>
+    /// False in an election: a leader's data changes when it proclaims a value, and Curator's LeaderLatch waiters act on a
+    /// deletion only (a data change would use up their one-shot watch), so a resignation is a plain delete.
+    /// </summary>
+    private bool MarksRelease => _marker == ZooKeeperLockPaths.LockMarker;
+
+    private ZooKeeperLockPaths Paths(string name, string holderToken) => new(_options.Root, name, holderToken, _marker);
+
+    /// <summary>The session reads of <paramref name="name"/> go through (the provider's default-TTL session).</summary>
+    internal async Task<ZooKeeperClient> ReaderAsync(string name, CancellationToken cancellationToken)
+        => (await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false)).Client;
+
+    /// <summary>This provider's live hold of <paramref name="holderToken"/> on <paramref name="name"/>, or null.</summary>
+    internal ZooKeeperHold? LocalHold(string name, string holderToken) => _holds.Find(name, holderToken);
+
+    /// <summary>The lock's renewal, for an election's leadership.</summary>
+    internal Task<bool> RenewHoldAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken) => RenewCoreAsync(name, holderToken, ttl, cancellationToken);
+
+    /// <summary>The lock's release, for an election's resignation.</summary>
+    internal Task<bool> ReleaseHoldAsync(string name, string holderToken, CancellationToken cancellationToken) => ReleaseCoreAsync(name, holderToken, cancellationToken);
+
+    /// <summary>The lock's clean-up of an abandoned acquire, for a withdrawn candidacy.</summary>
+    internal Task WithdrawAsync(LockRequest request, CancellationToken cancellationToken) => AbandonAcquireAsync(request, cancellationToken);
 
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()

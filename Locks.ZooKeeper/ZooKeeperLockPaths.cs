@@ -16,12 +16,20 @@ namespace Coord.Locks.ZooKeeper;
 /// </summary>
 internal sealed class ZooKeeperLockPaths
 {
-    private const string LockMarker = "-lock-";
+    /// <summary>What Curator's InterProcessMutex puts between the protected prefix and the sequence number.</summary>
+    public const string LockMarker = "-lock-";
 
-    public ZooKeeperLockPaths(string root, string name, string holderToken)
+    /// <summary>What Curator's LeaderLatch puts there (its node name <c>latch-</c>): the candidates of an election.</summary>
+    public const string LatchMarker = "-latch-";
+
+    private readonly string _marker;
+
+    /// <summary>Paths of <paramref name="name"/> for <paramref name="holderToken"/>, whose nodes are named with <paramref name="marker"/>.</summary>
+    public ZooKeeperLockPaths(string root, string name, string holderToken, string marker = LockMarker)
     {
         Parent = $"{root}/{EncodeName(name)}";
         NodeStem = StemOf(holderToken);
+        _marker = marker;
     }
 
     /// <summary>
@@ -37,24 +45,27 @@ internal sealed class ZooKeeperLockPaths
     /// <summary>The container node of this lock name.</summary>
     public string Parent { get; }
 
-    /// <summary><c>_c_&lt;guid&gt;</c>: the part of our child's name that comes before <c>-lock-</c>.</summary>
+    /// <summary><c>_c_&lt;guid&gt;</c>: the part of our child's name that comes before the marker (<c>-lock-</c>).</summary>
     public string NodeStem { get; }
 
     /// <summary>Path to create; the server appends the 10-digit sequence number.</summary>
-    public string CreatePath => $"{Parent}/{NodeStem}{LockMarker}";
+    public string CreatePath => $"{Parent}/{NodeStem}{_marker}";
 
     public string ChildPath(string child) => $"{Parent}/{child}";
 
-    public bool IsOurs(string child) => child.StartsWith(NodeStem + LockMarker, StringComparison.Ordinal);
+    public bool IsOurs(string child) => child.StartsWith(NodeStem + _marker, StringComparison.Ordinal);
 
-    /// <summary>Lock contenders in queue order (by sequence number, as Curator sorts them); other children are ignored.</summary>
-    public static List<string> InQueueOrder(IEnumerable<string> children)
+    /// <summary>This name's contenders (nodes named with this marker) in queue order.</summary>
+    public List<string> InQueueOrderOf(IEnumerable<string> children) => InQueueOrder(children, _marker);
+
+    /// <summary>Contenders named with <paramref name="marker"/> in queue order (by sequence number, as Curator sorts them); other children are ignored.</summary>
+    public static List<string> InQueueOrder(IEnumerable<string> children, string marker = LockMarker)
     {
         var contenders = new List<(long Sequence, string Child)>();
         foreach (var child in children)
         {
-            var marker = child.LastIndexOf(LockMarker, StringComparison.Ordinal);
-            if (marker >= 0 && long.TryParse(child.AsSpan(marker + LockMarker.Length), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var sequence))
+            var at = child.LastIndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0 && long.TryParse(child.AsSpan(at + marker.Length), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var sequence))
                 contenders.Add((sequence, child));
         }
         contenders.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));

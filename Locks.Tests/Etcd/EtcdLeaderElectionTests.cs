@@ -55,28 +55,7 @@ public sealed class EtcdLeaderElectionTests(EtcdServerFixture etcd, ITestOutputH
         var election = $"crash/{Guid.NewGuid():N}";
         var ttl = TimeSpan.FromSeconds(3);
         await using var leader = await LeaderProcess.StartAsync(etcd.Server.ClientUrl, election, ttl, "process", TimeSpan.FromSeconds(60));
-        var candidate = Client();
-        var watcher = Client();
-        using var stop = new CancellationTokenSource();
-        await using var observed = watcher.ObserveAsync(election, stop.Token).GetAsyncEnumerator(stop.Token);
-        Assert.True(await observed.MoveNextAsync());
-        Assert.Equal(new ElectionLeader(election, "process", leader.Term), observed.Current);
-
-        var campaign = candidate.CampaignAsync(election, "successor", wait: TimeSpan.FromSeconds(60));
-        // Outlive a keep-alive first, so the lease being waited out is one the dead process renewed.
-        await Task.Delay(ttl);
-        Assert.False(campaign.IsCompleted, "a candidate was elected while the leader process lived");
-        leader.Kill();
-        var sinceKill = Stopwatch.StartNew();
-        await using var successor = await campaign.WaitAsync(TimeSpan.FromSeconds(30));
-        var took = sinceKill.Elapsed;
-        output.WriteLine($"elected {took.TotalMilliseconds:0} ms after the leader was killed (TTL {ttl.TotalSeconds} s); terms {leader.Term} -> {successor.Term}");
-
-        Assert.True(took <= ttl + TimeSpan.FromSeconds(1), $"elected {took.TotalMilliseconds:0} ms after the kill; TTL is {ttl.TotalMilliseconds:0} ms");
-        Assert.True(successor.Term > leader.Term);
-        Assert.True(await observed.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(new ElectionLeader(election, "successor", successor.Term), observed.Current);
-        await stop.CancelAsync();
+        await LeaderProcessFaults.KilledLeaderIsSucceededAsync(leader, election, Client(), Client(), ttl, output);
     }
 
     [Fact]
@@ -86,32 +65,9 @@ public sealed class EtcdLeaderElectionTests(EtcdServerFixture etcd, ITestOutputH
         var register = $"coord-test/register/{Guid.NewGuid():N}";
         var ttl = TimeSpan.FromSeconds(2);
         await using var leader = await LeaderProcess.StartAsync(etcd.Server.ClientUrl, election, ttl, "stalling", TimeSpan.FromSeconds(60));
-        Assert.True(await leader.WriteAsync(register, "from-the-first-leader", TimeSpan.FromSeconds(10)));
-
-        var candidate = Client();
-        var campaign = candidate.CampaignAsync(election, "successor", wait: TimeSpan.FromSeconds(60));
-        leader.Pause();
-        var sincePause = Stopwatch.StartNew();
-        ILeadership successor;
-        try
-        {
-            successor = await campaign.WaitAsync(TimeSpan.FromSeconds(30));
-            output.WriteLine($"elected {sincePause.ElapsedMilliseconds} ms after the leader stalled; terms {leader.Term} -> {successor.Term}");
-            Assert.True(sincePause.Elapsed <= ttl + TimeSpan.FromSeconds(1), $"elected {sincePause.ElapsedMilliseconds} ms after the leader stalled; TTL is {ttl.TotalMilliseconds:0} ms");
-            Assert.True(successor.Term > leader.Term);
-            Assert.True(await EtcdFencedRegister.WriteAsync(etcd.Raw, register, successor.Term, "from-the-successor"));
-        }
-        finally
-        {
-            leader.Resume();
-        }
-
-        // The stalled leader wakes up, learns it lost, and the write it had decided on before stalling is refused.
-        Assert.Equal("LOST", await leader.NextLineAsync(TimeSpan.FromSeconds(10)));
-        Assert.False(await leader.WriteAsync(register, "late-from-the-first-leader", TimeSpan.FromSeconds(10)), "the deposed leader's late write was accepted");
-        Assert.Equal((successor.Term, "from-the-successor"), await EtcdFencedRegister.ReadAsync(etcd.Raw, register));
-        Assert.Equal(new ElectionLeader(election, "successor", successor.Term), await candidate.GetLeaderAsync(election));
-        await successor.DisposeAsync();
+        await LeaderProcessFaults.PausedLeaderIsRefusedByTermAsync(leader, election, register, Client(), ttl,
+            (term, payload) => EtcdFencedRegister.WriteAsync(etcd.Raw, register, term, payload),
+            () => EtcdFencedRegister.ReadAsync(etcd.Raw, register), output);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using System.Threading.Channels;
 namespace Coord.Locks.Tests.Etcd;
 
 /// <summary>
-/// A separate process (tools/Coord.LockHolder in its etcd-leader mode) that campaigns and leads until killed,
+/// A separate process (tools/Coord.LockHolder in its etcd-leader or zookeeper-leader mode) that campaigns and leads until killed,
 /// for crash and pause tests: SIGKILL leaves a leadership nobody resigns, SIGSTOP one nobody renews.
 /// </summary>
 internal sealed class LeaderProcess : IAsyncDisposable
@@ -24,10 +24,10 @@ internal sealed class LeaderProcess : IAsyncDisposable
     public long Term { get; }
 
     /// <summary>Starts the candidate and waits until it prints "LEADER &lt;term&gt;".</summary>
-    public static async Task<LeaderProcess> StartAsync(string endpoints, string election, TimeSpan ttl, string value, TimeSpan timeout)
+    public static async Task<LeaderProcess> StartAsync(string endpoints, string election, TimeSpan ttl, string value, TimeSpan timeout, string mode = Coord.LockHolder.LeaderMode.Name)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Coord.LockHolder.dll"), "etcd-leader", endpoints, election, ttl.TotalSeconds.ToString(CultureInfo.InvariantCulture), value })
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Coord.LockHolder.dll"), mode, endpoints, election, ttl.TotalSeconds.ToString(CultureInfo.InvariantCulture), value })
             start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the leader process.");
         var lines = Channel.CreateUnbounded<string>();

@@ -15,6 +15,8 @@ using Coord.Locks.ZooKeeper;
 const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore|redis-writer|postgres-semaphore|zookeeper-semaphore|etcd-semaphore> <connection> <lock name> <ttl seconds> [count]";
 if (args.Length > 0 && args[0] == Coord.LockHolder.LeaderMode.Name)
     return await Coord.LockHolder.LeaderMode.RunAsync(args);
+if (args.Length > 0 && args[0] == Coord.LockHolder.ZooKeeperLeaderMode.Name)
+    return await Coord.LockHolder.ZooKeeperLeaderMode.RunAsync(args);
 if (args.Length is < 4 or > 5)
 {
     Console.Error.WriteLine(Usage);
