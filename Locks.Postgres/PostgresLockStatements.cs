@@ -53,7 +53,7 @@ internal sealed class PostgresLockStatements
     public const string MustExcludeQueueing = "CDQ01";
 
     /// <summary>Version of the acquire and release functions, part of their names.</summary>
-    public const int ProtocolVersion = 2;
+    public const int ProtocolVersion = 3;
 
     /// <summary>Advisory lock key that serialises schema creation across processes (the ASCII of "coordlck").</summary>
     public const long SchemaLockKey = 0x636f6f72646c636b;
@@ -210,6 +210,19 @@ internal sealed class PostgresLockStatements
                 PERFORM pg_advisory_xact_lock({{NameLockClass}}, hashtext(p_name));
               ELSE
                 v_exclusive := pg_try_advisory_xact_lock({{NameLockClass}}, hashtext(p_name));
+              END IF;
+              IF v_exclusive THEN
+                -- The uncontended release: nobody in line at all (every entry is at or above the floor), so
+                -- freeing is all there is to do, in one statement instead of the five of the general path.
+                UPDATE {{locks}} l SET holder = NULL, expires_at = NULL
+                 WHERE l.name = p_name AND l.holder = p_token
+                   AND NOT EXISTS (SELECT 1 FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= l.queue_floor)
+                RETURNING l.fence INTO o_fence;
+                IF FOUND THEN
+                  o_released := true;
+                  o_local := false;
+                  RETURN;
+                END IF;
               END IF;
               DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
               SELECT l.local_passes, l.queue_floor INTO v_passes, v_floor FROM {{locks}} l
