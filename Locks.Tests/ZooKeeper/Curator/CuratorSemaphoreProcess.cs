@@ -5,8 +5,8 @@ using System.Globalization;
 namespace Coord.Locks.Tests.ZooKeeper.Curator;
 
 /// <summary>
-/// A Java process taking and returning leases of Apache Curator's InterProcessSemaphoreV2 (Debian's
-/// libcurator-recipes-java), driven one line per step (CuratorSemaphoreDriver.java beside the tests,
+/// A Java process taking and returning leases of Apache Curator's InterProcessSemaphoreV2, and read and write locks
+/// of its InterProcessReadWriteLock (Debian's libcurator-recipes-java), driven one line per step (CuratorSemaphoreDriver.java beside the tests,
 /// run by the JDK's single-file source launcher).
 /// </summary>
 internal sealed class CuratorSemaphoreProcess : IAsyncDisposable
@@ -50,14 +50,22 @@ internal sealed class CuratorSemaphoreProcess : IAsyncDisposable
     }
 
     /// <summary>Takes one lease, waiting at most <paramref name="wait"/>; the lease's id, or null when the wait ran out.</summary>
-    public async Task<string?> AcquireAsync(TimeSpan wait)
+    public Task<string?> AcquireAsync(TimeSpan wait) => TakeAsync("A", wait);
+
+    /// <summary>Takes the read lock of Curator's InterProcessReadWriteLock on the driver's path, waiting at most <paramref name="wait"/>; the hold's id (return it with <see cref="ReleaseAsync"/>), or null when the wait ran out.</summary>
+    public Task<string?> AcquireReadLockAsync(TimeSpan wait) => TakeAsync("RL", wait);
+
+    /// <summary>Takes the write lock of Curator's InterProcessReadWriteLock on the driver's path, waiting at most <paramref name="wait"/>; the hold's id, or null when the wait ran out.</summary>
+    public Task<string?> AcquireWriteLockAsync(TimeSpan wait) => TakeAsync("WL", wait);
+
+    private async Task<string?> TakeAsync(string step, TimeSpan wait)
     {
         var id = Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
-        var reply = await CallAsync($"A {id} {(long)wait.TotalMilliseconds}", id);
+        var reply = await CallAsync($"{step} {id} {(long)wait.TotalMilliseconds}", id);
         return reply == $"A {id} 1" ? id : reply == $"A {id} 0" ? null : throw new InvalidOperationException($"Curator could not acquire: {reply}");
     }
 
-    /// <summary>Returns the lease <paramref name="id"/> (Curator deletes its node).</summary>
+    /// <summary>Returns the lease or lock hold <paramref name="id"/> (Curator deletes its node).</summary>
     public async Task ReleaseAsync(string id)
     {
         var reply = await CallAsync($"R {id}", id);
