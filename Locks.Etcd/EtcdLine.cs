@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Coord.Locks.Etcd;
 
 /// <summary>
-/// What every etcd primitive built on a line of keys shares (<see cref="EtcdLock"/>, <see cref="EtcdSemaphore"/>):
+/// What every etcd primitive built on a line of keys shares (<see cref="EtcdLock"/>, <see cref="EtcdSemaphore"/>, <see cref="EtcdReaderWriterLock"/>):
 /// each acquire puts one key under the name's prefix, on a session lease; create revision is the place in
 /// line; the first <see cref="LockRequest.MaxHolders"/> keys by create revision hold (one for a lock), and
 /// the holder's create revision is its fencing token. The connection, watch stream, session pool and queue
@@ -20,7 +20,10 @@ namespace Coord.Locks.Etcd;
 /// watch (<see cref="EtcdQueueWatches"/>) until fewer than <see cref="LockRequest.MaxHolders"/> of those
 /// keys are left, with no further read. Because a key holds exactly when fewer than that many keys precede
 /// it, holders are always the oldest keys, and a key admitted later was created later: fencing tokens rise
-/// in the order grants happen, whichever holder leaves.
+/// in the order grants happen, whichever holder leaves. A line may narrow which earlier keys keep a hold out
+/// (<see cref="Blocks"/>: a reader of <see cref="EtcdReaderWriterLock"/> waits only for the writers before it) and
+/// how many of them may remain (<see cref="Admits"/>); a key admitted later still waits for a superset of what an
+/// earlier one waits for, so tokens keep rising in grant order.
 /// </remarks>
 internal abstract class EtcdLine : IAsyncDisposable
 {
@@ -70,14 +73,41 @@ internal abstract class EtcdLine : IAsyncDisposable
     /// <summary>The keys of <paramref name="name"/>'s line.</summary>
     protected abstract EtcdLockKeys KeysOf(string name);
 
-    /// <summary>The key a new hold in the line of <paramref name="keys"/> puts on the lease <paramref name="leaseId"/>.</summary>
-    protected abstract ByteString HoldKey(EtcdLockKeys keys, long leaseId);
+    /// <summary>The key the hold of <paramref name="request"/> puts in the line of <paramref name="keys"/>, on the lease <paramref name="leaseId"/>.</summary>
+    protected abstract ByteString HoldKey(LockRequest request, EtcdLockKeys keys, long leaseId);
+
+    /// <summary>
+    /// How many of the keys that block a hold (<see cref="Blocks"/>) may still be ahead of it when it holds:
+    /// the request's <see cref="LockRequest.MaxHolders"/> (1 for a lock, the max count for a semaphore).
+    /// </summary>
+    protected virtual int Admits(LockRequest request) => request.MaxHolders;
+
+    /// <summary>
+    /// Whether <paramref name="ahead"/>, a key created before the key of <paramref name="hold"/>, keeps it
+    /// waiting: every key does, except where a line lets some kinds of hold share (a reader behind readers).
+    /// </summary>
+    protected virtual bool Blocks(EtcdHold hold, ByteString ahead) => true;
 
     /// <summary>
     /// Puts the hold's key (or, sent again after a lost answer, finds it) and reads the line, in one
-    /// transaction; sets <see cref="EtcdHold.CreateRevision"/>.
+    /// transaction; sets <see cref="EtcdHold.CreateRevision"/>. By default: put our key if it is absent,
+    /// and read every key of the line in creation order (etcd's mutex).
     /// </summary>
-    protected abstract Task<Queued> EnqueueAsync(LockRequest request, EtcdHold hold, CancellationToken cancellationToken);
+    protected virtual async Task<Queued> EnqueueAsync(LockRequest request, EtcdHold hold, CancellationToken cancellationToken)
+    {
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = hold.Key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+        txn.Success.Add(PutOwnKey(hold));
+        txn.Success.Add(ReadLine(hold.Keys));
+        // A transaction sent again after a lost answer finds our key: read it to learn its revision.
+        txn.Failure.Add(ReadOwnKey(hold));
+        txn.Failure.Add(ReadLine(hold.Keys));
+
+        var response = await Connection.SendAsync("acquire", ct => Connection.Kv.TxnAsync(txn, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        return response.Succeeded
+            ? Put(hold, response.Header.Revision, response.Responses[1].ResponseRange)
+            : Found(hold, response.Header.Revision, response.Responses[0].ResponseRange, response.Responses[1].ResponseRange);
+    }
 
     /// <summary>Sends the delete of our own key (release, abandon); true when it deleted it.</summary>
     protected virtual async Task<bool> SendDeleteOwnKeyAsync(EtcdHold hold, string operation, CancellationToken cancellationToken)
@@ -109,7 +139,7 @@ internal abstract class EtcdLine : IAsyncDisposable
             using (var place = _queues.Join(keys, hold.Key))
             {
                 var queued = await EnqueueAsync(request, hold, cancellationToken).ConfigureAwait(false);
-                turn = queued.Ahead.Count < request.MaxHolders ? Turn.Held
+                turn = queued.Ahead.Count < Admits(request) ? Turn.Held
                     : !willWait || request.WaitExpired ? Turn.WaitExpired
                     : await WaitForTurnAsync(request, hold, place, queued, cancellationToken).ConfigureAwait(false);
             }
@@ -136,11 +166,11 @@ internal abstract class EtcdLine : IAsyncDisposable
         if (request.IsBareLease)
         {
             var own = await EtcdSession.StartAsync(Connection, _watches, Options, Logger, LeaseSeconds(request.Ttl), marker: null, cancellationToken).ConfigureAwait(false);
-            hold = new EtcdHold(request.Name, request.HolderToken, keys, own, HoldKey(keys, own.LeaseId), value);
+            hold = new EtcdHold(request.Name, request.HolderToken, keys, own, HoldKey(request, keys, own.LeaseId), value);
         }
         else
         {
-            hold = await _sessions.ReserveAsync(LeaseSeconds(request.Ttl), s => new EtcdHold(request.Name, request.HolderToken, keys, s, HoldKey(keys, s.LeaseId), value), cancellationToken).ConfigureAwait(false);
+            hold = await _sessions.ReserveAsync(LeaseSeconds(request.Ttl), s => new EtcdHold(request.Name, request.HolderToken, keys, s, HoldKey(request, keys, s.LeaseId), value), cancellationToken).ConfigureAwait(false);
         }
         request.BackendState = hold;
         _holds[request.HolderToken] = hold;
@@ -177,31 +207,31 @@ internal abstract class EtcdLine : IAsyncDisposable
         => new() { Key = from, RangeEnd = to, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 };
 
     /// <summary>Where a transaction that put our key at <paramref name="revision"/> left us.</summary>
-    protected static Queued Put(EtcdHold hold, long revision, RangeResponse line)
+    protected Queued Put(EtcdHold hold, long revision, RangeResponse line)
     {
         hold.CreateRevision = revision;
-        return new Queued(revision, Ahead(line, revision));
+        return new Queued(revision, Ahead(hold, line, revision));
     }
 
     /// <summary>Where a transaction that found our key already there (<paramref name="mine"/>) left us: a retry of our own put.</summary>
     /// <exception cref="InvalidOperationException">The key is missing or carries another token: it is not ours.</exception>
-    protected static Queued Found(EtcdHold hold, long revision, RangeResponse mine, RangeResponse line)
+    protected Queued Found(EtcdHold hold, long revision, RangeResponse mine, RangeResponse line)
     {
         var own = mine.Kvs.FirstOrDefault();
         // The session reserves a key for one hold at a time, so a key with another value is not a retry of ours.
         if (own is null || own.Value != hold.Value)
             throw new InvalidOperationException($"etcd key {hold.Key.ToStringUtf8()} belongs to another hold; it vanished or changed while this one was being queued.");
         hold.CreateRevision = own.CreateRevision;
-        return new Queued(revision, Ahead(line, own.CreateRevision));
+        return new Queued(revision, Ahead(hold, line, own.CreateRevision));
     }
 
-    /// <summary>The keys created before revision <paramref name="mine"/>: the ones whose leaving lets that key in.</summary>
-    private static List<ByteString> Ahead(RangeResponse line, long mine)
+    /// <summary>The keys created before revision <paramref name="mine"/> that block <paramref name="hold"/>: the ones whose leaving lets that key in.</summary>
+    private List<ByteString> Ahead(EtcdHold hold, RangeResponse line, long mine)
     {
         var ahead = new List<ByteString>(line.Kvs.Count);
         foreach (var kv in line.Kvs)
         {
-            if (kv.CreateRevision < mine)
+            if (kv.CreateRevision < mine && Blocks(hold, kv.Key))
                 ahead.Add(kv.Key);
         }
         return ahead;
@@ -226,16 +256,16 @@ internal abstract class EtcdLine : IAsyncDisposable
                 if (response.Responses[0].ResponseRange.Kvs.Count == 0)
                     return Turn.PlaceLost;
                 revision = response.Header.Revision;
-                ahead = Ahead(response.Responses[1].ResponseRange, hold.CreateRevision);
+                ahead = Ahead(hold, response.Responses[1].ResponseRange, hold.CreateRevision);
                 // The watch did not report these deletes; a hold of ours among them is told first here instead.
                 foreach (var gone in lastRead.Except(ahead))
                     OnKeyDeleted(gone, revision, createdBefore: hold.CreateRevision);
                 lastRead = ahead;
-                if (ahead.Count < request.MaxHolders)
+                if (ahead.Count < Admits(request))
                     return Turn.Held;
             }
 
-            var wait = place.WaitAsync(ahead, revision, request.MaxHolders);
+            var wait = place.WaitAsync(ahead, revision, Admits(request));
             using (hold.Session.Lost.UnsafeRegister(static s => ((EtcdQueueWatches.Waiter)s!).Stop(EtcdQueueTurn.SessionLost), place))
             {
                 try
@@ -325,6 +355,19 @@ internal abstract class EtcdLine : IAsyncDisposable
         hold.Dispose();
         if (hold.Session.IsDedicated)
             await hold.Session.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets <paramref name="request"/>'s attempt to its place in this line, so that the provider gives the place up
+    /// through the line (<see cref="AbandonAsync"/>) when the acquire ends without a grant: a release by token would
+    /// first have to look the key up, a request even when nothing was queued (an unreachable cluster would then hold
+    /// the caller for another connect timeout).
+    /// </summary>
+    public void Track(LockRequest request) => request.Attempt = new LineAttempt(this, request);
+
+    private sealed class LineAttempt(EtcdLine line, LockRequest request) : LockAttempt
+    {
+        protected internal override Task AbandonAsync(CancellationToken cancellationToken) => line.AbandonAsync(request, cancellationToken);
     }
 
     /// <summary>Leaves the line after an acquire that ended without a grant: deletes our key (a bare lease's own lease is revoked with its session).</summary>

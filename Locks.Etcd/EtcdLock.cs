@@ -129,23 +129,6 @@ public sealed class EtcdLock : LockProvider
     {
         protected override EtcdLockKeys KeysOf(string name) => new(Options.Prefix, name);
 
-        protected override ByteString HoldKey(EtcdLockKeys keys, long leaseId) => ByteString.CopyFromUtf8(keys.KeyFor(leaseId));
-
-        /// <summary>Puts (or finds) our key and reads every key of the lock in creation order, in one transaction.</summary>
-        protected override async Task<Queued> EnqueueAsync(LockRequest request, EtcdHold hold, CancellationToken cancellationToken)
-        {
-            var txn = new TxnRequest();
-            txn.Compare.Add(new Compare { Key = hold.Key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
-            txn.Success.Add(PutOwnKey(hold));
-            txn.Success.Add(ReadLine(hold.Keys));
-            // A transaction sent again after a lost answer finds our key: read it to learn its revision.
-            txn.Failure.Add(ReadOwnKey(hold));
-            txn.Failure.Add(ReadLine(hold.Keys));
-
-            var response = await Connection.SendAsync("acquire", ct => Connection.Kv.TxnAsync(txn, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
-            return response.Succeeded
-                ? Put(hold, response.Header.Revision, response.Responses[1].ResponseRange)
-                : Found(hold, response.Header.Revision, response.Responses[0].ResponseRange, response.Responses[1].ResponseRange);
-        }
+        protected override ByteString HoldKey(LockRequest request, EtcdLockKeys keys, long leaseId) => ByteString.CopyFromUtf8(keys.KeyFor(leaseId));
     }
 }

@@ -10,6 +10,9 @@ namespace Coord.Locks.ZooKeeper;
 /// </summary>
 internal static class ZooKeeperCalls
 {
+    // What a holder's release writes to its node just before deleting it.
+    private static readonly byte[] ReleasedMark = "released"u8.ToArray();
+
     /// <summary>The connection moved or the reply was lost: the request may or may not have been applied.</summary>
     public static bool IsTransient(ZooKeeperException ex) => ex.Code is ZooKeeperErrorCode.ConnectionLoss or ZooKeeperErrorCode.OperationTimeout;
 
@@ -68,6 +71,63 @@ internal static class ZooKeeperCalls
                 logger.LogDebug(ex, "Deleting ZooKeeper node {Node} failed; trying again", node);
                 await Task.Delay(TimeSpan.FromMilliseconds(50), time).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Releases a held node; when <paramref name="markReleased"/>, in one multi that marks it released, then deletes
+    /// it: a waiter watching it with <c>getData</c> sees the data change and knows the node held (so what it waited
+    /// for is over) without reading the line again, while a plain delete (an abandoned wait, a crashed session, a
+    /// Curator client) only wakes it to read again. If the reply is lost the release is sent again (NoNode then means
+    /// it was applied); if the caller stops waiting the node still goes, in the background.
+    /// </summary>
+    public static async Task<bool> ReleaseHeldAsync(ZooKeeperHold hold, bool markReleased, LockMetrics metrics, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    {
+        var client = hold.Session.Client;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                metrics.Request("release");
+                if (markReleased)
+                    await client.MultiAsync([ZooKeeperOperation.SetData(hold.NodePath, ReleasedMark), ZooKeeperOperation.Delete(hold.NodePath)], cancellationToken).ConfigureAwait(false);
+                else
+                    await client.DeleteAsync(hold.NodePath, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            {
+                return attempt > 0;
+            }
+            catch (Exception ex) when (hold.Session.IsLost && ex is ZooKeeperException or ObjectDisposedException)
+            {
+                return false; // the session, and with it the node, is gone or going
+            }
+            catch (ZooKeeperException ex) when (IsTransient(ex))
+            {
+                logger.LogDebug(ex, "Releasing {Name} on ZooKeeper: the connection moved; sending the release again", hold.Name);
+            }
+            catch (OperationCanceledException)
+            {
+                // The caller stopped waiting; the node still goes, in the background.
+                _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath, metrics, time, logger);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Deletes <paramref name="node"/> through <paramref name="session"/> (release by token from any client); false when it was already gone.</summary>
+    public static async Task<bool> DeleteIfThereAsync(ZooKeeperSession session, string node, LockMetrics metrics, CancellationToken cancellationToken)
+    {
+        try
+        {
+            metrics.Request("release");
+            await session.Client.DeleteAsync(node, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return false;
         }
     }
 }

@@ -39,15 +39,12 @@ namespace Coord.Locks.ZooKeeper;
 /// </remarks>
 public sealed class ZooKeeperLock : LockProvider
 {
-    // A watch is the wake-up; this only bounds how long a waiter trusts it before looking again.
-    private static readonly TimeSpan WatchFallback = TimeSpan.FromSeconds(30);
-    private static readonly byte[] ReleasedMark = "released"u8.ToArray();
-
     private readonly ZooKeeperLockOptions _options;
     private readonly ZooKeeperSessionPool _sessions;
     private readonly ZooKeeperHolds _holds;
     private readonly ZooKeeperRoot _root;
     private readonly string _marker;
+    private readonly string _kind;
 
     /// <summary>Creates the provider. It connects on first use, so an unreachable ensemble shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
     /// <param name="options">Ensemble, root path and session settings; validated here.</param>
@@ -68,6 +65,7 @@ public sealed class ZooKeeperLock : LockProvider
     {
         _options = options;
         _marker = marker;
+        _kind = kind;
         Endpoint = options.ConnectString!;
         _sessions = new ZooKeeperSessionPool(options, Logger);
         _root = new ZooKeeperRoot(options.Root);
@@ -108,131 +106,23 @@ public sealed class ZooKeeperLock : LockProvider
                 return null;
         }
 
-        var attempt = new Attempt(session);
+        var attempt = new ZooKeeperQueueNode(session, paths.Parent, paths.CreatePath, paths.IsOurs, _root, Metrics, Time, Logger);
         request.BackendState = attempt;
-        var (node, fence, children) = await EnqueueAsync(attempt, paths, data, cancellationToken).ConfigureAwait(false);
-        var ourName = node[(node.LastIndexOf('/') + 1)..];
-        while (true)
-        {
-            if (children is null)
-            {
-                Metrics.Request("acquire");
-                children = (await RetryAsync(() => client.GetChildrenAsync(paths.Parent, cancellationToken: cancellationToken), Time, Logger, cancellationToken).ConfigureAwait(false)).Children;
-            }
-            var queue = paths.InQueueOrderOf(children);
-            children = null;
-            var place = queue.IndexOf(ourName);
-            if (place < 0)
-                throw new LockException($"Lock '{request.Name}': our queue node {node} disappeared while waiting (deleted by someone else, or the session ended).", request.Name, Backend, Endpoint);
-            if (place == 0)
-                return Grant(request, attempt, node, fence);
-            if (request.WaitExpired)
-                return null;
-
-            // Nodes are only ever added above ours: once a predecessor that held the lock is gone, nothing is left below us.
-            var predecessorHeld = place == 1;
-            var woken = new TaskCompletionSource<ZooKeeperEventType>(TaskCreationOptions.RunContinuationsAsynchronously);
-            try
-            {
-                Metrics.Request("acquire");
-                await RetryAsync(() => client.GetDataAsync(paths.ChildPath(queue[place - 1]), e => woken.TrySetResult(e.Type), cancellationToken), Time, Logger, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-            {
-                if (predecessorHeld)
-                    return Grant(request, attempt, node, fence);
-                continue;
-            }
-            ZooKeeperEventType change;
-            try
-            {
-                change = await woken.Task.WaitAsync(request.NextWakeUp(WatchFallback), Time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException) when (request.WaitExpired)
-            {
-                return null;
-            }
-            catch (TimeoutException)
-            {
-                continue; // look again; the watch stays registered and may still fire
-            }
-            if (change == ZooKeeperEventType.None)
-                throw new LockException($"Lock '{request.Name}': the ZooKeeper session ended while waiting.", request.Name, Backend, Endpoint);
-            if ((change == ZooKeeperEventType.NodeDataChanged && MarksRelease) || (change == ZooKeeperEventType.NodeDeleted && predecessorHeld))
-                return Grant(request, attempt, node, fence);
-        }
+        var (node, fence, children) = await attempt.EnqueueAsync(data, cancellationToken).ConfigureAwait(false);
+        return await attempt.WaitForTurnAsync(request, children, InLineOrder, MarksRelease, _kind, Backend, Endpoint, cancellationToken).ConfigureAwait(false)
+            ? Grant(request, attempt, node, fence)
+            : null;
     }
 
-    /// <summary>
-    /// Creates our ephemeral sequential node with the children read pipelined behind it, making the
-    /// root and the lock's container parent when missing. A create whose reply was lost may have
-    /// happened: we look for our guid before trying again. Children are null when they must be read again.
-    /// </summary>
-    private async Task<(string Path, long Czxid, IReadOnlyList<string>? Children)> EnqueueAsync(Attempt attempt, ZooKeeperLockPaths paths, byte[] data, CancellationToken cancellationToken)
-    {
-        var client = attempt.Session.Client;
-        while (true)
-        {
-            // The create is not cancelled with the caller: if it went out, its reply tells the clean-up which node to delete.
-            Metrics.Request("acquire");
-            var create = client.CreateAsync(paths.CreatePath, data, ZooKeeperCreateMode.EphemeralSequential, CancellationToken.None);
-            attempt.Create = create;
-            Metrics.Request("acquire");
-            var read = client.GetChildrenAsync(paths.Parent, cancellationToken: cancellationToken);
-            try
-            {
-                var created = await create.WaitAsync(cancellationToken).ConfigureAwait(false);
-                attempt.NodePath = created.Path;
-                try
-                {
-                    return (created.Path, created.Stat.Czxid, (await read.ConfigureAwait(false)).Children);
-                }
-                catch (ZooKeeperException ex) when (IsTransient(ex))
-                {
-                    return (created.Path, created.Stat.Czxid, null);
-                }
-            }
-            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-            {
-                Observe(read);
-                await _root.CreateAsync(client, Metrics, [paths.Parent], cancellationToken).ConfigureAwait(false);
-            }
-            catch (ZooKeeperException ex) when (IsTransient(ex))
-            {
-                Observe(read);
-                Metrics.Request("acquire");
-                if (await RetryAsync(() => FindOwnNodeAsync(client, paths, cancellationToken), Time, Logger, cancellationToken).ConfigureAwait(false) is { } ours)
-                {
-                    attempt.NodePath = ours.Path;
-                    return (ours.Path, ours.Czxid, null);
-                }
-            }
-            catch
-            {
-                Observe(read);
-                throw;
-            }
-        }
-    }
+    /// <summary>The contenders in line order: every one exclusive.</summary>
+    private List<ZooKeeperContender> InLineOrder(IReadOnlyList<string> children)
+        => ZooKeeperLockPaths.InQueueOrder(children, _marker).ConvertAll(child => new ZooKeeperContender(child, IsExclusive: true));
 
-    private LockGrant Grant(LockRequest request, Attempt attempt, string node, long fence)
+    private LockGrant Grant(LockRequest request, ZooKeeperQueueNode attempt, string node, long fence)
     {
         var hold = _holds.Start(request, node, attempt.Session);
         attempt.Granted = true;
         return new LockGrant(fence, hold.StartedTimestamp, hold.Lost);
-    }
-
-    private async Task<(string Path, long Czxid)?> FindOwnNodeAsync(ZooKeeperClient client, ZooKeeperLockPaths paths, CancellationToken cancellationToken)
-    {
-        foreach (var child in await ChildrenOrEmptyAsync(client, paths.Parent, cancellationToken).ConfigureAwait(false))
-        {
-            if (!paths.IsOurs(child))
-                continue;
-            Metrics.Request("acquire");
-            if (await client.ExistsAsync(paths.ChildPath(child), cancellationToken: cancellationToken).ConfigureAwait(false) is { } stat)
-                return (paths.ChildPath(child), stat.Czxid);
-        }
-        return null;
     }
 
     /// <inheritdoc/>
@@ -249,87 +139,22 @@ public sealed class ZooKeeperLock : LockProvider
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         if (_holds.Take(name, holderToken) is { } hold)
-            return await ReleaseHeldAsync(hold, cancellationToken).ConfigureAwait(false);
+            return await ReleaseHeldAsync(hold, markReleased: MarksRelease, Metrics, Time, Logger, cancellationToken).ConfigureAwait(false);
 
         // Held through another client (or not at all): any session may delete the node, found by the token's guid.
         if (await FindNodeOfTokenAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is not { } node)
             return false;
-        var session = await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            Metrics.Request("release");
-            await session.Client.DeleteAsync(node, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>
-    /// One multi: mark our node released, then delete it (in an election, the delete alone). The waiter behind us sees the
-    /// mark and knows it holds; if the reply is lost the multi is sent again (NoNode then means it was applied).
-    /// </summary>
-    private async Task<bool> ReleaseHeldAsync(ZooKeeperHold hold, CancellationToken cancellationToken)
-    {
-        var client = hold.Session.Client;
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                Metrics.Request("release");
-                await client.MultiAsync(MarksRelease ? [ZooKeeperOperation.SetData(hold.NodePath, ReleasedMark), ZooKeeperOperation.Delete(hold.NodePath)] : [ZooKeeperOperation.Delete(hold.NodePath)], cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-            {
-                return attempt > 0;
-            }
-            catch (Exception ex) when (hold.Session.IsLost && ex is ZooKeeperException or ObjectDisposedException)
-            {
-                return false; // the session, and with it the node, is gone or going
-            }
-            catch (ZooKeeperException ex) when (IsTransient(ex))
-            {
-                Logger.LogDebug(ex, "Releasing lock {LockName} on ZooKeeper: the connection moved; sending the release again", hold.Name);
-            }
-            catch (OperationCanceledException)
-            {
-                // The caller stopped waiting; the node still goes, in the background.
-                _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath, Metrics, Time, Logger);
-                throw;
-            }
-        }
+        return await DeleteIfThereAsync(await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false), node, Metrics, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     protected override async Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
-        if (request.BackendState is not Attempt attempt)
+        if (request.BackendState is not ZooKeeperQueueNode attempt)
             return;
         if (attempt.Granted)
             _holds.Abandon(request.HolderToken);
-        var node = attempt.NodePath;
-        if (node is null && attempt.Create is { } create)
-        {
-            try
-            {
-                node = (await create.WaitAsync(cancellationToken).ConfigureAwait(false)).Path;
-            }
-            catch (ZooKeeperException ex) when (IsTransient(ex))
-            {
-                Metrics.Request("acquire");
-                node = (await FindOwnNodeAsync(attempt.Session.Client, Paths(request.Name, request.HolderToken), cancellationToken).ConfigureAwait(false))?.Path;
-            }
-            catch (ZooKeeperException)
-            {
-                return; // the create failed, so there is nothing to delete
-            }
-        }
-        // A plain delete: whoever waits behind us reads the queue again rather than taking our leaving for a release.
-        if (node is not null)
-            await DeleteUntilGoneAsync(attempt.Session, node, Metrics, Time, Logger).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await attempt.AbandonAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -389,13 +214,5 @@ public sealed class ZooKeeperLock : LockProvider
         _holds.EndAll();
         // Closing the sessions deletes every node still on them (bare leases nobody released).
         await _sessions.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private sealed class Attempt(ZooKeeperSession session)
-    {
-        public ZooKeeperSession Session => session;
-        public Task<ZooKeeperCreated>? Create { get; set; }
-        public string? NodePath { get; set; }
-        public volatile bool Granted;
     }
 }

@@ -61,7 +61,7 @@ public sealed class EtcdSemaphore : SemaphoreProvider
     /// <inheritdoc/>
     protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
     {
-        request.Attempt = new LineAttempt(_line, request);
+        _line.Track(request);
         return _line.AcquireAsync(request, cancellationToken);
     }
 
@@ -76,16 +76,6 @@ public sealed class EtcdSemaphore : SemaphoreProvider
     /// <inheritdoc/>
     protected override ValueTask DisposeCoreAsync() => _line.DisposeAsync();
 
-    /// <summary>
-    /// An acquire's place in the line, given up by the line itself: a release by token would first have to look
-    /// the key up, a request even when nothing was queued (an unreachable cluster would then hold the caller
-    /// for another connect timeout).
-    /// </summary>
-    private sealed class LineAttempt(EtcdLine line, LockRequest request) : LockAttempt
-    {
-        protected internal override Task AbandonAsync(CancellationToken cancellationToken) => line.AbandonAsync(request, cancellationToken);
-    }
-
     /// <summary>A semaphore's line: a key per permit, and the name's max count beside it.</summary>
     private sealed class PermitLine(EtcdLockOptions options, string endpoint, LockMetrics metrics, ILogger logger) : EtcdLine(options, endpoint, metrics, logger)
     {
@@ -93,7 +83,7 @@ public sealed class EtcdSemaphore : SemaphoreProvider
 
         protected override EtcdLockKeys KeysOf(string name) => EtcdSemaphoreKeys.Line(Options.Prefix, name);
 
-        protected override ByteString HoldKey(EtcdLockKeys keys, long leaseId)
+        protected override ByteString HoldKey(LockRequest request, EtcdLockKeys keys, long leaseId)
             => EtcdSemaphoreKeys.Permit(keys, leaseId, Interlocked.Increment(ref _permits));
 
         /// <summary>

@@ -19,6 +19,12 @@ public abstract class HoldContractTests<TProvider> : IAsyncLifetime
     /// <summary>How many wait in line for <paramref name="name"/>, read from the backend's own state.</summary>
     protected abstract Task<int> WaitingAsync(string name);
 
+    /// <summary>
+    /// False where a hold's TTL is kept by the process that acquired it (ZooKeeper: an ephemeral node of its
+    /// session), so only that client renews it and another says so with a <see cref="LockException"/>.
+    /// </summary>
+    protected virtual bool CanRenewFromAnotherClient => true;
+
     /// <summary>A TTL short enough to watch expiry in a test, long enough for the backend to accept it.</summary>
     protected virtual TimeSpan ShortTtl => TimeSpan.FromSeconds(2);
 

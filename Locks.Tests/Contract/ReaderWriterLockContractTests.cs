@@ -355,7 +355,9 @@ public abstract partial class ReaderWriterLockContractTests : HoldContractTests<
 
         Assert.Null(await b.TryAcquireReadLockAsync(name));
         Assert.False(held.IsLost);
-        Assert.True(await b.RenewAsync(name, held.HolderToken, TimeSpan.FromSeconds(30)));
+        if (!CanRenewFromAnotherClient)
+            await Assert.ThrowsAnyAsync<LockException>(() => b.RenewAsync(name, held.HolderToken, TimeSpan.FromSeconds(30)));
+        Assert.True(await (CanRenewFromAnotherClient ? b : a).RenewAsync(name, held.HolderToken, TimeSpan.FromSeconds(30)));
         Assert.True(await b.ReleaseAsync(name, held.HolderToken));
         Assert.False(await b.ReleaseAsync(name, held.HolderToken));
         await using var next = await b.TryAcquireWriteLockAsync(name);

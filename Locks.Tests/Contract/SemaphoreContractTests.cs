@@ -7,12 +7,6 @@ namespace Coord.Locks.Tests.Contract;
 /// </summary>
 public abstract partial class SemaphoreContractTests : HoldContractTests<SemaphoreProvider>
 {
-    /// <summary>
-    /// False where a permit's TTL is kept by the process that acquired it (ZooKeeper: an ephemeral node of
-    /// its session), so only that client renews it and another says so with a <see cref="LockException"/>.
-    /// </summary>
-    protected virtual bool CanRenewFromAnotherClient => true;
-
     [Fact]
     public async Task Never_more_than_N_holders_under_contention_yet_N_at_once_and_every_grant_has_its_own_rising_fence()
     {

@@ -353,54 +353,12 @@ public sealed class ZooKeeperSemaphore : SemaphoreProvider
     protected override async Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         if (_holds.Take(name, holderToken) is { } hold)
-            return await DeleteLeaseAsync(hold, cancellationToken).ConfigureAwait(false);
+            return await ReleaseHeldAsync(hold, markReleased: false, Metrics, Time, Logger, cancellationToken).ConfigureAwait(false); // the one first in line, watching the leases, reads them again
 
         // Held through another client (or not at all): any session may delete the lease, found by the token's guid.
         if (await FindHeldLeaseAsync(name, holderToken, cancellationToken).ConfigureAwait(false) is not { } lease)
             return false;
-        var session = await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            Metrics.Request("release");
-            await session.Client.DeleteAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Deletes a permit's lease, the waiter first in line watching the leases then reads them again; sent again if the reply is lost (NoNode then means it was applied).</summary>
-    private async Task<bool> DeleteLeaseAsync(ZooKeeperHold hold, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                Metrics.Request("release");
-                await hold.Session.Client.DeleteAsync(hold.NodePath, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-            {
-                return attempt > 0;
-            }
-            catch (Exception ex) when (hold.Session.IsLost && ex is ZooKeeperException or ObjectDisposedException)
-            {
-                return false; // the session, and with it the lease, is gone or going
-            }
-            catch (ZooKeeperException ex) when (IsTransient(ex))
-            {
-                Logger.LogDebug(ex, "Releasing a permit of semaphore {SemaphoreName} on ZooKeeper: the connection moved; sending the release again", hold.Name);
-            }
-            catch (OperationCanceledException)
-            {
-                // The caller stopped waiting; the lease still goes, in the background.
-                _ = DeleteUntilGoneAsync(hold.Session, hold.NodePath, Metrics, Time, Logger);
-                throw;
-            }
-        }
+        return await DeleteIfThereAsync(await _sessions.GetAsync(_options.DefaultTtl, name, cancellationToken).ConfigureAwait(false), lease, Metrics, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The lease of <paramref name="holderToken"/> when it holds a permit: a lease whose owner is still in line waits for room and holds nothing yet.</summary>

@@ -4,11 +4,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
 import org.apache.curator.framework.recipes.locks.Lease;
 import org.apache.curator.retry.RetryNTimes;
@@ -17,9 +20,12 @@ import org.apache.curator.retry.RetryNTimes;
  * Apache Curator's InterProcessSemaphoreV2 for Coord's interop tests, one line per step on stdin/stdout.
  * Arguments: connectString semaphorePath maxLeases sessionTimeoutMs.
  * In:  "A id waitMs" (take one lease, waiting at most waitMs), "R id" (return it).
+ *      "RL id waitMs" / "WL id waitMs": take the read / write lock of an InterProcessReadWriteLock on the same
+ *      path instead (maxLeases unused), returned with "R id" as well.
  * Out: "READY" once connected, then "A id 1" (held) or "A id 0" (the wait ran out), "R id", or "E id message".
- * Every acquire runs on a thread of its own (Curator blocks) with a semaphore object of its own; all
- * leases are on one Curator client (one session). Closing stdin closes the client and exits.
+ * Every acquire runs on a thread of its own (Curator blocks) with a semaphore or lock object of its own; all
+ * holds are on one Curator client (one session). A read or write lock is released by the thread that took it
+ * (Curator's rule), which waits for "R id" to do so. Closing stdin closes the client and exits.
  */
 public final class CuratorSemaphoreDriver {
     private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -33,7 +39,7 @@ public final class CuratorSemaphoreDriver {
             OUT.println("E 0 could not connect to " + args[0]);
             System.exit(1);
         }
-        Map<String, Lease> leases = new ConcurrentHashMap<>();
+        Map<String, AutoCloseable> leases = new ConcurrentHashMap<>();
         ExecutorService threads = Executors.newCachedThreadPool();
         OUT.println("READY");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -52,6 +58,11 @@ public final class CuratorSemaphoreDriver {
                         OUT.println("E " + id + " " + e);
                     }
                 });
+            } else if (step[0].equals("RL") || step[0].equals("WL")) {
+                long waitMs = Long.parseLong(step[2]);
+                InterProcessReadWriteLock rw = new InterProcessReadWriteLock(client, path);
+                InterProcessMutex mutex = step[0].equals("WL") ? rw.writeLock() : rw.readLock();
+                threads.execute(() -> holdUntilReturned(mutex, id, waitMs, leases));
             } else if (step[0].equals("R")) {
                 threads.execute(() -> {
                     try {
@@ -69,5 +80,28 @@ public final class CuratorSemaphoreDriver {
         threads.awaitTermination(10, TimeUnit.SECONDS);
         client.close();
         System.exit(0);
+    }
+
+    /** Takes the lock, then holds it on this thread until "R id" asks for it back (Curator releases only on the owning thread). */
+    private static void holdUntilReturned(InterProcessMutex mutex, String id, long waitMs, Map<String, AutoCloseable> leases) {
+        CountDownLatch returned = new CountDownLatch(1);
+        CountDownLatch released = new CountDownLatch(1);
+        try {
+            if (!mutex.acquire(waitMs, TimeUnit.MILLISECONDS)) {
+                OUT.println("A " + id + " 0");
+                return;
+            }
+            leases.put(id, () -> {
+                returned.countDown();
+                released.await();
+            });
+            OUT.println("A " + id + " 1");
+            returned.await();
+            mutex.release();
+        } catch (Exception e) {
+            OUT.println("E " + id + " " + e);
+        } finally {
+            released.countDown();
+        }
     }
 }

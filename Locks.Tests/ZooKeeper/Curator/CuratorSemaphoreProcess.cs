@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Coord.Locks.Tests.ZooKeeper.Curator;
 
 /// <summary>
-/// A Java process taking and returning leases of Apache Curator's InterProcessSemaphoreV2, driven one line per step
-/// (CuratorSemaphoreDriver.java beside the tests, through <see cref="CuratorDriver"/>).
+/// A Java process taking and returning leases of Apache Curator's InterProcessSemaphoreV2, and read and write locks
+/// of its InterProcessReadWriteLock, driven one line per step (CuratorSemaphoreDriver.java beside the tests, through
+/// <see cref="CuratorDriver"/>).
 /// </summary>
 internal sealed class CuratorSemaphoreProcess : IAsyncDisposable
 {
@@ -18,14 +19,22 @@ internal sealed class CuratorSemaphoreProcess : IAsyncDisposable
             connectString, path, maxLeases.ToString(CultureInfo.InvariantCulture), ((int)sessionTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>Takes one lease, waiting at most <paramref name="wait"/>; the lease's id, or null when the wait ran out.</summary>
-    public async Task<string?> AcquireAsync(TimeSpan wait)
+    public Task<string?> AcquireAsync(TimeSpan wait) => TakeAsync("A", wait);
+
+    /// <summary>Takes the read lock of Curator's InterProcessReadWriteLock on the driver's path, waiting at most <paramref name="wait"/>; the hold's id (return it with <see cref="ReleaseAsync"/>), or null when the wait ran out.</summary>
+    public Task<string?> AcquireReadLockAsync(TimeSpan wait) => TakeAsync("RL", wait);
+
+    /// <summary>Takes the write lock of Curator's InterProcessReadWriteLock on the driver's path, waiting at most <paramref name="wait"/>; the hold's id, or null when the wait ran out.</summary>
+    public Task<string?> AcquireWriteLockAsync(TimeSpan wait) => TakeAsync("WL", wait);
+
+    private async Task<string?> TakeAsync(string step, TimeSpan wait)
     {
         var id = _driver.NextId();
-        var reply = await _driver.CallAsync($"A {id} {(long)wait.TotalMilliseconds}", id);
+        var reply = await _driver.CallAsync($"{step} {id} {(long)wait.TotalMilliseconds}", id);
         return reply == $"A {id} 1" ? id : reply == $"A {id} 0" ? null : throw new InvalidOperationException($"Curator could not acquire: {reply}");
     }
 
-    /// <summary>Returns the lease <paramref name="id"/> (Curator deletes its node).</summary>
+    /// <summary>Returns the lease or lock hold <paramref name="id"/> (Curator deletes its node).</summary>
     public async Task ReleaseAsync(string id)
     {
         var reply = await _driver.CallAsync($"R {id}", id);
