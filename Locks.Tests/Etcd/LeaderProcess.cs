@@ -24,10 +24,11 @@ internal sealed class LeaderProcess : IAsyncDisposable
     public long Term { get; }
 
     /// <summary>Starts the candidate and waits until it prints "LEADER &lt;term&gt;".</summary>
-    public static async Task<LeaderProcess> StartAsync(string endpoints, string election, TimeSpan ttl, string value, TimeSpan timeout)
+    /// <param name="mode">The holder's mode: <c>etcd-leader</c> (the default), <c>redis-leader</c> or <c>postgres-leader</c>, with <paramref name="endpoints"/> in that backend's form.</param>
+    public static async Task<LeaderProcess> StartAsync(string endpoints, string election, TimeSpan ttl, string value, TimeSpan timeout, string mode = "etcd-leader")
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Coord.LockHolder.dll"), "etcd-leader", endpoints, election, ttl.TotalSeconds.ToString(CultureInfo.InvariantCulture), value })
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Coord.LockHolder.dll"), mode, endpoints, election, ttl.TotalSeconds.ToString(CultureInfo.InvariantCulture), value })
             start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the leader process.");
         var lines = Channel.CreateUnbounded<string>();
