@@ -48,6 +48,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>The process's LISTEN connection for this connection string, rented for the provider's life.</summary>
     public PostgresLockListener Listener { get; }
 
+    /// <summary>A pooled connection of the caller's own, for a LISTEN that is not a waiter's (an election's observer); the caller disposes it.</summary>
+    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken) => _dataSource.OpenConnectionAsync(cancellationToken);
+
     /// <summary>
     /// Runs one statement on a pooled connection, counting it as one request. A pooled connection that
     /// died with the server (restart, failover) fails on first use; the pool is then cleared and the

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace Coord.Locks.Postgres;
 
@@ -17,11 +15,9 @@ namespace Coord.Locks.Postgres;
 /// no connection busy; renew and release work by holder token from any client. Fencing tokens come from a
 /// per-name counter row that is never deleted, so they keep rising for as long as the database lives.
 /// </remarks>
-public sealed class PostgresSemaphore : SemaphoreProvider, IPostgresWaitingLine
+public sealed class PostgresSemaphore : SemaphoreProvider
 {
-    private readonly PostgresLockOptions _options;
-    private readonly PostgresDatabase _db;
-    private readonly PostgresSemaphoreStatements _sql;
+    private readonly PostgresHolds _holds;
 
     /// <summary>
     /// Creates the provider. It opens no connection here: statements borrow pooled connections on first
@@ -34,86 +30,27 @@ public sealed class PostgresSemaphore : SemaphoreProvider, IPostgresWaitingLine
     public PostgresSemaphore(PostgresLockOptions options, ILogger<PostgresSemaphore>? logger = null)
         : base(options, logger)
     {
-        _options = options;
-        _sql = new PostgresSemaphoreStatements(options.Schema, options.TableName);
-        _db = new PostgresDatabase(options, _sql.TablesExist, _sql.CreateSchema, Metrics, Logger);
+        _holds = new PostgresHolds(options, new PostgresSemaphoreStatements(options.Schema, options.TableName, PostgresSemaphoreStatements.SemaphoreKind), Metrics, Time, Logger);
     }
 
     /// <inheritdoc/>
     public override string Backend => "postgres";
 
     /// <inheritdoc/>
-    public override string Endpoint => _db.Endpoint;
+    public override string Endpoint => _holds.Endpoint;
 
     /// <inheritdoc/>
     protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-        => new PostgresAttempt(request, this, _options.WaiterLease, Time).AcquireAsync(cancellationToken);
+        => _holds.AcquireAsync(request, cancellationToken);
 
     /// <inheritdoc/>
     protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-        => _db.RenewAsync(_sql.Renew, name, holderToken, ttl, cancellationToken);
+        => _holds.RenewAsync(name, holderToken, ttl, cancellationToken);
 
     /// <inheritdoc/>
     protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
-        => ((IPostgresWaitingLine)this).ReleaseTokenAsync(name, holderToken, cancellationToken);
-
-    Task<bool> IPostgresWaitingLine.ReleaseTokenAsync(string name, string holderToken, CancellationToken cancellationToken)
-        => _db.ExecuteAsync("release", _sql.Release, async command =>
-        {
-            PostgresDatabase.Bind(command, name, holderToken);
-            command.Parameters.Add(PostgresDatabase.ListenerParameter(_db.Listener.ProcessId));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                return false;
-            HandOverInProcess(reader, 1);
-            return reader.GetBoolean(0);
-        }, cancellationToken);
-
-    async Task<LockGrant?> IPostgresWaitingLine.TakeAsync(LockRequest request, CancellationToken cancellationToken)
-    {
-        // The acquire function without a place in line: a permit when one is free and nobody live waits.
-        var call = await CallAcquireAsync(request, queue: false, _db.Listener.ProcessId, cancellationToken).ConfigureAwait(false);
-        return call.Fence is { } fence ? new LockGrant(fence, call.Sent) : null;
-    }
-
-    Task<PostgresAcquireCall> IPostgresWaitingLine.CallAcquireAsync(LockRequest request, bool queue, int? listener, CancellationToken cancellationToken)
-        => CallAcquireAsync(request, queue, listener, cancellationToken);
-
-    PostgresDatabase IPostgresWaitingLine.Database => _db;
-
-    /// <summary>One call of the acquire function; throws <see cref="SemaphoreCountMismatchException"/> when the name is in use with another count.</summary>
-    private Task<PostgresAcquireCall> CallAcquireAsync(LockRequest request, bool queue, int? listener, CancellationToken cancellationToken)
-        => _db.ExecuteAsync("acquire", _sql.Acquire, async command =>
-        {
-            PostgresDatabase.Bind(command, request.Name, request.HolderToken);
-            command.Parameters.Add(PostgresDatabase.Milliseconds(request.Ttl));
-            command.Parameters.Add(PostgresDatabase.Milliseconds(_options.WaiterLease));
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = request.MaxHolders });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = queue });
-            command.Parameters.Add(PostgresDatabase.ListenerParameter(listener));
-            // Taken before sending, so the client's validity ends before the server's expires_at.
-            var sent = Time.GetTimestamp();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            HandOverInProcess(reader, 3);
-            if (!reader.IsDBNull(2))
-                throw new SemaphoreCountMismatchException(request.Name, Backend, Endpoint, request.MaxHolders, reader.GetInt32(2));
-            long? fence = reader.IsDBNull(0) ? null : reader.GetInt64(0);
-            var retryIn = reader.IsDBNull(1) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(reader.GetInt64(1));
-            return new PostgresAcquireCall(fence, retryIn, sent);
-        }, cancellationToken);
-
-    /// <summary>Wakes the waiters of this process that the call just gave permits to (tokens and fences in two array columns from <paramref name="column"/>), which no NOTIFY told.</summary>
-    private void HandOverInProcess(NpgsqlDataReader reader, int column)
-    {
-        if (reader.IsDBNull(column))
-            return;
-        var tokens = reader.GetFieldValue<Guid[]>(column);
-        var fences = reader.GetFieldValue<long[]>(column + 1);
-        for (var i = 0; i < tokens.Length; i++)
-            _db.Listener.HandOffInProcess(tokens[i].ToString("N"), fences[i]);
-    }
+        => _holds.ReleaseTokenAsync(name, holderToken, cancellationToken);
 
     /// <inheritdoc/>
-    protected override ValueTask DisposeCoreAsync() => _db.DisposeAsync();
+    protected override ValueTask DisposeCoreAsync() => _holds.DisposeAsync();
 }

@@ -29,7 +29,7 @@ public sealed class RedisReaderWriterLock : ReaderWriterLockProvider
     public RedisReaderWriterLock(RedisLockOptions options, ILogger<RedisReaderWriterLock>? logger = null)
         : base(options, logger)
     {
-        _holds = new RedisHolds(options, RedisSemaphoreKeys.ReaderWriterKind, this, Time, Logger);
+        _holds = new RedisHolds(options, RedisSemaphoreKeys.ReaderWriterKind, Metrics, Time, Logger);
     }
 
     /// <inheritdoc/>

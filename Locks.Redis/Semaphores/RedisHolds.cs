@@ -4,42 +4,45 @@ using StackExchange.Redis;
 namespace Coord.Locks.Redis;
 
 /// <summary>
-/// The backend calls of <see cref="RedisSemaphore"/> and <see cref="RedisReaderWriterLock"/>: one server
-/// connection, the keys of one kind (<see cref="RedisSemaphoreKeys"/>) and the shared scripts
-/// (<see cref="RedisSemaphoreScripts"/>). The two providers differ only in the kind they pass and the requests
-/// their base class makes.
+/// The backend calls of <see cref="RedisSemaphore"/>, <see cref="RedisReaderWriterLock"/> and
+/// <see cref="RedisLeaderElection"/>: one server connection, the keys of one kind (<see cref="RedisSemaphoreKeys"/>)
+/// and the shared scripts (<see cref="RedisSemaphoreScripts"/>). The providers differ only in the kind they pass and
+/// the requests their base class makes.
 /// </summary>
 internal sealed class RedisHolds : IAsyncDisposable
 {
     private readonly RedisLockOptions _options;
     private readonly RedisConnection _server;
     private readonly string _kind;
-    private readonly HoldProvider _provider;
+    private readonly LockMetrics _metrics;
     private readonly TimeProvider _time;
     private RedisSemaphoreKeys? _lastKeys;
 
-    public RedisHolds(RedisLockOptions options, string kind, HoldProvider provider, TimeProvider time, ILogger logger)
+    public RedisHolds(RedisLockOptions options, string kind, LockMetrics metrics, TimeProvider time, ILogger logger)
     {
         _options = options;
         _kind = kind;
-        _provider = provider;
+        _metrics = metrics;
         _time = time;
-        _server = new RedisConnection(options.Configuration, options.Connection, options.Database, options.ConnectTimeout, options.KeyPrefix, provider.Metrics, logger);
+        _server = new RedisConnection(options.Configuration, options.Connection, options.Database, options.ConnectTimeout, options.KeyPrefix, metrics, logger);
     }
 
     public string Endpoint => _server.Endpoint;
 
+    /// <summary>The server connection, for the calls a provider makes beside the holds (an election's values).</summary>
+    public RedisConnection Server => _server;
+
     public async Task<LockGrant?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var attempt = new RedisSemaphoreAttempt(request, db, _server, KeysOf(request.Name), _options.WaiterLease, _options.ClockDriftFactor, _provider, _time);
+        var attempt = new RedisSemaphoreAttempt(request, db, _server, KeysOf(request.Name), _options.WaiterLease, _options.ClockDriftFactor, _metrics, _time);
         return await attempt.AcquireAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> RenewAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        _provider.Metrics.Request("renew");
+        _metrics.Request("renew");
         var result = await RedisSemaphoreScripts.Renew.EvaluateAsync(db, KeysOf(name).All, [holderToken, (long)Math.Ceiling(ttl.TotalMilliseconds)])
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         return (long)result == 1;
@@ -48,7 +51,7 @@ internal sealed class RedisHolds : IAsyncDisposable
     public async Task<bool> ReleaseAsync(string name, string holderToken, CancellationToken cancellationToken)
     {
         var db = await _server.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await ReleaseAsync(db, _server.WakeUps, KeysOf(name), holderToken, _provider.Metrics, cancellationToken).ConfigureAwait(false);
+        return await ReleaseAsync(db, _server.WakeUps, KeysOf(name), holderToken, _metrics, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Releases a hold (or leaves the line) by token, and hands freed holds over in process to waiters of this process.</summary>
@@ -68,7 +71,7 @@ internal sealed class RedisHolds : IAsyncDisposable
             RedisLock.HandOverInProcess(wakeUps, reply[2], reply[3], reply[i], reply[i + 1]);
     }
 
-    private RedisSemaphoreKeys KeysOf(string name)
+    public RedisSemaphoreKeys KeysOf(string name)
     {
         if (Volatile.Read(ref _lastKeys) is { } last && last.Name == name)
             return last;

@@ -26,7 +26,7 @@ public sealed class RedisSemaphore : SemaphoreProvider
     public RedisSemaphore(RedisLockOptions options, ILogger<RedisSemaphore>? logger = null)
         : base(options, logger)
     {
-        _holds = new RedisHolds(options, RedisSemaphoreKeys.SemaphoreKind, this, Time, Logger);
+        _holds = new RedisHolds(options, RedisSemaphoreKeys.SemaphoreKind, Metrics, Time, Logger);
     }
 
     /// <inheritdoc/>

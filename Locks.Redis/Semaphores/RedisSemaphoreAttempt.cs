@@ -16,7 +16,7 @@ internal sealed class RedisSemaphoreAttempt(
     RedisSemaphoreKeys keys,
     TimeSpan placeLease,
     double clockDriftFactor,
-    HoldProvider provider,
+    LockMetrics metrics,
     TimeProvider time)
     : QueuedAttempt(request, time), IRedisWakeUpReader
 {
@@ -37,7 +37,7 @@ internal sealed class RedisSemaphoreAttempt(
 
     protected override async Task<TryResult> TryAsync(bool queue, CancellationToken cancellationToken)
     {
-        provider.Metrics.Request("acquire");
+        metrics.Request("acquire");
         var sent = Time.GetTimestamp();
         var reply = (RedisResult[])(await RedisSemaphoreScripts.Acquire.EvaluateAsync(
             db, keys.All, [Token, _ttlMs, (long)placeLease.TotalMilliseconds, queue ? 1 : 0, server.WakeUps.Name, Request.MaxHolders, Request.IsShared ? 1 : 0])
@@ -48,7 +48,7 @@ internal sealed class RedisSemaphoreAttempt(
             case 1:
                 return TryResult.Held(new LockGrant((long)reply[1], sent));
             case 2:
-                throw new SemaphoreCountMismatchException(Request.Name, provider.Backend, provider.Endpoint, Request.MaxHolders, (int)(long)reply[1]);
+                throw new SemaphoreCountMismatchException(Request.Name, "redis", server.Endpoint, Request.MaxHolders, (int)(long)reply[1]);
             default:
                 _handOff.NoteMiss(sent, RedisAttempt.ServerMicros(reply[2], reply[3]));
                 return TryResult.NotYet(TimeSpan.FromMilliseconds((long)reply[1]));
@@ -57,7 +57,7 @@ internal sealed class RedisSemaphoreAttempt(
 
     protected override async Task<LockGrant?> LeaveAsync(CancellationToken cancellationToken)
     {
-        provider.Metrics.Request("leave");
+        metrics.Request("leave");
         var sent = Time.GetTimestamp();
         var reply = (RedisResult[])(await RedisSemaphoreScripts.Leave.EvaluateAsync(db, keys.All, [Token, _ttlMs, server.WakeUps.Name])
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
@@ -66,7 +66,7 @@ internal sealed class RedisSemaphoreAttempt(
     }
 
     protected override Task LeaveAndReleaseAsync(CancellationToken cancellationToken)
-        => RedisHolds.ReleaseAsync(db, server.WakeUps, keys, Token, provider.Metrics, cancellationToken);
+        => RedisHolds.ReleaseAsync(db, server.WakeUps, keys, Token, metrics, cancellationToken);
 
     public void Read(ReadOnlySpan<char> rest)
     {

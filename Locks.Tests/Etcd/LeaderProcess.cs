@@ -24,6 +24,7 @@ internal sealed class LeaderProcess : IAsyncDisposable
     public long Term { get; }
 
     /// <summary>Starts the candidate and waits until it prints "LEADER &lt;term&gt;".</summary>
+    /// <param name="mode">The holder's mode: <c>etcd-leader</c> (the default), <c>redis-leader</c>, <c>postgres-leader</c> or <c>zookeeper-leader</c>, with <paramref name="endpoints"/> in that backend's form.</param>
     public static async Task<LeaderProcess> StartAsync(string endpoints, string election, TimeSpan ttl, string value, TimeSpan timeout, string mode = Coord.LockHolder.LeaderMode.Name)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };

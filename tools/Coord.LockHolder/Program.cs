@@ -12,8 +12,8 @@ using Coord.Locks.ZooKeeper;
 // Usage: Coord.LockHolder <backend> <connection> <lock name> <ttl seconds> [count]
 // With a count, it holds "<lock name>/1" … "<lock name>/<count>" on one provider.
 
-const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore|redis-writer|etcd-writer|zookeeper-writer|postgres-semaphore|zookeeper-semaphore|etcd-semaphore> <connection> <lock name> <ttl seconds> [count]";
-if (args.Length > 0 && args[0] == Coord.LockHolder.LeaderMode.Name)
+const string Usage = "Usage: Coord.LockHolder <redis|postgres|etcd|zookeeper|http|redis-semaphore|redis-writer|etcd-writer|zookeeper-writer|postgres-writer|postgres-semaphore|zookeeper-semaphore|etcd-semaphore> <connection> <lock name> <ttl seconds> [count]";
+if (args.Length > 0 && Coord.LockHolder.LeaderMode.Names.Contains(args[0]))
     return await Coord.LockHolder.LeaderMode.RunAsync(args);
 if (args.Length > 0 && args[0] == Coord.LockHolder.ZooKeeperLeaderMode.Name)
     return await Coord.LockHolder.ZooKeeperLeaderMode.RunAsync(args);
@@ -23,7 +23,7 @@ if (args.Length is < 4 or > 5)
     Console.Error.WriteLine("  redis:     a StackExchange.Redis configuration, e.g. 127.0.0.1:6379");
     Console.Error.WriteLine("  redis-semaphore: as redis; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
     Console.Error.WriteLine("  redis-writer: as redis; holds the write lock of the reader-writer lock <lock name>");
-    Console.Error.WriteLine("  etcd-writer, zookeeper-writer: as etcd, zookeeper; hold the write lock of the reader-writer lock <lock name>");
+    Console.Error.WriteLine("  etcd-writer, zookeeper-writer, postgres-writer: as etcd, zookeeper, postgres; hold the write lock of the reader-writer lock <lock name>");
     Console.Error.WriteLine("  postgres-semaphore: as postgres; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
     Console.Error.WriteLine("  zookeeper-semaphore: as zookeeper; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
     Console.Error.WriteLine("  etcd-semaphore:  as etcd; holds every permit of the semaphore <lock name> with max count [count] (default 1)");
@@ -74,6 +74,7 @@ ReaderWriterLockProvider? writerProvider = args[0] switch
 {
     "etcd-writer" => new EtcdReaderWriterLock(new EtcdLockOptions { Endpoints = args[1].Split(','), DefaultTtl = ttl }),
     "zookeeper-writer" => new ZooKeeperReaderWriterLock(new ZooKeeperLockOptions { ConnectString = args[1], DefaultTtl = ttl, MinimumSessionTimeout = ttl }),
+    "postgres-writer" => new PostgresReaderWriterLock(new PostgresLockOptions { ConnectionString = args[1], DefaultTtl = ttl }),
     _ => null,
 };
 if (writerProvider is not null)
@@ -93,7 +94,7 @@ LockProvider? created = args[0] switch
 };
 if (created is null)
 {
-    Console.Error.WriteLine($"The backend must be 'redis', 'postgres', 'etcd', 'zookeeper', 'http', 'redis-semaphore', 'redis-writer', 'etcd-writer', 'zookeeper-writer', 'postgres-semaphore', 'zookeeper-semaphore' or 'etcd-semaphore'; it was '{args[0]}'.");
+    Console.Error.WriteLine($"The backend must be 'redis', 'postgres', 'etcd', 'zookeeper', 'http', 'redis-semaphore', 'redis-writer', 'etcd-writer', 'zookeeper-writer', 'postgres-writer', 'postgres-semaphore', 'zookeeper-semaphore' or 'etcd-semaphore'; it was '{args[0]}'.");
     return 2;
 }
 await using var ownedClient = client;
