@@ -29,6 +29,15 @@ internal abstract class EtcdLine : IAsyncDisposable
 {
     private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(49);
 
+    /// <summary>
+    /// How long a waiter admitted by the end of another session (its lease revoked or expired, not a release)
+    /// waits before it reports the grant. etcd tells the holder's process of the same revision on its own
+    /// stream, through the marker watch every session keeps, at the same moment; this covers the delivery and
+    /// dispatch of that event there, so the holder fires <c>Lost</c> before the lock is granted here. It is
+    /// short enough that a crashed holder's locks still come free within its session TTL and a second.
+    /// </summary>
+    internal static readonly TimeSpan SessionEndGrace = TimeSpan.FromMilliseconds(250);
+
     private readonly EtcdWatchStream _watches;
     private readonly EtcdSessionPool _sessions;
     private readonly EtcdQueueWatches _queues;
@@ -49,7 +58,7 @@ internal abstract class EtcdLine : IAsyncDisposable
         Logger = logger;
         Connection = new EtcdConnection(options, endpoint, metrics, logger);
         _watches = new EtcdWatchStream(Connection, options.AttemptTimeout * 2, Time, logger);
-        _queues = new EtcdQueueWatches(_watches, Time, OnKeyDeleted);
+        _queues = new EtcdQueueWatches(_watches, Time, options.Prefix, OnKeyDeleted);
         _sessions = new EtcdSessionPool(Connection, _watches, options, logger, id => ByteString.CopyFromUtf8(EtcdLockKeys.SessionMarker(options.Prefix, id)));
         _expireHold = h => _ = ExpireAsync(h);
     }
@@ -136,7 +145,7 @@ internal abstract class EtcdLine : IAsyncDisposable
             var hold = await NewHoldAsync(request, keys, value, cancellationToken).ConfigureAwait(false);
             Turn turn;
             // Joined before the enqueue transaction goes out, so no DELETE after it goes unseen.
-            using (var place = _queues.Join(keys, hold.Key))
+            using (var place = _queues.Join(hold.Key))
             {
                 var queued = await EnqueueAsync(request, hold, cancellationToken).ConfigureAwait(false);
                 turn = queued.Ahead.Count < Admits(request) ? Turn.Held
@@ -258,11 +267,15 @@ internal abstract class EtcdLine : IAsyncDisposable
                 revision = response.Header.Revision;
                 ahead = Ahead(hold, response.Responses[1].ResponseRange, hold.CreateRevision);
                 // The watch did not report these deletes; a hold of ours among them is told first here instead.
-                foreach (var gone in lastRead.Except(ahead))
+                var unseen = lastRead.Except(ahead).ToList();
+                foreach (var gone in unseen)
                     OnKeyDeleted(gone, revision, createdBefore: hold.CreateRevision);
                 lastRead = ahead;
                 if (ahead.Count < Admits(request))
-                    return Turn.Held;
+                {
+                    // A read cannot tell a release from the end of a session: wait as if a session ended.
+                    return unseen.Count == 0 ? Turn.Held : await AfterSessionEndAsync(hold, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             var wait = place.WaitAsync(ahead, revision, Admits(request));
@@ -275,6 +288,8 @@ internal abstract class EtcdLine : IAsyncDisposable
                     {
                         case EtcdQueueTurn.Admitted:
                             return Turn.Held;
+                        case EtcdQueueTurn.AdmittedAfterSessionEnd:
+                            return await AfterSessionEndAsync(hold, cancellationToken).ConfigureAwait(false);
                         case EtcdQueueTurn.MustReread:
                             break;
                         default:
@@ -292,6 +307,13 @@ internal abstract class EtcdLine : IAsyncDisposable
             }
             ahead = null;
         }
+    }
+
+    /// <summary>Our turn came because another session ended: let its process hear of it first (<see cref="SessionEndGrace"/>).</summary>
+    private async Task<Turn> AfterSessionEndAsync(EtcdHold hold, CancellationToken cancellationToken)
+    {
+        await Task.Delay(SessionEndGrace, Time, cancellationToken).ConfigureAwait(false);
+        return hold.Session.IsLost ? Turn.PlaceLost : Turn.Held;
     }
 
     private async Task<LockGrant> GrantAsync(LockRequest request, EtcdHold hold)

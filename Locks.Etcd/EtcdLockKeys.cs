@@ -64,7 +64,27 @@ public sealed class EtcdLockKeys
     /// <param name="prefix">The key prefix, as <see cref="EtcdLockOptions.Prefix"/>.</param>
     /// <param name="leaseId">The session's etcd lease id.</param>
     /// <returns>The marker key.</returns>
-    public static string SessionMarker(string prefix, long leaseId) => prefix + "\u0001session/" + leaseId.ToString("x", CultureInfo.InvariantCulture);
+    public static string SessionMarker(string prefix, long leaseId) => SessionMarkerPrefix(prefix) + leaseId.ToString("x", CultureInfo.InvariantCulture);
+
+    /// <summary>What every session marker under <paramref name="prefix"/> starts with.</summary>
+    internal static string SessionMarkerPrefix(string prefix) => prefix + "\u0001session/";
+
+    /// <summary>The range [start, end) of every key starting with <paramref name="prefix"/>, as etcd's <c>WithPrefix</c> forms it (all keys for an empty prefix).</summary>
+    internal static (ByteString Start, ByteString End) PrefixRange(string prefix)
+    {
+        var bytes = Encoding.UTF8.GetBytes(prefix);
+        for (var i = bytes.Length - 1; i >= 0; i--)
+        {
+            if (bytes[i] < 0xff)
+            {
+                bytes[i]++;
+                return (ByteString.CopyFromUtf8(prefix), ByteString.CopyFrom(bytes, 0, i + 1));
+            }
+        }
+        // Empty, or only 0xff bytes: no key above them all, so the range runs to the end of the keyspace.
+        var zero = ByteString.CopyFrom(0);
+        return (prefix.Length == 0 ? zero : ByteString.CopyFromUtf8(prefix), zero);
+    }
 
     /// <summary>Escapes <c>%</c> as <c>%25</c> and <c>/</c> as <c>%2F</c>, leaving everything else unchanged.</summary>
     /// <param name="name">A lock name.</param>

@@ -10,6 +10,12 @@ internal enum EtcdQueueTurn
     /// <summary>Fewer keys than the line admits are left ahead of ours (none, for a lock): we hold.</summary>
     Admitted,
 
+    /// <summary>
+    /// Admitted, but a key ahead of ours went with its session lease (revoked or expired), not by a release:
+    /// its holder's process learns of that from the same revision on its own stream, so the grant waits a moment.
+    /// </summary>
+    AdmittedAfterSessionEnd,
+
     /// <summary>Our own key was deleted (lease revoked or expired, or deleted from outside): our place in the queue is gone.</summary>
     PlaceLost,
 
@@ -21,10 +27,10 @@ internal enum EtcdQueueTurn
 }
 
 /// <summary>
-/// The provider's watches over the queues (lines) it waits in: one range watch per lock or semaphore name on the
-/// provider's watch stream, over the lock's whole key prefix, DELETE events only, shared by every waiter
-/// of this provider on that lock and left open for a moment after the last one leaves, so a client that
-/// queues again reuses it instead of creating and cancelling a watch per wait.
+/// The provider's watch over the queues (lines) it waits in: one range watch on the provider's watch stream
+/// over the provider's whole key prefix (every lock's or semaphore's line, and the session markers), DELETE
+/// events only, shared by every waiter of this provider and left open for a moment after the last one leaves,
+/// so a client that queues again reuses it instead of creating and cancelling a watch per wait.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -35,6 +41,16 @@ internal enum EtcdQueueTurn
 /// key, the owner, without the read that <c>mutex.go</c> and a predecessor-only watch need after each
 /// wake-up (a predecessor's DELETE looks the same whether it held the lock or gave up waiting). The price
 /// is that each DELETE of a lock reaches every process waiting on it (an event each, no request).
+/// </para>
+/// <para>
+/// Why the whole provider prefix and not one watch per line: a session's lease, revoked or expired, takes its
+/// marker key (<see cref="EtcdLockKeys.SessionMarker"/>) and every hold key in one revision, and etcd sends a
+/// watcher all events of one revision in one response. So one watch that covers markers and lines tells a
+/// release (a DELETE alone) from the end of a session (a DELETE beside a marker's) with no read; two watches on
+/// one stream could deliver the marker's event after the line's. A waiter admitted by the end of a session
+/// lets its grant wait (<see cref="EtcdQueueTurn.AdmittedAfterSessionEnd"/>), so that the holder's process,
+/// told by its own marker watch at the same revision, fires <c>Lost</c> first. The price is that every DELETE
+/// under the prefix reaches each process that is waiting on any line of it (an event, no request).
 /// </para>
 /// <para>
 /// A waiter joins before its enqueue transaction is sent, so a DELETE the watch reports between the
@@ -52,40 +68,50 @@ internal sealed class EtcdQueueWatches : IDisposable
     private readonly EtcdWatchStream _stream;
     private readonly TimeProvider _time;
     private readonly Action<ByteString, long> _onDeleted;
+    private readonly ByteString _markerPrefix;
     private readonly object _gate = new();
-    private readonly Dictionary<ByteString, LockQueue> _queues = [];
+    private readonly LockQueue _queue;
     private bool _disposed;
 
     /// <param name="stream">The provider's watch stream.</param>
     /// <param name="time">For the linger timers.</param>
+    /// <param name="prefix">The provider's key prefix (<see cref="EtcdLockOptions.Prefix"/>): every line and session marker lies under it.</param>
     /// <param name="onDeleted">Told of every DELETE (key, revision) before any waiter is.</param>
-    public EtcdQueueWatches(EtcdWatchStream stream, TimeProvider time, Action<ByteString, long> onDeleted)
+    public EtcdQueueWatches(EtcdWatchStream stream, TimeProvider time, string prefix, Action<ByteString, long> onDeleted)
     {
         _stream = stream;
         _time = time;
         _onDeleted = onDeleted;
+        _markerPrefix = ByteString.CopyFromUtf8(EtcdLockKeys.SessionMarkerPrefix(prefix));
+        var (from, end) = EtcdLockKeys.PrefixRange(prefix);
+        _queue = new LockQueue(this, from, end);
     }
 
-    /// <summary>Joins the queue of the lock of <paramref name="keys"/> as the waiter whose key is <paramref name="ownKey"/>; call before enqueueing. Dispose to leave.</summary>
-    public Waiter Join(EtcdLockKeys keys, ByteString ownKey)
+    /// <summary>Joins the queues as the waiter whose key is <paramref name="ownKey"/>; call before enqueueing. Dispose to leave.</summary>
+    public Waiter Join(ByteString ownKey)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_queues.TryGetValue(keys.KeyPrefixBytes, out var queue))
-                _queues[keys.KeyPrefixBytes] = queue = new LockQueue(this, keys);
-            var waiter = new Waiter(queue, ownKey);
-            queue.Waiters.Add(waiter);
-            queue.Idle?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            var waiter = new Waiter(_queue, ownKey);
+            _queue.Waiters.Add(waiter);
+            _queue.Idle?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return waiter;
         }
     }
 
     private void OnDeletes(LockQueue queue, RepeatedField<Event> events)
     {
+        // etcd never splits a revision across responses, so a lease's marker DELETE comes in the same
+        // response as the DELETEs of the hold keys it took with it.
+        HashSet<long>? sessionEnds = null;
         foreach (var e in events)
         {
-            if (e.Type == Event.Types.EventType.Delete)
+            if (e.Type != Event.Types.EventType.Delete)
+                continue;
+            if (e.Kv.Key.Span.StartsWith(_markerPrefix.Span))
+                (sessionEnds ??= []).Add(e.Kv.ModRevision);
+            else
                 _onDeleted(e.Kv.Key, e.Kv.ModRevision);
         }
         lock (_gate)
@@ -97,7 +123,7 @@ internal sealed class EtcdQueueWatches : IDisposable
                 foreach (var e in events)
                 {
                     if (e.Type == Event.Types.EventType.Delete)
-                        waiter.Deleted(e.Kv.Key, e.Kv.ModRevision);
+                        waiter.Deleted(e.Kv.Key, e.Kv.ModRevision, sessionEnds?.Contains(e.Kv.ModRevision) == true);
                 }
                 waiter.Decide();
             }
@@ -141,13 +167,13 @@ internal sealed class EtcdQueueWatches : IDisposable
         lock (_gate)
         {
             _disposed = true;
-            foreach (var queue in _queues.Values.ToArray())
-                queue.Close();
+            _queue.Close();
+            _queue.Idle?.Dispose();
         }
     }
 
-    /// <summary>One lock's queue as this provider watches it: its range watch (if open) and this provider's waiters on it.</summary>
-    internal sealed class LockQueue(EtcdQueueWatches owner, EtcdLockKeys keys)
+    /// <summary>The provider's queues as it watches them: its range watch (if open) and this provider's waiters on any line.</summary>
+    internal sealed class LockQueue(EtcdQueueWatches owner, ByteString from, ByteString rangeEnd)
     {
         public EtcdQueueWatches Owner { get; } = owner;
         public List<Waiter> Waiters { get; } = [];
@@ -168,7 +194,7 @@ internal sealed class EtcdQueueWatches : IDisposable
             // then see some deletes twice, which changes nothing for them.
             var previous = Watch;
             IDisposable? watch = null;
-            watch = Owner._stream.WatchRange(keys.KeyPrefixBytes, keys.RangeEnd, revision + 1, events => Owner.OnDeletes(this, events), _ => Owner.OnOutcome(this, watch), "watch");
+            watch = Owner._stream.WatchRange(from, rangeEnd, revision + 1, events => Owner.OnDeletes(this, events), _ => Owner.OnOutcome(this, watch), "watch");
             Watch = watch;
             From = revision + 1;
             previous?.Dispose();
@@ -187,13 +213,11 @@ internal sealed class EtcdQueueWatches : IDisposable
             Idle.Change(Linger, Timeout.InfiniteTimeSpan);
         }
 
+        /// <summary>Closes the watch; the queue itself lives as long as the provider, for the next waiter.</summary>
         public void Close()
         {
-            if (Owner._queues.TryGetValue(keys.KeyPrefixBytes, out var current) && current == this)
-                Owner._queues.Remove(keys.KeyPrefixBytes);
             Watch?.Dispose();
             Watch = null;
-            Idle?.Dispose();
         }
     }
 
@@ -201,11 +225,12 @@ internal sealed class EtcdQueueWatches : IDisposable
     internal sealed class Waiter : IDisposable
     {
         private readonly ByteString _ownKey;
-        private readonly List<(ByteString Key, long Revision)> _early = [];
+        private readonly List<(ByteString Key, long Revision, bool SessionEnd)> _early = [];
         private HashSet<ByteString>? _ahead;
         private long _after;
         private int _admits = 1;
         private bool _ownKeyDeleted;
+        private bool _aheadLeftWithSession;
         private TaskCompletionSource<EtcdQueueTurn>? _turn;
 
         public Waiter(LockQueue queue, ByteString ownKey)
@@ -230,10 +255,11 @@ internal sealed class EtcdQueueWatches : IDisposable
                 _after = revision;
                 _admits = admits;
                 _ownKeyDeleted = false;
+                _aheadLeftWithSession = false;
                 var turn = new TaskCompletionSource<EtcdQueueTurn>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _turn = turn;
-                foreach (var (key, deletedAt) in _early)
-                    Deleted(key, deletedAt);
+                foreach (var (key, deletedAt, sessionEnd) in _early)
+                    Deleted(key, deletedAt, sessionEnd);
                 _early.Clear();
                 // Deletes kept from before this wait may already decide it, and ending it clears _turn.
                 if (!Decide())
@@ -249,19 +275,20 @@ internal sealed class EtcdQueueWatches : IDisposable
                 End(turn);
         }
 
-        public void Deleted(ByteString key, long revision)
+        /// <summary><paramref name="key"/> was deleted at <paramref name="revision"/>; <paramref name="sessionEnd"/> when a session lease took it, not a release.</summary>
+        public void Deleted(ByteString key, long revision, bool sessionEnd)
         {
             if (_ahead is null)
             {
-                _early.Add((key, revision));
+                _early.Add((key, revision, sessionEnd));
                 return;
             }
             if (revision <= _after)
                 return;
             if (key == _ownKey)
                 _ownKeyDeleted = true;
-            else
-                _ahead.Remove(key);
+            else if (_ahead.Remove(key) && sessionEnd)
+                _aheadLeftWithSession = true;
         }
 
         /// <summary>Ends the wait if its outcome is known; true if it has ended.</summary>
@@ -272,7 +299,7 @@ internal sealed class EtcdQueueWatches : IDisposable
             if (_ownKeyDeleted)
                 End(EtcdQueueTurn.PlaceLost);
             else if (_ahead.Count < _admits)
-                End(EtcdQueueTurn.Admitted);
+                End(_aheadLeftWithSession ? EtcdQueueTurn.AdmittedAfterSessionEnd : EtcdQueueTurn.Admitted);
             return _ahead is null;
         }
 

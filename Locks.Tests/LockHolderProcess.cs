@@ -154,6 +154,60 @@ public sealed class LockHolderProcess : IAsyncDisposable
         return (writer.FencingToken, a.FencingToken, b.FencingToken, took);
     }
 
+    /// <summary>
+    /// Waits for the holder to report lost holds and returns when each one's <c>Lost</c> fired, as
+    /// <see cref="Stopwatch"/> timestamps (the machine's monotonic clock, which this process reads too); 0 for a hold not lost.
+    /// </summary>
+    public async Task<long[]> LostTimestampsAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (await _process.StandardOutput.ReadLineAsync(cts.Token) is { } line)
+        {
+            if (!line.StartsWith("LOSTAT ", StringComparison.Ordinal))
+                continue;
+            var fields = line[7..].Split(' ').Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(Stopwatch.Frequency, fields[^1]);
+            return fields[..^1];
+        }
+        throw new InvalidOperationException("The lock holder ended its output without reporting lost holds.");
+    }
+
+    /// <summary>SIGSTOP: the holder stalls (a long GC pause, a starved machine) with its connections open; returns once every thread has stopped.</summary>
+    public async Task PauseAsync()
+    {
+        Signal("STOP");
+        for (var tries = 0; tries < 100; tries++)
+        {
+            if (Directory.GetDirectories($"/proc/{_process.Id}/task").All(IsStopped))
+                return;
+            await Task.Delay(10);
+        }
+        throw new InvalidOperationException($"The lock holder {_process.Id} did not stop after SIGSTOP.");
+
+        // The state field follows the command name, which is in parentheses; 'T' is stopped.
+        static bool IsStopped(string task)
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T');
+            }
+            catch (IOException)
+            {
+                return true; // the thread has exited
+            }
+        }
+    }
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {_process.Id.ToString(CultureInfo.InvariantCulture)}") { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: the holder vanishes without releasing, as in a crash.</summary>
     public void Kill()
     {
@@ -164,7 +218,10 @@ public sealed class LockHolderProcess : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
+        {
+            Resume(); // a paused holder would not die until continued
             Kill();
+        }
         _process.Dispose();
         return ValueTask.CompletedTask;
     }

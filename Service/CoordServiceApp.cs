@@ -159,19 +159,18 @@ public static class CoordServiceApp
 
     // Kestrel enforces the limit while reading; answering from Content-Length first gives the client a
     // proper 413 instead of the 400 that model binding reports for a body cut short.
-    private static Func<HttpContext, RequestDelegate, Task> RejectOversizedBodies(ServiceLimits limits) => async (http, next) =>
+    // Not async itself: every request passes here, and a request within the limit should cost no state machine.
+    private static Func<HttpContext, RequestDelegate, Task> RejectOversizedBodies(ServiceLimits limits) => (http, next) =>
+        http.Request.ContentLength > limits.MaxRequestBodyBytes ? RejectOversizedAsync(http, limits) : next(http);
+
+    private static async Task RejectOversizedAsync(HttpContext http, ServiceLimits limits)
     {
-        if (http.Request.ContentLength > limits.MaxRequestBodyBytes)
+        http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
         {
-            http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = http,
-                ProblemDetails = Problems.Details(StatusCodes.Status413PayloadTooLarge, ProblemCodes.BodyTooLarge,
-                    $"The request body has {http.Request.ContentLength} bytes; at most {limits.MaxRequestBodyBytes} are accepted."),
-            });
-            return;
-        }
-        await next(http);
-    };
+            HttpContext = http,
+            ProblemDetails = Problems.Details(StatusCodes.Status413PayloadTooLarge, ProblemCodes.BodyTooLarge,
+                $"The request body has {http.Request.ContentLength} bytes; at most {limits.MaxRequestBodyBytes} are accepted."),
+        });
+    }
 }

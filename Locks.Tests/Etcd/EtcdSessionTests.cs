@@ -152,6 +152,50 @@ public sealed class EtcdSessionTests(EtcdServerFixture etcd, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_session_revoked_from_outside_fires_Lost_on_every_hold_in_the_holding_process_before_another_process_is_granted_any_of_them()
+    {
+        var stem = $"revokedacross/{Guid.NewGuid():N}";
+        var ttl = TimeSpan.FromSeconds(30); // keep-alives 5 s apart: the holder must learn of the revoke from its watch
+        await using var holder = await LockHolderProcess.StartAsync("etcd", etcd.Server.ClientUrl, stem, ttl, TimeSpan.FromSeconds(60), count: 10);
+        var names = Enumerable.Range(1, 10).Select(i => $"{stem}/{i}").ToArray();
+        var lease = Assert.Single(await etcd.QueueAsync(names[0])).Lease;
+
+        // This process waits for every one of them and notes when each acquire returns, on the machine's
+        // monotonic clock, which the holder process reads too when each of its holds fires Lost.
+        var waiter = Client();
+        var grantedAt = new long[names.Length];
+        var waiting = names.Select(async (name, i) =>
+        {
+            var next = await waiter.AcquireAsync(name, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(30));
+            grantedAt[i] = Stopwatch.GetTimestamp();
+            return next;
+        }).ToArray();
+        foreach (var name in names)
+            await EtcdLockTests.WaitUntilAsync(async () => (await etcd.QueueAsync(name)).Count == 2);
+
+        // The holder process stalls across the revoke for 100 ms (a GC pause, a starved machine): both processes
+        // are told of the revoke at the same revision, and this one, left to itself, grants within tens of
+        // milliseconds. The grant must wait until the holder can have heard (EtcdLine.SessionEndGrace, 250 ms).
+        await holder.PauseAsync();
+        await etcd.Raw.GetConnection().LeaseClient.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease });
+        await Task.Delay(TimeSpan.FromMilliseconds(100));
+        holder.Resume();
+        var next = await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+        var lostAt = await holder.LostTimestampsAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(names.Length, lostAt.Length);
+        Assert.All(lostAt, t => Assert.NotEqual(0, t));
+        var lastLost = lostAt.Max();
+        var firstGrant = grantedAt.Min();
+        output.WriteLine($"last Lost in the holder process {Stopwatch.GetElapsedTime(lastLost, firstGrant).TotalMilliseconds:0.0} ms before the first grant here; grants spread over {Stopwatch.GetElapsedTime(firstGrant, grantedAt.Max()).TotalMilliseconds:0.0} ms");
+        Assert.True(lastLost < firstGrant, $"a lock was granted here {Stopwatch.GetElapsedTime(firstGrant, lastLost).TotalMilliseconds:0.0} ms before the holder process fired Lost on its last hold");
+        for (var i = 0; i < names.Length; i++)
+            Assert.True(next[i].FencingToken > holder.FencingTokens[i]);
+        foreach (var hold in next)
+            await hold.ReleaseAsync();
+    }
+
+    [Fact]
     public async Task Within_one_provider_a_revoked_session_fires_Lost_on_each_hold_before_that_lock_is_granted_to_a_waiter()
     {
         var locks = Client();

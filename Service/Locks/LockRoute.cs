@@ -29,7 +29,7 @@ public static class LockRoute
         var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(raw))
             raw = http.Request.PathBase.Add(http.Request.Path).ToUriComponent();
-        var query = raw.IndexOfAny(['?', '#']);
+        var query = raw.AsSpan().IndexOfAny('?', '#');
         if (query >= 0)
             raw = raw[..query];
         // Absolute-form targets (sent to proxies) carry scheme and authority in front of the path.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Coord.Client;
 using Coord.Locks;
@@ -8,7 +9,8 @@ using Coord.Locks.ZooKeeper;
 
 // A process that takes locks and holds them (renewing) until it is killed: the other side of
 // crash tests, where a holder must vanish without releasing. Prints "HELD <fence> [<fence> ...]"
-// once it holds every lock, "LOST" if a hold is lost (exit code 3).
+// once it holds every lock, "LOST" if a hold is lost (exit code 3), after "LOSTAT <Stopwatch timestamp
+// of each hold's Lost> <Stopwatch frequency>" so a test in another process can order it against its own events.
 // Usage: Coord.LockHolder <backend> <connection> <lock name> <ttl seconds> [count]
 // With a count, it holds "<lock name>/1" … "<lock name>/<count>" on one provider.
 
@@ -111,6 +113,9 @@ static async Task<int> HoldUntilLostAsync(IReadOnlyList<ILockHandle> holds)
 {
     Console.WriteLine("HELD " + string.Join(' ', holds.Select(h => h.FencingToken.ToString(CultureInfo.InvariantCulture))));
     Console.Out.Flush();
+    // When each hold's Lost fired, on the machine's monotonic clock (Stopwatch), which other processes here read too.
+    var lostAt = new long[holds.Count];
+    var registrations = holds.Select((h, i) => h.Lost.Register(() => Volatile.Write(ref lostAt[i], Stopwatch.GetTimestamp()))).ToList();
     using var anyLost = CancellationTokenSource.CreateLinkedTokenSource(holds.Select(h => h.Lost).ToArray());
     try
     {
@@ -118,8 +123,16 @@ static async Task<int> HoldUntilLostAsync(IReadOnlyList<ILockHandle> holds)
     }
     catch (OperationCanceledException)
     {
+        for (var wait = 0; wait < 100 && holds.Any(h => !h.IsLost); wait++)
+            await Task.Delay(20);
+        // "LOSTAT <timestamp per hold, 0 if not lost> <Stopwatch.Frequency>", then "LOST".
+        Console.WriteLine("LOSTAT " + string.Join(' ', lostAt.Select(t => Volatile.Read(ref t).ToString(CultureInfo.InvariantCulture))) + " " + Stopwatch.Frequency.ToString(CultureInfo.InvariantCulture));
         Console.WriteLine("LOST");
         return 3;
+    }
+    finally
+    {
+        registrations.ForEach(r => r.Dispose());
     }
     return 0;
 }
