@@ -49,7 +49,7 @@ public sealed class LockBackendRegistry : IAsyncDisposable
             {
                 var none = new ConfigurationBuilder().Build().GetSection("none");
                 backends[DevModeBackend] = new ConfiguredLockBackend(DevModeBackend, "inmemory",
-                    byType["inmemory"].Create(none, loggers, time), byType["inmemory"].CreateSemaphore(none, loggers, time));
+                    byType["inmemory"].Create(none, loggers, time), byType["inmemory"].CreateSemaphore(none, loggers, time), byType["inmemory"].CreateElection(none, loggers, time));
             }
             foreach (var backend in configured)
             {
@@ -59,7 +59,7 @@ public sealed class LockBackendRegistry : IAsyncDisposable
                 if (!byType.TryGetValue(type, out var factory))
                     throw new ArgumentException($"{backend.Path}:Type '{type}' is not a lock backend type; use one of {string.Join(", ", byType.Keys.Order(StringComparer.Ordinal))}.");
                 ValidateBackendName(backend.Key, backend.Path);
-                backends[backend.Key] = new ConfiguredLockBackend(backend.Key, factory.Type, factory.Create(backend, loggers, time), factory.CreateSemaphore(backend, loggers, time));
+                backends[backend.Key] = new ConfiguredLockBackend(backend.Key, factory.Type, factory.Create(backend, loggers, time), factory.CreateSemaphore(backend, loggers, time), factory.CreateElection(backend, loggers, time));
             }
 
             var defaultName = section["Default"];
@@ -81,6 +81,7 @@ public sealed class LockBackendRegistry : IAsyncDisposable
             {
                 made.Lock.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 made.Semaphore?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                made.Election?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             throw;
         }
@@ -112,6 +113,8 @@ public sealed class LockBackendRegistry : IAsyncDisposable
             await backend.Lock.DisposeAsync().ConfigureAwait(false);
             if (backend.Semaphore is { } semaphore)
                 await semaphore.DisposeAsync().ConfigureAwait(false);
+            if (backend.Election is { } election)
+                await election.DisposeAsync().ConfigureAwait(false);
         }
     }
 }
