@@ -205,15 +205,7 @@ public static class ElectionEndpoints
 
     /// <summary>The backend a request named and its election provider; <see cref="NotSupportedException"/> (501) when it has none the service can serve.</summary>
     internal static (ConfiguredLockBackend Target, LeaderElectionProvider Election) Resolve(LockBackendRegistry registry, string? backend)
-    {
-        var target = registry.Resolve(backend);
-        if (target.Election is { } election)
-            return (target, election);
-        var serving = registry.Backends.Where(b => b.Election is not null).Select(b => b.Name).ToList();
-        throw new NotSupportedException(
-            $"Backend '{target.Name}' ({target.Type}) serves no leader elections over REST" +
-            (serving.Count > 0 ? $"; these configured backends do: {string.Join(", ", serving)}." : "; none of the configured backends does (inmemory and etcd can)."));
-    }
+        => registry.ResolveServing(backend, b => b.Election, "leader elections", "inmemory and etcd");
 
     // One answer whether the election has no leader, another leads, or the token never existed: telling them apart would let a caller probe for tokens.
     private static ProblemHttpResult NotHolder(string name, string backend, string operation)

@@ -98,6 +98,26 @@ public sealed class LockBackendRegistry : IAsyncDisposable
             $"Unknown lock backend '{Truncate(name)}'. This service has: {string.Join(", ", _backends.Keys.Select(k => k == DefaultName ? k + " (default)" : k))}.");
     }
 
+    /// <summary>
+    /// The backend a request named (or the default) with one of its optional providers (semaphores, elections);
+    /// <see cref="NotSupportedException"/> (501) naming the configured backends that have one when it has none.
+    /// </summary>
+    /// <param name="name">The backend the request named, or null for the default.</param>
+    /// <param name="provider">Picks the provider from a backend; null when the backend has none.</param>
+    /// <param name="serves">What the provider serves, for the message (e.g. "semaphores").</param>
+    /// <param name="typesThatCan">The backend types that can serve it, for the message.</param>
+    public (ConfiguredLockBackend Target, T Provider) ResolveServing<T>(string? name, Func<ConfiguredLockBackend, T?> provider, string serves, string typesThatCan)
+        where T : class
+    {
+        var target = Resolve(name);
+        if (provider(target) is { } found)
+            return (target, found);
+        var serving = Backends.Where(b => provider(b) is not null).Select(b => b.Name).ToList();
+        throw new NotSupportedException(
+            $"Backend '{target.Name}' ({target.Type}) serves no {serves} over REST" +
+            (serving.Count > 0 ? $"; these configured backends do: {string.Join(", ", serving)}." : $"; none of the configured backends does ({typesThatCan} can)."));
+    }
+
     private static void ValidateBackendName(string name, string path)
     {
         if (name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
