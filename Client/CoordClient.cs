@@ -27,6 +27,7 @@ public sealed class CoordClient : IAsyncDisposable
     private readonly Lazy<CoordUuidIds> _uuidV4;
     private readonly Lazy<CoordSegmentIds> _segments;
     private readonly Lazy<CoordServiceSemaphore> _semaphores;
+    private readonly Lazy<CoordServiceLeaderElection> _elections;
 
     internal CoordClient(HttpClient http, CoordClientOptions options, ILoggerFactory? loggers, IAsyncDisposable? owned = null)
     {
@@ -38,6 +39,7 @@ public sealed class CoordClient : IAsyncDisposable
         _api = new ServiceApi(http, options);
         Locks = new CoordServiceLock(_api, options, _loggers.CreateLogger<CoordServiceLock>(), owned);
         _semaphores = new(() => new CoordServiceSemaphore(_api, options, _loggers.CreateLogger<CoordServiceSemaphore>()));
+        _elections = new(() => new CoordServiceLeaderElection(_api, options, _loggers.CreateLogger<CoordServiceLeaderElection>()));
         _snowflake = new(() => new CoordSnowflakeIds(Buffer("snowflake", "v1/ids/snowflake", IdListReader.Int64), _api));
         _uuidV7 = new(() => new CoordUuidIds(Buffer("uuid-v7", "v1/ids/uuid?version=7", IdListReader.Uuid), 7));
         _uuidV4 = new(() => new CoordUuidIds(Buffer("uuid-v4", "v1/ids/uuid?version=4", IdListReader.Uuid), 4));
@@ -74,6 +76,9 @@ public sealed class CoordClient : IAsyncDisposable
     /// </summary>
     public CoordServiceSemaphore Semaphores => _semaphores.Value;
 
+    /// <summary>Leader elections (<c>/v1/elections/{name}</c>): campaign, resign, the leader and its term, observe; on the default or configured backend.</summary>
+    public CoordServiceLeaderElection Elections => _elections.Value;
+
     /// <summary>Snowflake ids, prefetched; <see cref="CoordSnowflakeIds.DecodeAsync"/> reads one back.</summary>
     public CoordSnowflakeIds Snowflake => _snowflake.Value;
 
@@ -108,6 +113,8 @@ public sealed class CoordClient : IAsyncDisposable
             await _segments.Value.DisposeAsync().ConfigureAwait(false);
         if (_semaphores.IsValueCreated)
             await _semaphores.Value.DisposeAsync().ConfigureAwait(false);
+        if (_elections.IsValueCreated)
+            await _elections.Value.DisposeAsync().ConfigureAwait(false);
         // Last: the holds are released over the connections that the lock provider then closes.
         await Locks.DisposeAsync().ConfigureAwait(false);
     }

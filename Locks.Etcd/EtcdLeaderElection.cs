@@ -59,20 +59,75 @@ public sealed class EtcdLeaderElection : LeaderElectionProvider
     public EtcdLockKeys KeysOf(string election) => new(_prefix, election);
 
     /// <inheritdoc/>
-    protected override Task<LockGrant?> CampaignCoreAsync(LockRequest request, string value, CancellationToken cancellationToken)
-        => _queue.CampaignAsync(request, ByteString.CopyFromUtf8(value), cancellationToken);
+    /// <remarks>
+    /// A bare lease (<see cref="LeaderElectionProvider.TryCampaignLeaseAsync"/>) keeps the candidate's value on its key, as
+    /// <c>concurrency.Election</c> does, so nothing there names the holder token: a leadership key of its own, on the
+    /// same lease, maps the token to the election key, so that any process can renew or resign it by token.
+    /// </remarks>
+    protected override async Task<LockGrant?> CampaignCoreAsync(LockRequest request, string value, CancellationToken cancellationToken)
+    {
+        var grant = await _queue.CampaignAsync(request, ByteString.CopyFromUtf8(value), cancellationToken).ConfigureAwait(false);
+        if (grant is null || !request.IsBareLease || request.BackendState is not EtcdHold hold)
+            return grant;
+        // Only while the election key is still ours: a lease that ran out meanwhile leaves no mapping behind.
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = hold.Key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = hold.CreateRevision });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = LeadershipKey(request.HolderToken), Value = hold.Key, Lease = hold.LeaseId } });
+        var connection = _queue.Connection;
+        var response = await connection.SendAsync("campaign", ct => connection.Kv.TxnAsync(txn, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        if (!response.Succeeded)
+            throw new LockBackendException($"Election '{request.Name}': the etcd key of the new leadership was gone before its holder token could be recorded (its lease expired).", request.Name, Backend, Endpoint);
+        return grant;
+    }
+
+    /// <summary>Where a bare leadership's holder token leads to its election key: outside every election's range (no name holds a control character).</summary>
+    private ByteString LeadershipKey(string holderToken) => ByteString.CopyFromUtf8(_prefix + "\u0001leadership/" + holderToken);
+
+    /// <summary>The bare leadership of <paramref name="holderToken"/> in <paramref name="election"/>: its election key and lease, or null.</summary>
+    private async Task<(ByteString Key, long Lease)?> FindBareAsync(string election, string holderToken, string operation, CancellationToken cancellationToken)
+    {
+        var connection = _queue.Connection;
+        var response = await connection.SendAsync(operation, ct => connection.Kv.RangeAsync(new RangeRequest { Key = LeadershipKey(holderToken) }, cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        if (response.Kvs.FirstOrDefault() is not { Lease: not 0 } mapping || !mapping.Value.Span.StartsWith(KeysOf(election).KeyPrefixBytes.Span))
+            return null;
+        return (mapping.Value, mapping.Lease);
+    }
 
     /// <inheritdoc/>
     protected override Task AbandonCampaignAsync(LockRequest request, CancellationToken cancellationToken)
         => _queue.WithdrawAsync(request, cancellationToken);
 
     /// <inheritdoc/>
-    protected override Task<bool> RenewCoreAsync(string election, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-        => _queue.RenewHoldAsync(election, holderToken, ttl, cancellationToken);
+    protected override async Task<bool> RenewCoreAsync(string election, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        if (_queue.LocalHold(election, holderToken) is not null)
+            return await _queue.RenewHoldAsync(election, holderToken, ttl, cancellationToken).ConfigureAwait(false);
+        if (await FindBareAsync(election, holderToken, "renew", cancellationToken).ConfigureAwait(false) is not { } bare)
+            return false;
+        var connection = _queue.Connection;
+        var left = await connection.SendAsync("renew", ct => connection.KeepAliveOnceAsync(bare.Lease, ct), cancellationToken).ConfigureAwait(false);
+        if (left <= 0)
+            return false;
+        if (left < EtcdLine.LeaseSeconds(ttl))
+        {
+            throw new LockException(
+                $"Election '{election}': its etcd lease was granted for {left} s and etcd cannot lengthen a lease; renew with a TTL of at most {left} s (it was renewed for {left} s).",
+                election, Backend, Endpoint);
+        }
+        return true;
+    }
 
     /// <inheritdoc/>
-    protected override Task<bool> ResignCoreAsync(string election, string holderToken, CancellationToken cancellationToken)
-        => _queue.ReleaseHoldAsync(election, holderToken, cancellationToken);
+    protected override async Task<bool> ResignCoreAsync(string election, string holderToken, CancellationToken cancellationToken)
+    {
+        if (_queue.LocalHold(election, holderToken) is not null)
+            return await _queue.ReleaseHoldAsync(election, holderToken, cancellationToken).ConfigureAwait(false);
+        if (await FindBareAsync(election, holderToken, "resign", cancellationToken).ConfigureAwait(false) is not { } bare)
+            return false;
+        // The lease is the bare leadership's own: revoking it deletes the election key and the mapping at once.
+        var connection = _queue.Connection;
+        return await connection.RevokeAsync("resign", bare.Lease, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc/>
     protected override async Task<bool> ProclaimCoreAsync(string election, string holderToken, string value, CancellationToken cancellationToken)

@@ -167,6 +167,63 @@ public abstract class LeaderElectionProvider : ILeaderElection
         return hold is null ? null : new Leadership(this, hold, value);
     }
 
+    /// <summary>
+    /// Campaigns as a bare lease that nothing renews in this process, for candidates elsewhere (the REST service
+    /// hands the holder token to its caller, who renews or resigns by it, from any instance where the backend allows).
+    /// The lease's fencing token is the term. Null, the candidacy withdrawn, when not elected within <paramref name="wait"/>.
+    /// </summary>
+    /// <param name="election">Election name: 1 to 256 characters, no control characters.</param>
+    /// <param name="value">What this candidate announces once elected: at most <see cref="MaximumValueBytes"/> bytes as UTF-8, valid text (empty is allowed).</param>
+    /// <param name="wait">How long to wait to be elected: zero (the default) tries once; <see cref="Timeout.InfiniteTimeSpan"/> waits until cancelled; at most <see cref="LockOptions.MaximumWait"/>.</param>
+    /// <param name="ttl">Lease length: within the backend's TTL range; null uses <see cref="LockOptions.DefaultTtl"/>.</param>
+    /// <param name="cancellationToken">Stops the campaign; a candidacy already sent to the backend is withdrawn.</param>
+    /// <returns>The leadership's lease with its holder token and term, or null.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="election"/> or <paramref name="value"/> is null.</exception>
+    /// <exception cref="ArgumentException">The election name or the value is out of its range; the message says what is allowed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="wait"/> is negative or too long, or <paramref name="ttl"/> is outside the backend's range.</exception>
+    /// <exception cref="LockBackendException">The backend could not be reached or failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The provider was disposed.</exception>
+    public async Task<LockLease?> TryCampaignLeaseAsync(string election, string value, TimeSpan wait = default, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        var validWait = LockValidation.ValidateWait(wait, nameof(wait));
+        LockValidation.ValidateName(election, nameof(election), "An election");
+        ValidateValue(value, nameof(value));
+        LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, MinimumTtl, MaximumTtl, Backend, nameof(ttl), "leadership");
+        ThrowIfDisposed();
+        CampaignValue.Value = value;
+        return await _candidates.AcquireLeaseInternalAsync(election, validWait, ttl, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Extends a leadership (or waiting candidacy) taken by <see cref="TryCampaignLeaseAsync"/>, by its holder token; false, changing nothing, when it has ended.</summary>
+    /// <param name="election">Election name.</param>
+    /// <param name="holderToken">The lease's holder token.</param>
+    /// <param name="ttl">New lease length from now: within the backend's TTL range; null uses <see cref="LockOptions.DefaultTtl"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>True when extended.</returns>
+    /// <exception cref="ArgumentException">The name or the token is out of its range.</exception>
+    /// <exception cref="LockBackendException">The backend could not be reached or failed.</exception>
+    /// <exception cref="ObjectDisposedException">The provider was disposed.</exception>
+    public Task<bool> RenewLeaseAsync(string election, string holderToken, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _candidates.RenewAsync(election, holderToken, ttl, cancellationToken);
+    }
+
+    /// <summary>Resigns a leadership taken by <see cref="TryCampaignLeaseAsync"/> by its holder token, electing the next candidate; false when it had ended already.</summary>
+    /// <param name="election">Election name.</param>
+    /// <param name="holderToken">The lease's holder token.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>True when this call ended the leadership.</returns>
+    /// <exception cref="ArgumentException">The name or the token is out of its range.</exception>
+    /// <exception cref="LockBackendException">The backend could not be reached or failed.</exception>
+    /// <exception cref="ObjectDisposedException">The provider was disposed.</exception>
+    public Task<bool> ResignLeaseAsync(string election, string holderToken, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _candidates.ReleaseAsync(election, holderToken, cancellationToken);
+    }
+
     /// <summary>Sets a new value for <paramref name="leadership"/>; throws <see cref="NotLeaderException"/> when it no longer leads.</summary>
     internal async Task ProclaimAsync(Leadership leadership, string value, CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using Coord.Service.Hosting;
 using Coord.Service.Ids;
 using Coord.Service.Locks;
 using Coord.Service.Security;
+using Coord.Service.Elections;
 using Coord.Service.Semaphores;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Http.Json;
@@ -118,6 +119,7 @@ public static class CoordServiceApp
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapLockEndpoints();
         api.MapSemaphoreEndpoints();
+        api.MapElectionEndpoints();
         api.MapIdEndpoints();
         app.MapOpenApi();
         app.MapMetrics("/metrics");

@@ -24,6 +24,7 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
 
     public const string LockRoute = "v1/locks/";
     public const string SemaphoreRoute = "v1/semaphores/";
+    public const string ElectionRoute = "v1/elections/";
 
     public Uri BaseAddress => http.BaseAddress!;
 
@@ -32,10 +33,20 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
     /// <paramref name="wait"/> (409 lock_held, semaphore_full). A semaphore's <paramref name="maxCount"/> that
     /// differs from the one in use comes back as a reply without a holder token.
     /// </summary>
-    public async Task<AcquireReply?> AcquireAsync(string route, string name, TimeSpan ttl, TimeSpan wait, string attemptId, int? maxCount, CancellationToken cancellationToken)
+    /// <param name="route">The route family.</param>
+    /// <param name="name">The lock, semaphore or election name.</param>
+    /// <param name="ttl">The lease length asked for.</param>
+    /// <param name="wait">How long the service may wait before answering.</param>
+    /// <param name="attemptId">This request's attempt id.</param>
+    /// <param name="maxCount">A semaphore's permits; null otherwise.</param>
+    /// <param name="campaignValue">An election candidate's value, sent to <c>{name}/campaign</c>; null otherwise.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<AcquireReply?> AcquireAsync(string route, string name, TimeSpan ttl, TimeSpan wait, string attemptId, int? maxCount, string? campaignValue, CancellationToken cancellationToken)
     {
         var count = maxCount is { } m ? $"\"maxCount\":{m.ToString(CultureInfo.InvariantCulture)}," : "";
-        using var request = new HttpRequestMessage(HttpMethod.Post, NamePath(route, name))
+        if (campaignValue is not null)
+            count += $"\"value\":{JsonSerializer.Serialize(campaignValue)},";
+        using var request = new HttpRequestMessage(HttpMethod.Post, NamePath(route, name, campaignValue is null ? "" : "/campaign"))
         {
             Content = Body($"{{{count}\"ttlMs\":{Milliseconds(ttl)},\"waitMs\":{Milliseconds(wait)},\"attemptId\":\"{attemptId}\"}}"),
         };
@@ -45,13 +56,14 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
             using var document = await ReadJsonAsync(answer, cancellationToken).ConfigureAwait(false);
             var root = document.RootElement;
             var token = root.GetProperty("holderToken").GetString() ?? throw Malformed("acquire", "holderToken");
-            long? fence = root.TryGetProperty("fencingToken", out var f) && f.ValueKind == JsonValueKind.String
+            // An election's grant calls its fencing token the term.
+            long? fence = (root.TryGetProperty("fencingToken", out var f) || root.TryGetProperty("term", out f)) && f.ValueKind == JsonValueKind.String
                 ? long.Parse(f.GetString()!, NumberStyles.None, CultureInfo.InvariantCulture)
                 : null;
             return new AcquireReply(token, fence);
         }
         var problem = await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false);
-        if (problem is { Status: HttpStatusCode.Conflict, Code: "lock_held" or "semaphore_full" })
+        if (problem is { Status: HttpStatusCode.Conflict, Code: "lock_held" or "semaphore_full" or "not_elected" })
             return null;
         if (problem is { Status: HttpStatusCode.Conflict, Code: "count_mismatch", ActiveMaxCount: { } active })
             return new AcquireReply(null, null, active);
@@ -99,6 +111,109 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
             ? long.Parse(f.GetString()!, NumberStyles.None, CultureInfo.InvariantCulture)
             : null;
         return new LockStatus(root.GetProperty("name").GetString() ?? name, root.GetProperty("held").GetBoolean(), expiresIn, fence);
+    }
+
+    /// <summary>GET <c>v1/elections/{name}</c>: the leader, or null when nobody leads.</summary>
+    public async Task<ElectionLeader?> LeaderAsync(string name, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, NamePath(ElectionRoute, name));
+        using var answer = await SendAsync(request, "leader", TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        if (answer.StatusCode != HttpStatusCode.OK)
+            throw Failure("leader", await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false));
+        using var document = await ReadJsonAsync(answer, cancellationToken).ConfigureAwait(false);
+        return Leader(document.RootElement, name, "leader");
+    }
+
+    /// <summary>
+    /// GET <c>v1/elections/{name}/observe</c> as server-sent events: each <c>leader</c> event's data, in order. The service
+    /// sends a comment every <paramref name="keepAlive"/>; a stream silent for twice that plus the connect timeout is
+    /// taken for dead and fails, so no read waits unbounded.
+    /// </summary>
+    public async IAsyncEnumerable<ElectionLeader> ObserveAsync(string name, TimeSpan keepAlive, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, NamePath(ElectionRoute, name, "/observe", "keepAliveMs=" + Milliseconds(keepAlive)));
+        using var answer = await SendHeadersAsync(request, "observe", cancellationToken).ConfigureAwait(false);
+        if (answer.StatusCode != HttpStatusCode.OK)
+            throw Failure("observe", await ServiceProblem.ReadAsync(answer, cancellationToken).ConfigureAwait(false));
+        using var reader = new StreamReader(await answer.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), Encoding.UTF8);
+        var silence = keepAlive * 2 + options.ConnectTimeout;
+        string? kind = null;
+        var data = new StringBuilder();
+        while (true)
+        {
+            string? line;
+            using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                quiet.CancelAfter(silence);
+                try
+                {
+                    line = await reader.ReadLineAsync(quiet.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new CoordServiceException($"The Coord service at {BaseAddress} sent nothing on the observation of election '{name}' for {silence.TotalMilliseconds:0} ms; the stream is taken for dead.",
+                        null, null, null, new TimeoutException(ex.Message, ex));
+                }
+            }
+            if (line is null)
+                throw new CoordServiceException($"The Coord service at {BaseAddress} ended the observation of election '{name}'.", null, null, null);
+            if (line.Length == 0)
+            {
+                if (kind == "leader" && data.Length > 0)
+                {
+                    using var document = JsonDocument.Parse(data.ToString());
+                    if (Leader(document.RootElement, name, "observe") is { } leader)
+                        yield return leader;
+                }
+                else if (kind == "error" && data.Length > 0)
+                {
+                    using var document = JsonDocument.Parse(data.ToString());
+                    var root = document.RootElement;
+                    var code = root.TryGetProperty("code", out var c) ? c.GetString() : null;
+                    var detail = root.TryGetProperty("detail", out var d) ? d.GetString() : null;
+                    throw new CoordServiceException($"The Coord service at {BaseAddress} ended the observation of election '{name}': {code}: {detail}", HttpStatusCode.ServiceUnavailable, code, detail);
+                }
+                kind = null;
+                data.Clear();
+            }
+            else if (line.StartsWith("event:", StringComparison.Ordinal))
+            {
+                kind = line["event:".Length..].Trim();
+            }
+            else if (line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                data.Append(line["data:".Length..].TrimStart(' '));
+            }
+        }
+    }
+
+    private ElectionLeader? Leader(JsonElement root, string name, string operation)
+    {
+        if (!root.GetProperty("hasLeader").GetBoolean())
+            return null;
+        var value = root.GetProperty("value").GetString() ?? throw Malformed(operation, "value");
+        var term = root.GetProperty("term").GetString() ?? throw Malformed(operation, "term");
+        return new ElectionLeader(name, value, long.Parse(term, NumberStyles.None, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Sends and returns once the headers are in (bounded by the connect timeout), leaving the body to stream.</summary>
+    private async Task<HttpResponseMessage> SendHeadersAsync(HttpRequestMessage request, string operation, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(options.ConnectTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new CoordServiceException($"The Coord service at {BaseAddress} did not answer {operation} within {options.ConnectTimeout.TotalMilliseconds:0} ms.",
+                null, null, null, new TimeoutException(ex.Message, ex));
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CoordServiceException($"The Coord service at {BaseAddress} could not be reached for {operation}: {ex.Message}", null, null, null, ex);
+        }
     }
 
     /// <summary>GET an id list (<c>?count=</c>) and parse its decimal or UUID strings without a string per id.</summary>
@@ -168,8 +283,12 @@ internal sealed class ServiceApi(HttpClient http, CoordClientOptions options)
     /// Absolute and sent exactly as built: <see cref="Uri"/> would otherwise unescape %2E and drop a name's
     /// "." or ".." as a dot segment, turning one lock's name into another's.
     /// </summary>
-    private Uri NamePath(string route, string name)
-        => new(BaseAddress.AbsoluteUri + route + EncodeName(name) + _backendQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+    private Uri NamePath(string route, string name, string action = "", string query = "")
+    {
+        var parameters = string.Join("&", new[] { _backendQuery.TrimStart('?'), query }.Where(q => q.Length > 0));
+        return new(BaseAddress.AbsoluteUri + route + EncodeName(name) + action + (parameters.Length == 0 ? "" : "?" + parameters),
+            new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+    }
 
     /// <summary>
     /// One path segment: every reserved character escaped, '/' included (the service decodes %2F to '/'),

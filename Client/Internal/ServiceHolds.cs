@@ -17,7 +17,8 @@ internal sealed class ServiceHolds(ServiceApi api, string route, CoordClientOpti
     /// <param name="maxCount">The semaphore's permits; null for a lock.</param>
     /// <param name="onReply">Sees every answer that came back, to refuse one (a semaphore's count mismatch) by throwing.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    public async Task<LockGrant?> AcquireAsync(LockRequest request, int? maxCount, Action<AcquireReply>? onReply, CancellationToken cancellationToken)
+    /// <param name="campaignValue">An election candidate's value (the acquire is then a campaign); null otherwise.</param>
+    public async Task<LockGrant?> AcquireAsync(LockRequest request, int? maxCount, Action<AcquireReply>? onReply, CancellationToken cancellationToken, string? campaignValue = null)
     {
         var attempt = new ServiceAttempt(api, route, request.Name);
         request.Attempt = attempt;
@@ -27,7 +28,7 @@ internal sealed class ServiceHolds(ServiceApi api, string route, CoordClientOpti
             var sent = time.GetTimestamp();
             metrics.Request("acquire");
             var attemptId = attempt.NextRequest();
-            var reply = await Call(() => api.AcquireAsync(route, request.Name, request.Ttl, wait, attemptId, maxCount, cancellationToken)).ConfigureAwait(false);
+            var reply = await Call(() => api.AcquireAsync(route, request.Name, request.Ttl, wait, attemptId, maxCount, campaignValue, cancellationToken)).ConfigureAwait(false);
             attempt.Answered();
             if (reply is not null)
             {

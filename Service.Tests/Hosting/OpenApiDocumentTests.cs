@@ -104,6 +104,70 @@ public sealed class OpenApiDocumentTests(DevModeFixture fixture) : IClassFixture
         Assert.False((await new LockApi(http).StatusJsonAsync(name)).GetProperty("held").GetBoolean());
     }
 
+    [Fact]
+    public async Task Election_routes_declare_their_paths_holder_token_problems_and_the_event_stream()
+    {
+        var document = OpenApiDocument.Parse(await DocumentTextAsync(), OpenApiConstants.Json).Document!;
+        var campaign = document.Paths["/v1/elections/{name}/campaign"].Operations!;
+        Assert.Equal([HttpMethod.Post], campaign.Keys);
+        Assert.True(campaign[HttpMethod.Post].RequestBody!.Required, "a campaign needs a body");
+        Assert.Contains("value", document.Components!.Schemas!["CampaignBody"].Required!);
+        var named = document.Paths["/v1/elections/{name}"].Operations!;
+        Assert.Equal(new[] { "DELETE", "GET", "PUT" }, named.Keys.Select(m => m.Method).Order(StringComparer.Ordinal));
+        var observe = document.Paths["/v1/elections/{name}/observe"].Operations![HttpMethod.Get];
+        Assert.True(observe.Responses!["200"].Content!.ContainsKey("text/event-stream"), "observe must declare its event stream");
+        Assert.Contains(observe.Parameters!, p => p is { Name: "keepAliveMs", In: ParameterLocation.Query });
+        Assert.DoesNotContain(named[HttpMethod.Get].Parameters!, p => p.Name == "keepAliveMs");
+
+        var operations = campaign.Select(o => ("/campaign", o.Key, o.Value)).Concat(named.Select(o => ("", o.Key, o.Value))).Append(("/observe", HttpMethod.Get, observe));
+        foreach (var (suffix, method, operation) in operations)
+        {
+            var where = $"{method} /v1/elections/{{name}}{suffix}";
+            var name = Assert.Single(operation.Parameters!, p => p.Name == "name");
+            Assert.True(name is { In: ParameterLocation.Path, Required: true }, where);
+            var holderToken = operation.Parameters!.SingleOrDefault(p => p.Name == "Coord-Holder-Token");
+            Assert.True((method == HttpMethod.Put || method == HttpMethod.Delete) == holderToken is { In: ParameterLocation.Header, Required: true }, $"{where}: holder-token header");
+            foreach (var status in new[] { "400", "401", "500", "501", "503" }.Concat(method == HttpMethod.Get ? [] : ["409"]))
+            {
+                Assert.True(operation.Responses!.TryGetValue(status, out var response), $"{where} does not declare {status}");
+                Assert.True(response.Content!.ContainsKey("application/problem+json"), $"{where} {status} is not problem+json");
+            }
+            Assert.True(operation.Security is { Count: > 0 }, $"{where} must say it needs the API key");
+        }
+        Assert.DoesNotContain(document.Paths.Keys, p => p.StartsWith("/v1/elections/", StringComparison.Ordinal) && p.Contains("**", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_generated_CSharp_client_campaigns_renews_reads_the_leader_and_resigns()
+    {
+        var nswagDocument = await NSwag.OpenApiDocument.FromJsonAsync(await DocumentTextAsync());
+        var settings = new CSharpClientGeneratorSettings { ClassName = "CoordClient", UseBaseUrl = true, GenerateClientInterfaces = false };
+        settings.CSharpGeneratorSettings.Namespace = "Generated";
+        settings.CSharpGeneratorSettings.JsonLibrary = NJsonSchema.CodeGeneration.CSharp.CSharpJsonLibrary.SystemTextJson;
+        var assembly = Compile(new CSharpClientGenerator(nswagDocument, settings).GenerateFile());
+        var clientType = assembly.GetType("Generated.CoordClient", throwOnError: true)!;
+        using var http = fixture.Host.NewClient(ServiceHost.ApiKey);
+        var client = Activator.CreateInstance(clientType, fixture.Host.BaseAddress.ToString(), http)!;
+        // With a '/', which the generated client sends as %2F before /campaign.
+        var name = $"generated/{Guid.NewGuid():N}";
+
+        var leadership = await CallAsync(client, "CampaignAsync", name, Body(assembly, "CampaignBody", ("Value", "10.1.2.3:80"), ("TtlMs", 5_000L)), token: null);
+        var holderToken = (string)leadership!.GetType().GetProperty("HolderToken")!.GetValue(leadership)!;
+        var term = (string)leadership.GetType().GetProperty("Term")!.GetValue(leadership)!;
+        Assert.Matches("^[0-9a-f]{32}$", holderToken);
+
+        var leader = await CallAsync(client, "GetLeaderAsync", name, body: null, token: null);
+        Assert.Equal(true, leader!.GetType().GetProperty("HasLeader")!.GetValue(leader));
+        Assert.Equal("10.1.2.3:80", leader.GetType().GetProperty("Value")!.GetValue(leader));
+        Assert.Equal(term, leader.GetType().GetProperty("Term")!.GetValue(leader));
+
+        var renewal = await CallAsync(client, "RenewLeadershipAsync", name, Body(assembly, "RenewLockBody", ("TtlMs", 10_000L)), holderToken);
+        Assert.Equal(10_000L, renewal!.GetType().GetProperty("TtlMs")!.GetValue(renewal));
+        await CallAsync(client, "ResignAsync", name, body: null, holderToken);
+        var after = await CallAsync(client, "GetLeaderAsync", name, body: null, token: null);
+        Assert.Equal(false, after!.GetType().GetProperty("HasLeader")!.GetValue(after));
+    }
+
     private static Assembly Compile(string code)
     {
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)

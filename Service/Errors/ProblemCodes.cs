@@ -15,6 +15,7 @@ public static class ProblemCodes
     public const string AttemptCancelled = "attempt_cancelled";
     public const string SemaphoreFull = "semaphore_full";
     public const string CountMismatch = "count_mismatch";
+    public const string NotElected = "not_elected";
     public const string BackendUnavailable = "backend_unavailable";
     public const string NotSupported = "not_supported";
     public const string UnknownTag = "unknown_tag";

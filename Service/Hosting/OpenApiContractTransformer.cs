@@ -1,3 +1,4 @@
+using Coord.Service.Elections;
 using Coord.Service.Locks;
 using Coord.Service.Semaphores;
 using Microsoft.AspNetCore.Authorization;
@@ -20,6 +21,8 @@ public sealed class OpenApiContractTransformer : IOpenApiOperationTransformer, I
             schema.Required = new HashSet<string>(StringComparer.Ordinal) { "ttlMs" };
         if (context.JsonTypeInfo.Type == typeof(AcquirePermitBody))
             schema.Required = new HashSet<string>(StringComparer.Ordinal) { "maxCount" };
+        if (context.JsonTypeInfo.Type == typeof(CampaignBody))
+            schema.Required = new HashSet<string>(StringComparer.Ordinal) { "value" };
         return Task.CompletedTask;
     }
 
@@ -34,7 +37,8 @@ public sealed class OpenApiContractTransformer : IOpenApiOperationTransformer, I
     {
         var path = context.Description.RelativePath ?? "";
         operation.Parameters ??= [];
-        var named = path.StartsWith(LockRoute.Prefix.TrimStart('/'), StringComparison.Ordinal) || path.StartsWith(SemaphoreEndpoints.Prefix.TrimStart('/'), StringComparison.Ordinal);
+        var isElection = path.StartsWith(ElectionEndpoints.Prefix.TrimStart('/'), StringComparison.Ordinal);
+        var named = isElection || path.StartsWith(LockRoute.Prefix.TrimStart('/'), StringComparison.Ordinal) || path.StartsWith(SemaphoreEndpoints.Prefix.TrimStart('/'), StringComparison.Ordinal);
         if (named && !operation.Parameters.Any(p => p.Name == "name" && p.In == ParameterLocation.Path))
         {
             operation.Parameters.Insert(0, new OpenApiParameter
@@ -42,7 +46,7 @@ public sealed class OpenApiContractTransformer : IOpenApiOperationTransformer, I
                 Name = "name",
                 In = ParameterLocation.Path,
                 Required = true,
-                Description = "The lock or semaphore name, 1 to 256 characters: '/' may be given raw or as %2F; any other reserved character percent-encoded as UTF-8.",
+                Description = "The lock, semaphore or election name, 1 to 256 characters: '/' may be given raw or as %2F (as %2F before an election's /campaign or /observe); any other reserved character percent-encoded as UTF-8.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1 },
             });
         }
@@ -58,7 +62,7 @@ public sealed class OpenApiContractTransformer : IOpenApiOperationTransformer, I
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9a-f]{32}$" },
             });
         }
-        if (operation.RequestBody is OpenApiRequestBody body && (method == "PUT" || (method == "POST" && path.StartsWith(SemaphoreEndpoints.Prefix.TrimStart('/'), StringComparison.Ordinal))))
+        if (operation.RequestBody is OpenApiRequestBody body && (method == "PUT" || (method == "POST" && (isElection || path.StartsWith(SemaphoreEndpoints.Prefix.TrimStart('/'), StringComparison.Ordinal)))))
             body.Required = true;
 
         var open = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAllowAnonymous>().Any();

@@ -23,4 +23,10 @@ public interface ILockBackendFactory
     /// cannot serve bare leases over REST yet. Must not connect, as <see cref="Create"/>.
     /// </summary>
     SemaphoreProvider? CreateSemaphore(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time) => null;
+
+    /// <summary>
+    /// Creates the backend's leader-election provider from the same settings, or null when this backend has none the
+    /// service can serve over REST (its routes then answer 501 not_supported). Must not connect, as <see cref="Create"/>.
+    /// </summary>
+    LeaderElectionProvider? CreateElection(IConfigurationSection settings, ILoggerFactory loggers, TimeProvider time) => null;
 }

@@ -49,7 +49,7 @@ public sealed class LockBackendRegistry : IAsyncDisposable
             {
                 var none = new ConfigurationBuilder().Build().GetSection("none");
                 backends[DevModeBackend] = new ConfiguredLockBackend(DevModeBackend, "inmemory",
-                    byType["inmemory"].Create(none, loggers, time), byType["inmemory"].CreateSemaphore(none, loggers, time));
+                    byType["inmemory"].Create(none, loggers, time), byType["inmemory"].CreateSemaphore(none, loggers, time), byType["inmemory"].CreateElection(none, loggers, time));
             }
             foreach (var backend in configured)
             {
@@ -59,7 +59,7 @@ public sealed class LockBackendRegistry : IAsyncDisposable
                 if (!byType.TryGetValue(type, out var factory))
                     throw new ArgumentException($"{backend.Path}:Type '{type}' is not a lock backend type; use one of {string.Join(", ", byType.Keys.Order(StringComparer.Ordinal))}.");
                 ValidateBackendName(backend.Key, backend.Path);
-                backends[backend.Key] = new ConfiguredLockBackend(backend.Key, factory.Type, factory.Create(backend, loggers, time), factory.CreateSemaphore(backend, loggers, time));
+                backends[backend.Key] = new ConfiguredLockBackend(backend.Key, factory.Type, factory.Create(backend, loggers, time), factory.CreateSemaphore(backend, loggers, time), factory.CreateElection(backend, loggers, time));
             }
 
             var defaultName = section["Default"];
@@ -81,6 +81,7 @@ public sealed class LockBackendRegistry : IAsyncDisposable
             {
                 made.Lock.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 made.Semaphore?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                made.Election?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             throw;
         }
@@ -95,6 +96,26 @@ public sealed class LockBackendRegistry : IAsyncDisposable
             return backend;
         throw new UnknownBackendException(
             $"Unknown lock backend '{Truncate(name)}'. This service has: {string.Join(", ", _backends.Keys.Select(k => k == DefaultName ? k + " (default)" : k))}.");
+    }
+
+    /// <summary>
+    /// The backend a request named (or the default) with one of its optional providers (semaphores, elections);
+    /// <see cref="NotSupportedException"/> (501) naming the configured backends that have one when it has none.
+    /// </summary>
+    /// <param name="name">The backend the request named, or null for the default.</param>
+    /// <param name="provider">Picks the provider from a backend; null when the backend has none.</param>
+    /// <param name="serves">What the provider serves, for the message (e.g. "semaphores").</param>
+    /// <param name="typesThatCan">The backend types that can serve it, for the message.</param>
+    public (ConfiguredLockBackend Target, T Provider) ResolveServing<T>(string? name, Func<ConfiguredLockBackend, T?> provider, string serves, string typesThatCan)
+        where T : class
+    {
+        var target = Resolve(name);
+        if (provider(target) is { } found)
+            return (target, found);
+        var serving = Backends.Where(b => provider(b) is not null).Select(b => b.Name).ToList();
+        throw new NotSupportedException(
+            $"Backend '{target.Name}' ({target.Type}) serves no {serves} over REST" +
+            (serving.Count > 0 ? $"; these configured backends do: {string.Join(", ", serving)}." : $"; none of the configured backends does ({typesThatCan} can)."));
     }
 
     private static void ValidateBackendName(string name, string path)
@@ -112,6 +133,8 @@ public sealed class LockBackendRegistry : IAsyncDisposable
             await backend.Lock.DisposeAsync().ConfigureAwait(false);
             if (backend.Semaphore is { } semaphore)
                 await semaphore.DisposeAsync().ConfigureAwait(false);
+            if (backend.Election is { } election)
+                await election.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -16,4 +16,7 @@ namespace Coord.Service.Locks;
 [JsonSerializable(typeof(LockStatusResponse))]
 [JsonSerializable(typeof(Coord.Service.Semaphores.AcquirePermitBody))]
 [JsonSerializable(typeof(Coord.Service.Semaphores.PermitLeaseResponse))]
+[JsonSerializable(typeof(Coord.Service.Elections.CampaignBody))]
+[JsonSerializable(typeof(Coord.Service.Elections.LeadershipResponse))]
+[JsonSerializable(typeof(Coord.Service.Elections.ElectionLeaderResponse))]
 internal sealed partial class LockJsonContext : JsonSerializerContext;

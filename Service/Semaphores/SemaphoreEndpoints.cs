@@ -136,15 +136,7 @@ public static class SemaphoreEndpoints
 
     /// <summary>The backend a request named and its semaphore provider; <see cref="NotSupportedException"/> (501) when it has none the service can serve.</summary>
     private static (ConfiguredLockBackend Target, SemaphoreProvider Semaphore) Resolve(LockBackendRegistry registry, string? backend)
-    {
-        var target = registry.Resolve(backend);
-        if (target.Semaphore is { } semaphore)
-            return (target, semaphore);
-        var serving = registry.Backends.Where(b => b.Semaphore is not null).Select(b => b.Name).ToList();
-        throw new NotSupportedException(
-            $"Backend '{target.Name}' ({target.Type}) serves no semaphores over REST" +
-            (serving.Count > 0 ? $"; these configured backends do: {string.Join(", ", serving)}." : "; none of the configured backends does (inmemory, redis, postgres and etcd can)."));
-    }
+        => registry.ResolveServing(backend, b => b.Semaphore, "semaphores", "inmemory, redis, postgres and etcd");
 
     private static ProblemHttpResult NotHolder(string name, string backend, string operation)
         => Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.NotHolder,

@@ -14,4 +14,8 @@ public sealed class EtcdBackendFactory : LockBackendFactory<EtcdLockOptions>
     // A bare permit gets a lease of its own, as a bare lock lease does, so it lives only as long as its client renews it.
     protected override SemaphoreProvider CreateSemaphore(EtcdLockOptions options, ILoggerFactory loggers)
         => new EtcdSemaphore(options, loggers.CreateLogger<EtcdSemaphore>());
+
+    // A campaign over REST is a bare lease too (a lease of its own), so any instance can renew or resign it by token.
+    protected override LeaderElectionProvider CreateElection(IConfigurationSection settings, TimeProvider time, ILoggerFactory loggers)
+        => new EtcdLeaderElection(Bind<EtcdLeaderElectionOptions>(settings, time), loggers.CreateLogger<EtcdLeaderElection>());
 }

@@ -20,4 +20,11 @@ public sealed class InMemoryBackendFactory : LockBackendFactory<InMemoryLockOpti
         options.Store = new InMemoryLockStore(options.TimeProvider);
         return new InMemorySemaphore(options, loggers.CreateLogger<InMemorySemaphore>());
     }
+
+    protected override LeaderElectionProvider CreateElection(IConfigurationSection settings, TimeProvider time, ILoggerFactory loggers)
+    {
+        var options = Bind<InMemoryLockOptions>(settings, time);
+        options.Store = new InMemoryLockStore(options.TimeProvider);
+        return new InMemoryLeaderElection(options, loggers.CreateLogger<InMemoryLeaderElection>());
+    }
 }
