@@ -5,6 +5,8 @@ using Coord.Stress.Processes;
 using Coord.Stress.Reports;
 using Coord.Stress.Servers;
 using Coord.Stress.Targets;
+using Coord.Stress.Targets.Elections;
+using Coord.Stress.Targets.ReaderWriter;
 
 namespace Coord.Stress.Cli;
 
@@ -91,6 +93,32 @@ public static class StressCommandLine
             return await LocksCommand.RunAsync(options, Endpoints(r), r.GetValue(peerRetry), r.GetValue(reportDir)!, !r.GetValue(noLive), commandLine, ct).ConfigureAwait(false);
         });
 
+        // Reader-writer locks and elections have target types of their own (ReaderWriterTargetCatalog, ElectionTargetCatalog).
+        var primitiveHold = new Option<TimeSpan>("--hold") { Description = "Time inside the critical section or leading", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(1), CustomParser = CliValues.Duration };
+        PrimitiveScenario Primitive(ParseResult r) => new()
+        {
+            Target = "",
+            Clients = 1,
+            Duration = r.GetValue(duration),
+            Hold = r.GetValue(primitiveHold),
+            Ttl = r.GetValue(ttl),
+            Wait = r.GetValue(wait),
+        };
+        var rwBackends = new Option<string>("--backends", "-b") { Description = $"Comma-separated: all, coord, peers, or of {string.Join(", ", ReaderWriterTargetCatalog.Catalog.Names)}", DefaultValueFactory = _ => "all" };
+        var readers = new Option<double>("--readers") { Description = "Share of acquisitions that are reads, 0 to 1", DefaultValueFactory = _ => 0.8 };
+        var rwLocks = new Command("rwlocks", "Reader-writer lock contention on one name: a writer never beside a reader or writer, readers may share");
+        foreach (var option in new Option[] { rwBackends, readers, clients, primitiveHold, ttl, wait, duration, redis, postgres, zooKeeper, reportDir })
+            rwLocks.Options.Add(option);
+        rwLocks.SetAction((r, ct) => PrimitivesCommand.RunReaderWriterAsync(CliValues.List(r.GetValue(rwBackends)!), Primitive(r) with { ReadFraction = r.GetValue(readers) },
+            CliValues.IntList(r.GetValue(clients)!, "--clients"), Endpoints(r), r.GetValue(reportDir)!, commandLine, ct));
+
+        var electionBackends = new Option<string>("--backends", "-b") { Description = $"Comma-separated: all, coord, peers, or of {string.Join(", ", ElectionTargetCatalog.Catalog.Names)}", DefaultValueFactory = _ => "all" };
+        var elections = new Command("elections", "Leader election turnover on one election: each leader leads for --hold and resigns; never two leaders at once, terms strictly rising");
+        foreach (var option in new Option[] { electionBackends, clients, primitiveHold, ttl, wait, duration, etcd, zooKeeper, reportDir })
+            elections.Options.Add(option);
+        elections.SetAction((r, ct) => PrimitivesCommand.RunElectionsAsync(CliValues.List(r.GetValue(electionBackends)!), Primitive(r),
+            CliValues.IntList(r.GetValue(clients)!, "--clients"), Endpoints(r), r.GetValue(reportDir)!, commandLine, ct));
+
         var generators = new Option<string>("--generators", "-g") { Description = $"Comma-separated: all, or of {string.Join(", ", IdGeneratorCatalog.Names)}", DefaultValueFactory = _ => "all" };
         var threads = new Option<string>("--threads", "-t") { Description = "Comma-separated thread counts", DefaultValueFactory = _ => "1,2,4" };
         var maxKept = new Option<long>("--max-kept") { Description = "IDs kept for the duplicate check, in all (memory cap)", DefaultValueFactory = _ => 8_000_000 };
@@ -109,6 +137,8 @@ public static class StressCommandLine
         var root = new RootCommand("Coord stress runner: lock and semaphore contention (Coord backends and peer libraries side by side, locks with faults) and ID throughput.");
         root.Subcommands.Add(locks);
         root.Subcommands.Add(semaphores);
+        root.Subcommands.Add(rwLocks);
+        root.Subcommands.Add(elections);
         root.Subcommands.Add(ids);
         root.Subcommands.Add(worker);
         return root;

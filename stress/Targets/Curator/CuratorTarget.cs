@@ -48,26 +48,12 @@ public sealed class CuratorTarget : LockTarget
             var reply = await target._driver.CallAsync(line, $"A {request}", CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
             return reply switch
             {
-                _ when reply == $"A {request} 1" => new Held(target._driver, request),
+                _ when reply == $"A {request} 1" => new CuratorRelease(target._driver, request),
                 _ when reply == $"A {request} 0" => null,
                 _ => throw new InvalidOperationException($"Curator acquire of {path} failed: {reply}"),
             };
         }
 
-        public async ValueTask DisposeAsync()
-            => await target._driver.CallAsync($"C {id}", $"C {id}", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-    }
-
-    private sealed class Held(CuratorDriverProcess driver, long request) : IHeldLock
-    {
-        public long? FencingToken => null;
-        public bool IsLost => false;
-
-        public async ValueTask ReleaseAsync()
-        {
-            var reply = await driver.CallAsync($"R {request}", $"R {request}", CancellationToken.None).ConfigureAwait(false);
-            if (reply != $"R {request}")
-                throw new InvalidOperationException($"Curator release failed: {reply}");
-        }
+        public ValueTask DisposeAsync() => CuratorRelease.CloseClientAsync(target._driver, id);
     }
 }
