@@ -168,8 +168,8 @@ public sealed class ReaderWriterAndElectionStressTests(StressServersFixture fixt
         (Scenario(1) with { ReadFraction = 0 }).Validate();
         (Scenario(1) with { ReadFraction = 1 }).Validate();
         Assert.Contains("at least 1", Assert.Throws<ArgumentException>((Scenario(0)).Validate).Message);
-        Assert.Contains("Known: all, coord, peers, inmemory, etcd", Assert.Throws<ArgumentException>(() => ElectionTargetCatalog.Catalog.Resolve(["redlock"])).Message);
-        Assert.Equal(["inmemory", "redis"], ReaderWriterTargetCatalog.Catalog.Resolve(["coord", "redis"]));
+        Assert.Contains("Known: all, coord, peers, inmemory, etcd, redis, postgres, zookeeper, curator-latch", Assert.Throws<ArgumentException>(() => ElectionTargetCatalog.Catalog.Resolve(["redlock"])).Message);
+        Assert.Equal(["inmemory", "redis", "postgres", "etcd", "zookeeper"], ReaderWriterTargetCatalog.Catalog.Resolve(["coord", "redis"]));
         Assert.Equal(["dlock-redis-rw", "dlock-postgres-rw", "curator-rw"], ReaderWriterTargetCatalog.Catalog.Resolve(["peers"]));
     }
 

@@ -13,4 +13,8 @@ public sealed class PostgresBackendFactory : LockBackendFactory<PostgresLockOpti
 
     protected override SemaphoreProvider CreateSemaphore(PostgresLockOptions options, ILoggerFactory loggers)
         => new PostgresSemaphore(options, loggers.CreateLogger<PostgresSemaphore>());
+
+    // A leadership is a holder row by token, so any instance can renew or resign a REST campaign.
+    protected override LeaderElectionProvider CreateElection(IConfigurationSection settings, TimeProvider time, ILoggerFactory loggers)
+        => new PostgresLeaderElection(Bind<PostgresLockOptions>(settings, time), loggers.CreateLogger<PostgresLeaderElection>());
 }

@@ -13,4 +13,8 @@ public sealed class RedisBackendFactory : LockBackendFactory<RedisLockOptions>
 
     protected override SemaphoreProvider CreateSemaphore(RedisLockOptions options, ILoggerFactory loggers)
         => new RedisSemaphore(options, loggers.CreateLogger<RedisSemaphore>());
+
+    // A leadership is a hold by token in Redis, so any instance can renew or resign a REST campaign.
+    protected override LeaderElectionProvider CreateElection(IConfigurationSection settings, TimeProvider time, ILoggerFactory loggers)
+        => new RedisLeaderElection(Bind<RedisLockOptions>(settings, time), loggers.CreateLogger<RedisLeaderElection>());
 }

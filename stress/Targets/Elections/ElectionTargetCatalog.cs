@@ -1,6 +1,10 @@
 using Coord.Locks.Etcd;
 using Coord.Locks.InMemory;
+using Coord.Locks.Postgres;
+using Coord.Locks.Redis;
+using Coord.Locks.ZooKeeper;
 using Coord.Stress.Servers;
+using Coord.Testing;
 
 namespace Coord.Stress.Targets.Elections;
 
@@ -22,6 +26,22 @@ public static class ElectionTargetCatalog
         {
             var etcd = await servers.EtcdAsync(ct).ConfigureAwait(false);
             return new CoordElectionTarget("etcd", () => new EtcdLeaderElection(new EtcdLeaderElectionOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') + "election/" }));
+        }),
+        new("redis", false, "Coord RedisLeaderElection (the semaphore's scripts, one holder) on one Redis server", async (servers, s, ct) =>
+        {
+            var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
+            return new CoordElectionTarget("redis", () => new RedisLeaderElection(new RedisLockOptions { Configuration = redis, KeyPrefix = s.KeyPrefix }));
+        }),
+        new("postgres", false, "Coord PostgresLeaderElection (the semaphore's rows, one holder) on one PostgreSQL server", async (servers, s, ct) =>
+        {
+            var (locks, _) = await servers.PostgresAsync(ct).ConfigureAwait(false);
+            return new CoordElectionTarget("postgres", () => new PostgresLeaderElection(new PostgresLockOptions { ConnectionString = locks }));
+        }),
+        new("zookeeper", false, "Coord ZooKeeperLeaderElection (Curator LeaderLatch layout, one session per candidate) on one ZooKeeper node", async (servers, s, ct) =>
+        {
+            var zooKeeper = await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
+            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal) + "-election";
+            return new CoordElectionTarget("zookeeper", () => new ZooKeeperLeaderElection(new ZooKeeperLockOptions { ConnectString = zooKeeper, Root = root, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout }));
         }),
         new("curator-latch", true, "Apache Curator LeaderLatch (Java driver, a session per candidate; no term: the driver counts leaderships) on the run's ZooKeeper", async (servers, s, ct) =>
         {

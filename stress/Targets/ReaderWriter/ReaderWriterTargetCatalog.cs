@@ -1,6 +1,10 @@
+using Coord.Locks.Etcd;
 using Coord.Locks.InMemory;
+using Coord.Locks.Postgres;
 using Coord.Locks.Redis;
+using Coord.Locks.ZooKeeper;
 using Coord.Stress.Servers;
+using Coord.Testing;
 using Medallion.Threading.Postgres;
 using Medallion.Threading.Redis;
 using StackExchange.Redis;
@@ -25,6 +29,22 @@ public static class ReaderWriterTargetCatalog
         {
             var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
             return new CoordReaderWriterTarget("redis", () => new RedisReaderWriterLock(new RedisLockOptions { Configuration = redis, KeyPrefix = s.KeyPrefix }));
+        }),
+        new("postgres", false, "Coord PostgresReaderWriterLock (the semaphore's rows with a shared flag) on one PostgreSQL server", async (servers, s, ct) =>
+        {
+            var (locks, _) = await servers.PostgresAsync(ct).ConfigureAwait(false);
+            return new CoordReaderWriterTarget("postgres", () => new PostgresReaderWriterLock(new PostgresLockOptions { ConnectionString = locks }));
+        }),
+        new("etcd", false, "Coord EtcdReaderWriterLock (recipes RWMutex layout on long-lived sessions) on one etcd node", async (servers, s, ct) =>
+        {
+            var etcd = await servers.EtcdAsync(ct).ConfigureAwait(false);
+            return new CoordReaderWriterTarget("etcd", () => new EtcdReaderWriterLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }));
+        }),
+        new("zookeeper", false, "Coord ZooKeeperReaderWriterLock (Curator InterProcessReadWriteLock layout, one session per client) on one ZooKeeper node", async (servers, s, ct) =>
+        {
+            var zooKeeper = await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
+            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal) + "-rw";
+            return new CoordReaderWriterTarget("zookeeper", () => new ZooKeeperReaderWriterLock(new ZooKeeperLockOptions { ConnectString = zooKeeper, Root = root, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout }));
         }),
         new("dlock-redis-rw", true, "DistributedLock.Redis RedisDistributedReaderWriterLock (busy-wait) on the same Redis server", async (servers, s, ct) =>
         {
