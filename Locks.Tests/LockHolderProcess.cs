@@ -122,39 +122,6 @@ public sealed class LockHolderProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// The crash test of every reader-writer lock backend with a holder process: a process holding the write lock
-    /// renews past one TTL, is killed with SIGKILL, and two readers of <paramref name="client"/> that queued behind it
-    /// while it lived must both hold within <paramref name="ttl"/> + 1 s of the kill, with fences above the writer's.
-    /// Returns the writer's fence, the readers' fences and how long after the kill they held.
-    /// </summary>
-    /// <param name="client">The readers' provider.</param>
-    /// <param name="backend">The holder's writer mode, e.g. <c>etcd-writer</c>.</param>
-    /// <param name="connection">The holder's connection.</param>
-    /// <param name="ttl">The holder's TTL: the lease (or session) a crash is freed by.</param>
-    public static async Task<(long Writer, long FirstReader, long SecondReader, TimeSpan Took)> AssertKilledWriterLetsTheReadersInWithinTtlAsync(ReaderWriterLockProvider client, string backend, string connection, TimeSpan ttl)
-    {
-        var name = $"crash/rw/{Guid.NewGuid():N}";
-        await using var writer = await StartAsync(backend, connection, name, ttl, TimeSpan.FromSeconds(60));
-        Assert.Null(await client.TryAcquireReadLockAsync(name));
-        var first = client.AcquireReadLockAsync(name, wait: TimeSpan.FromSeconds(60));
-        var second = client.AcquireReadLockAsync(name, wait: TimeSpan.FromSeconds(60));
-
-        // Outlive a renewal first, so the lease waited out is one the dead process renewed.
-        await Task.Delay(ttl);
-        Assert.False(first.IsCompleted || second.IsCompleted, "a reader got in while the writer process lived");
-        Assert.Null(await client.TryAcquireWriteLockAsync(name));
-        writer.Kill();
-        var sinceKill = Stopwatch.StartNew();
-        await using var a = await first;
-        await using var b = await second;
-        var took = sinceKill.Elapsed;
-
-        Assert.True(took <= ttl + TimeSpan.FromSeconds(1), $"the readers got in {took.TotalMilliseconds:0} ms after the writer was killed; TTL is {ttl.TotalMilliseconds:0} ms");
-        Assert.True(Math.Min(a.FencingToken, b.FencingToken) > writer.FencingToken);
-        return (writer.FencingToken, a.FencingToken, b.FencingToken, took);
-    }
-
-    /// <summary>
     /// Waits for the holder to report lost holds and returns when each one's <c>Lost</c> fired, as
     /// <see cref="Stopwatch"/> timestamps (the machine's monotonic clock, which this process reads too); 0 for a hold not lost.
     /// </summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Coord.Locks.Tests.Etcd;
 using Xunit.Abstractions;
 
@@ -49,28 +48,7 @@ public abstract class LeaderElectionFaultTests(ITestOutputHelper output) : IAsyn
         var election = $"crash/{Guid.NewGuid():N}";
         var ttl = TimeSpan.FromSeconds(3);
         await using var leader = await LeaderProcess.StartAsync(Connection, election, ttl, "process", TimeSpan.FromSeconds(60), Mode);
-        var candidate = Client();
-        var watcher = Client();
-        using var stop = new CancellationTokenSource();
-        await using var observed = watcher.ObserveAsync(election, stop.Token).GetAsyncEnumerator(stop.Token);
-        Assert.True(await observed.MoveNextAsync());
-        Assert.Equal(new ElectionLeader(election, "process", leader.Term), observed.Current);
-
-        var campaign = candidate.CampaignAsync(election, "successor", wait: TimeSpan.FromSeconds(60));
-        // Outlive a renewal first, so the lease being waited out is one the dead process renewed.
-        await Task.Delay(ttl);
-        Assert.False(campaign.IsCompleted, "a candidate was elected while the leader process lived");
-        leader.Kill();
-        var sinceKill = Stopwatch.StartNew();
-        await using var successor = await campaign.WaitAsync(TimeSpan.FromSeconds(30));
-        var took = sinceKill.Elapsed;
-        output.WriteLine($"{Mode}: elected {took.TotalMilliseconds:0} ms after the leader was killed (TTL {ttl.TotalSeconds} s); terms {leader.Term} -> {successor.Term}");
-
-        Assert.True(took <= ttl + TimeSpan.FromSeconds(1), $"elected {took.TotalMilliseconds:0} ms after the kill; TTL is {ttl.TotalMilliseconds:0} ms");
-        Assert.True(successor.Term > leader.Term);
-        Assert.True(await observed.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(new ElectionLeader(election, "successor", successor.Term), observed.Current);
-        await stop.CancelAsync();
+        await LeaderProcessFaults.KilledLeaderIsSucceededAsync(leader, election, Client(), Client(), ttl, output);
     }
 
     [Fact]
@@ -80,31 +58,7 @@ public abstract class LeaderElectionFaultTests(ITestOutputHelper output) : IAsyn
         var register = $"coord-test/register/{Guid.NewGuid():N}";
         var ttl = TimeSpan.FromSeconds(2);
         await using var leader = await LeaderProcess.StartAsync(Connection, election, ttl, "stalling", TimeSpan.FromSeconds(60), Mode);
-        Assert.True(await leader.WriteAsync(register, "from-the-first-leader", TimeSpan.FromSeconds(10)));
-
-        var candidate = Client();
-        var campaign = candidate.CampaignAsync(election, "successor", wait: TimeSpan.FromSeconds(60));
-        leader.Pause();
-        var sincePause = Stopwatch.StartNew();
-        ILeadership successor;
-        try
-        {
-            successor = await campaign.WaitAsync(TimeSpan.FromSeconds(30));
-            output.WriteLine($"{Mode}: elected {sincePause.ElapsedMilliseconds} ms after the leader stalled (TTL {ttl.TotalSeconds} s); terms {leader.Term} -> {successor.Term}");
-            Assert.True(sincePause.Elapsed <= ttl + TimeSpan.FromSeconds(1), $"elected {sincePause.ElapsedMilliseconds} ms after the leader stalled; TTL is {ttl.TotalMilliseconds:0} ms");
-            Assert.True(successor.Term > leader.Term);
-            Assert.True(await WriteAsync(register, successor.Term, "from-the-successor"));
-        }
-        finally
-        {
-            leader.Resume();
-        }
-
-        // The stalled leader wakes up, learns it lost, and the write it had decided on before stalling is refused.
-        Assert.Equal("LOST", await leader.NextLineAsync(TimeSpan.FromSeconds(10)));
-        Assert.False(await leader.WriteAsync(register, "late-from-the-first-leader", TimeSpan.FromSeconds(10)), "the deposed leader's late write was accepted");
-        Assert.Equal((successor.Term, "from-the-successor"), await ReadAsync(register));
-        Assert.Equal(new ElectionLeader(election, "successor", successor.Term), await candidate.GetLeaderAsync(election));
-        await successor.DisposeAsync();
+        await LeaderProcessFaults.PausedLeaderIsRefusedByTermAsync(leader, election, register, Client(), ttl,
+            (term, payload) => WriteAsync(register, term, payload), () => ReadAsync(register), output);
     }
 }

@@ -11,6 +11,6 @@ public sealed class PostgresReaderWriterLockFaultTests(PostgresServerFixture pos
     public async Task SIGKILL_of_a_writer_process_lets_the_waiting_readers_in_within_TTL_plus_1_s_with_higher_fences()
     {
         await using var client = new PostgresReaderWriterLock(new PostgresLockOptions { ConnectionString = postgres.Server.ConnectionString });
-        output.WriteLine(await KilledWriter.AssertReadersGetInWithinTtlAsync(client, "postgres-writer", postgres.Server.ConnectionString));
+        output.WriteLine(await KilledWriter.AssertReadersGetInWithinTtlAsync(client, "postgres-writer", postgres.Server.ConnectionString, TimeSpan.FromSeconds(3)));
     }
 }
