@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Coord.Locks;
 
@@ -7,60 +6,31 @@ namespace Coord.Locks;
 /// The shared half of the primitives whose holds are a lock's holds with another admission rule: semaphore
 /// permits (<see cref="SemaphoreProvider"/>: up to <see cref="LockRequest.MaxHolders"/> holders of a name)
 /// and reader-writer holds (<see cref="ReaderWriterLockProvider"/>: shared readers, or one writer, see
-/// <see cref="LockRequest.IsShared"/>). Everything a lock provider does around its backend (validation,
-/// holder tokens, wait bounds, error wrapping, clean-up of an abandoned attempt, the self-renewing handle
-/// with its lost signal, metrics, disposal) runs here through the very same <see cref="LockProvider"/> code:
-/// this class drives an inner one whose three backend calls are the derived class's. A backend supplies
-/// acquire (reading <see cref="LockRequest.MaxHolders"/> and <see cref="LockRequest.IsShared"/>), renew and
-/// release by holder token.
+/// <see cref="LockRequest.IsShared"/>). Everything a lock provider does around its backend runs through the very
+/// same <see cref="LockProvider"/> code (<see cref="PrimitiveProvider"/>). A backend supplies acquire (reading
+/// <see cref="LockRequest.MaxHolders"/> and <see cref="LockRequest.IsShared"/>), renew and release by holder token:
+/// Coord's own backends through an engine they hand to the constructor, any other by overriding the three calls.
 /// </summary>
 /// <remarks>
 /// A backend derives from <see cref="SemaphoreProvider"/> or <see cref="ReaderWriterLockProvider"/>, which add the
 /// public acquire methods; a class derived from this one directly could renew and release, but never acquire.
 /// </remarks>
-public abstract class HoldProvider : IAsyncDisposable
+public abstract class HoldProvider : PrimitiveProvider
 {
-    private readonly InnerLockProvider _holds;
-
-    /// <summary>Validates <paramref name="options"/> and keeps them; the provider reads time only through <see cref="LockOptions.TimeProvider"/>.</summary>
-    /// <param name="options">The backend's settings; validated here.</param>
-    /// <param name="logger">Where the provider logs; null logs nothing.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is out of range; the message names it and what is allowed.</exception>
+    /// <inheritdoc cref="PrimitiveProvider(LockOptions, ILogger?)"/>
+    /// <remarks>A provider built this way overrides <see cref="PrimitiveProvider.Backend"/>, <see cref="PrimitiveProvider.Endpoint"/>, <see cref="AcquireCoreAsync"/>, <see cref="RenewCoreAsync"/> and <see cref="ReleaseCoreAsync"/>.</remarks>
     protected HoldProvider(LockOptions options, ILogger? logger)
+        : base(options, logger)
     {
-        _holds = new InnerLockProvider(this, options, logger);
-        Options = options;
-        Time = options.TimeProvider;
-        Logger = logger ?? NullLogger.Instance;
     }
 
-    /// <summary>The validated settings this provider was built with.</summary>
-    protected LockOptions Options { get; }
-
-    /// <summary>The only clock the provider and its backend may read (<see cref="LockOptions.TimeProvider"/>).</summary>
-    protected TimeProvider Time { get; }
-
-    /// <summary>The provider's logger; never null.</summary>
-    protected ILogger Logger { get; }
-
-    /// <summary>Short backend name used in errors and metrics, e.g. <c>redis</c>.</summary>
-    public abstract string Backend { get; }
-
-    /// <summary>Where the backend lives, for error messages (host:port list, data source).</summary>
-    public abstract string Endpoint { get; }
+    /// <summary>A provider whose backend calls are <paramref name="engine"/>'s, built once the provider's metrics exist.</summary>
+    private protected HoldProvider(LockOptions options, ILogger? logger, string backend, Func<HoldEngineServices, IHoldEngine> engine)
+        : base(options, logger, backend)
+        => RunOn(engine(EngineServices));
 
     /// <summary>False when the backend cannot issue fencing tokens that a downstream resource can trust.</summary>
     public virtual bool SupportsFencing => true;
-
-    /// <summary>Shortest TTL this backend can honour; acquire and renew refuse a shorter one up front.</summary>
-    public virtual TimeSpan MinimumTtl => LockOptions.MinimumTtl;
-
-    /// <summary>Longest TTL this backend can honour; acquire and renew refuse a longer one up front.</summary>
-    public virtual TimeSpan MaximumTtl => LockOptions.MaximumTtl;
-
-    /// <summary>Request counts and meters for this provider; backends count every request they send here.</summary>
-    public LockMetrics Metrics => _holds.Metrics;
 
     /// <summary>
     /// Gets a hold for <paramref name="request"/>, handed out first come, first served: a shared hold
@@ -71,19 +41,16 @@ public abstract class HoldProvider : IAsyncDisposable
     /// attempt is abandoned as for a lock (<see cref="LockRequest.Attempt"/>, else a release by the request's
     /// holder token).
     /// </summary>
-    protected abstract Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken);
+    protected virtual Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
+        => Holds(nameof(AcquireCoreAsync)).AcquireAsync(request, cancellationToken);
 
     /// <summary>Extends the hold if <paramref name="holderToken"/> still holds <paramref name="name"/>; false otherwise, changing nothing.</summary>
-    protected abstract Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken);
+    protected virtual Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+        => Holds(nameof(RenewCoreAsync)).RenewAsync(name, holderToken, ttl, cancellationToken);
 
     /// <summary>Releases the hold of <paramref name="holderToken"/> (handing what it frees to the longest waiters); false when it holds none, changing nothing.</summary>
-    protected abstract Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken);
-
-    /// <summary>True when the backend bounds every call itself, as <see cref="LockProvider"/>'s.</summary>
-    protected virtual bool BoundsEveryCall => false;
-
-    /// <summary>Frees backend resources (connections, sessions) after live holds were released.</summary>
-    protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
+    protected virtual Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => Holds(nameof(ReleaseCoreAsync)).ReleaseAsync(name, holderToken, cancellationToken);
 
     /// <summary>Extends a hold by its holder token, for holders with no handle in this process. False, changing nothing, when the token holds nothing of <paramref name="name"/>.</summary>
     /// <param name="name">Name: 1 to 256 characters, no control characters.</param>
@@ -94,7 +61,7 @@ public abstract class HoldProvider : IAsyncDisposable
     /// <exception cref="ArgumentException">The name or holder token is invalid, or <paramref name="ttl"/> is outside the backend's range.</exception>
     /// <exception cref="LockBackendException">The backend could not be reached or failed.</exception>
     public Task<bool> RenewAsync(string name, string holderToken, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
-        => _holds.RenewAsync(name, holderToken, ttl, cancellationToken);
+        => Inner.RenewAsync(name, holderToken, ttl, cancellationToken);
 
     /// <summary>Releases a hold by its holder token. False, changing nothing, when the token holds nothing of <paramref name="name"/>.</summary>
     /// <param name="name">Name: 1 to 256 characters, no control characters.</param>
@@ -104,14 +71,7 @@ public abstract class HoldProvider : IAsyncDisposable
     /// <exception cref="ArgumentException">The name or holder token is invalid.</exception>
     /// <exception cref="LockBackendException">The backend could not be reached or failed.</exception>
     public Task<bool> ReleaseAsync(string name, string holderToken, CancellationToken cancellationToken = default)
-        => _holds.ReleaseAsync(name, holderToken, cancellationToken);
-
-    /// <summary>Releases every hold this provider's handles still have, then frees the backend's resources. Safe to call more than once.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _holds.DisposeAsync().ConfigureAwait(false);
-        GC.SuppressFinalize(this);
-    }
+        => Inner.ReleaseAsync(name, holderToken, cancellationToken);
 
     /// <summary>
     /// The acquire of every derived primitive: validates the wait, takes a hold through the lock's machinery,
@@ -120,7 +80,7 @@ public abstract class HoldProvider : IAsyncDisposable
     private protected async Task<ILockHandle?> AcquireHoldAsync(string name, TimeSpan? wait, TimeSpan? ttl, int maxHolders, bool isShared, bool throwOnTimeout, CancellationToken cancellationToken)
     {
         var validWait = LockValidation.ValidateWait(wait, nameof(wait));
-        var hold = await _holds.AcquireInternalAsync(name, validWait, ttl, cancellationToken, maxHolders, isShared).ConfigureAwait(false);
+        var hold = await Inner.AcquireInternalAsync(name, validWait, ttl, cancellationToken, maxHolders, isShared).ConfigureAwait(false);
         return hold is null && throwOnTimeout ? throw new LockTimeoutException(name, Backend, Endpoint, validWait ?? TimeSpan.Zero) : hold;
     }
 
@@ -129,34 +89,16 @@ public abstract class HoldProvider : IAsyncDisposable
     /// the holder renews it by its token with <see cref="RenewAsync"/> or it frees itself after its TTL.
     /// </summary>
     private protected Task<LockLease?> AcquireLeaseAsync(string name, TimeSpan wait, TimeSpan? ttl, int maxHolders, bool isShared, CancellationToken cancellationToken)
-        => _holds.AcquireLeaseInternalAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken, maxHolders, isShared);
+        => Inner.AcquireLeaseInternalAsync(name, LockValidation.ValidateWait(wait, nameof(wait)), ttl, cancellationToken, maxHolders, isShared);
 
-    /// <summary>The renewal seam of the handles, as <see cref="LockProvider.RenewalPath"/>.</summary>
-    internal Internal.IRenewalPath? RenewalPath
-    {
-        get => _holds.RenewalPath;
-        set => _holds.RenewalPath = value;
-    }
+    private protected sealed override bool InnerSupportsFencing => SupportsFencing;
 
-    /// <summary>The lock machinery, pointed at this provider's backend calls.</summary>
-    private sealed class InnerLockProvider(HoldProvider outer, LockOptions options, ILogger? logger) : LockProvider(options, logger)
-    {
-        public override string Backend => outer.Backend;
-        public override string Endpoint => outer.Endpoint;
-        public override bool SupportsFencing => outer.SupportsFencing;
-        public override TimeSpan MinimumTtl => outer.MinimumTtl;
-        public override TimeSpan MaximumTtl => outer.MaximumTtl;
-        protected override bool BoundsEveryCall => outer.BoundsEveryCall;
+    private protected sealed override Task<LockGrant?> InnerAcquireAsync(LockRequest request, CancellationToken cancellationToken)
+        => AcquireCoreAsync(request, cancellationToken);
 
-        protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-            => outer.AcquireCoreAsync(request, cancellationToken);
+    private protected sealed override Task<bool> InnerRenewAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+        => RenewCoreAsync(name, holderToken, ttl, cancellationToken);
 
-        protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-            => outer.RenewCoreAsync(name, holderToken, ttl, cancellationToken);
-
-        protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
-            => outer.ReleaseCoreAsync(name, holderToken, cancellationToken);
-
-        protected override ValueTask DisposeCoreAsync() => outer.DisposeCoreAsync();
-    }
+    private protected sealed override Task<bool> InnerReleaseAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => ReleaseCoreAsync(name, holderToken, cancellationToken);
 }

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Coord.Locks;
 
@@ -9,11 +8,12 @@ namespace Coord.Locks;
 /// The shared half of every leader-election backend. A campaign is an acquire of a one-holder name whose
 /// grant's fencing token is the term, so everything a lock provider does around its backend (validation,
 /// holder tokens, wait bounds, error wrapping, withdrawing an abandoned candidacy, the self-renewing handle
-/// with its lost signal, metrics, disposal) runs through the very same <see cref="LockProvider"/> code: the
-/// provider drives an inner one whose backend calls are this class's. A backend supplies campaign (with the
-/// candidate's value), renew, resign and proclaim by holder token, and reading and observing the leader.
+/// with its lost signal, metrics, disposal) runs through the very same <see cref="LockProvider"/> code
+/// (<see cref="PrimitiveProvider"/>). A backend supplies campaign (with the candidate's value), renew, resign and
+/// proclaim by holder token, and reading and observing the leader: by overriding them, or (Coord's backends whose
+/// candidates wait on their semaphore's engine) through an election engine handed to the constructor.
 /// </summary>
-public abstract class LeaderElectionProvider : ILeaderElection
+public abstract class LeaderElectionProvider : PrimitiveProvider, ILeaderElection
 {
     /// <summary>Largest value a candidate may campaign with or proclaim, in bytes of its UTF-8 form.</summary>
     public const int MaximumValueBytes = 4096;
@@ -22,45 +22,22 @@ public abstract class LeaderElectionProvider : ILeaderElection
     // for it), to CampaignCoreAsync: the inner provider calls AcquireCoreAsync within the campaign's own flow.
     private static readonly AsyncLocal<string?> CampaignValue = new();
 
-    private readonly CandidateProvider _candidates;
-    private int _disposed;
+    private readonly IElectionEngine? _engine;
 
-    /// <summary>Validates <paramref name="options"/> and keeps them; the provider reads time only through <see cref="LockOptions.TimeProvider"/>.</summary>
-    /// <param name="options">The backend's settings; validated here.</param>
-    /// <param name="logger">Where the provider logs; null logs nothing.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is out of range; the message names it and what is allowed.</exception>
+    /// <inheritdoc cref="PrimitiveProvider(LockOptions, ILogger?)"/>
+    /// <remarks>A provider built this way overrides <see cref="PrimitiveProvider.Backend"/>, <see cref="PrimitiveProvider.Endpoint"/> and every backend call (<see cref="CampaignCoreAsync"/> and the others).</remarks>
     protected LeaderElectionProvider(LockOptions options, ILogger? logger)
+        : base(options, logger)
     {
-        _candidates = new CandidateProvider(this, options, logger);
-        Options = options;
-        Time = options.TimeProvider;
-        Logger = logger ?? NullLogger.Instance;
     }
 
-    /// <summary>The validated settings this provider was built with.</summary>
-    protected LockOptions Options { get; }
-
-    /// <summary>The only clock the provider and its backend may read (<see cref="LockOptions.TimeProvider"/>).</summary>
-    protected TimeProvider Time { get; }
-
-    /// <summary>The provider's logger; never null.</summary>
-    protected ILogger Logger { get; }
-
-    /// <inheritdoc/>
-    public abstract string Backend { get; }
-
-    /// <inheritdoc/>
-    public abstract string Endpoint { get; }
-
-    /// <summary>Shortest TTL this backend can honour; a campaign refuses a shorter one up front.</summary>
-    public virtual TimeSpan MinimumTtl => LockOptions.MinimumTtl;
-
-    /// <summary>Longest TTL this backend can honour; a campaign refuses a longer one up front.</summary>
-    public virtual TimeSpan MaximumTtl => LockOptions.MaximumTtl;
-
-    /// <summary>Request counts and meters for this provider.</summary>
-    public LockMetrics Metrics => _candidates.Metrics;
+    /// <summary>A provider whose backend calls are <paramref name="engine"/>'s, built once the provider's metrics exist: a backend's whole provider is this constructor.</summary>
+    private protected LeaderElectionProvider(LockOptions options, ILogger? logger, string backend, Func<HoldEngineServices, IElectionEngine> engine)
+        : base(options, logger, backend)
+    {
+        _engine = engine(EngineServices);
+        RunOn(_engine.Holds);
+    }
 
     /// <summary>
     /// Joins <see cref="LockRequest.Name"/>'s election with <paramref name="value"/> and waits, by notification,
@@ -68,37 +45,53 @@ public abstract class LeaderElectionProvider : ILeaderElection
     /// Returns the grant (its fencing token is the term) or null when the wait ran out. If it throws or is
     /// cancelled after sending anything, the candidacy is withdrawn through <see cref="AbandonCampaignAsync"/>.
     /// </summary>
-    protected abstract Task<LockGrant?> CampaignCoreAsync(LockRequest request, string value, CancellationToken cancellationToken);
+    protected virtual async Task<LockGrant?> CampaignCoreAsync(LockRequest request, string value, CancellationToken cancellationToken)
+    {
+        var engine = Engine(nameof(CampaignCoreAsync));
+        // The value is on record before the candidate joins the line, so it is there the moment the candidate leads.
+        await engine.NominateAsync(request, value, cancellationToken).ConfigureAwait(false);
+        var grant = await engine.Holds.AcquireAsync(request, cancellationToken).ConfigureAwait(false);
+        if (grant is not null)
+            await engine.AnnounceAsync(request.Name, request.HolderToken, value, cancellationToken).ConfigureAwait(false);
+        return grant;
+    }
 
     /// <summary>Extends the leadership (or candidacy) of <paramref name="holderToken"/>; false when it has ended, changing nothing.</summary>
-    protected abstract Task<bool> RenewCoreAsync(string election, string holderToken, TimeSpan ttl, CancellationToken cancellationToken);
+    protected virtual Task<bool> RenewCoreAsync(string election, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+        => Holds(nameof(RenewCoreAsync)).RenewAsync(election, holderToken, ttl, cancellationToken);
 
     /// <summary>Ends the leadership or candidacy of <paramref name="holderToken"/> (electing the next candidate); false when it had ended already.</summary>
-    protected abstract Task<bool> ResignCoreAsync(string election, string holderToken, CancellationToken cancellationToken);
+    protected virtual async Task<bool> ResignCoreAsync(string election, string holderToken, CancellationToken cancellationToken)
+    {
+        var engine = Engine(nameof(ResignCoreAsync));
+        var resigned = await engine.Holds.ReleaseAsync(election, holderToken, cancellationToken).ConfigureAwait(false);
+        await engine.ForgetAsync(election, holderToken, cancellationToken).ConfigureAwait(false);
+        return resigned;
+    }
 
     /// <summary>Sets the leader's value if <paramref name="holderToken"/> still leads; false otherwise, changing nothing.</summary>
-    protected abstract Task<bool> ProclaimCoreAsync(string election, string holderToken, string value, CancellationToken cancellationToken);
+    protected virtual Task<bool> ProclaimCoreAsync(string election, string holderToken, string value, CancellationToken cancellationToken)
+        => Engine(nameof(ProclaimCoreAsync)).AnnounceAsync(election, holderToken, value, cancellationToken);
 
     /// <summary>The leader now, or null.</summary>
-    protected abstract Task<ElectionLeader?> GetLeaderCoreAsync(string election, CancellationToken cancellationToken);
+    protected virtual Task<ElectionLeader?> GetLeaderCoreAsync(string election, CancellationToken cancellationToken)
+        => Engine(nameof(GetLeaderCoreAsync)).GetLeaderAsync(election, cancellationToken);
 
     /// <summary>The leader now (once there is one) and each change after, until cancelled. The provider drops repeats and lower terms.</summary>
-    protected abstract IAsyncEnumerable<ElectionLeader> ObserveCoreAsync(string election, CancellationToken cancellationToken);
+    protected virtual IAsyncEnumerable<ElectionLeader> ObserveCoreAsync(string election, CancellationToken cancellationToken)
+        => Engine(nameof(ObserveCoreAsync)).ObserveAsync(election, cancellationToken);
 
     /// <summary>
     /// Withdraws a candidacy whose campaign timed out, failed or was cancelled, so nothing is left in line. By default
-    /// through <see cref="LockRequest.Attempt"/>, else a resignation by the request's holder token.
+    /// through <see cref="LockRequest.Attempt"/>, else a resignation by the request's holder token; on an engine, its
+    /// value is forgotten too.
     /// </summary>
-    protected virtual Task AbandonCampaignAsync(LockRequest request, CancellationToken cancellationToken)
-        => request.Attempt is { } attempt
-            ? attempt.AbandonAsync(cancellationToken)
-            : ResignCoreAsync(request.Name, request.HolderToken, cancellationToken);
-
-    /// <summary>True when the backend bounds every call itself, as <see cref="LockProvider"/>'s.</summary>
-    protected virtual bool BoundsEveryCall => false;
-
-    /// <summary>Frees backend resources (connections, sessions) after live leaderships were resigned.</summary>
-    protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
+    protected virtual async Task AbandonCampaignAsync(LockRequest request, CancellationToken cancellationToken)
+    {
+        await base.InnerAbandonAsync(request, cancellationToken).ConfigureAwait(false);
+        if (_engine is { } engine)
+            await engine.ForgetAsync(request.Name, request.HolderToken, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc/>
     public async Task<ILeadership> CampaignAsync(string election, string value, TimeSpan? wait = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
@@ -117,7 +110,7 @@ public abstract class LeaderElectionProvider : ILeaderElection
     {
         LockValidation.ValidateName(election, nameof(election), "An election");
         ThrowIfDisposed();
-        return await _candidates.CallBackendAsync(election, "leader", ct => GetLeaderCoreAsync(election, ct), cancellationToken).ConfigureAwait(false);
+        return await Inner.CallBackendAsync(election, "leader", ct => GetLeaderCoreAsync(election, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -163,7 +156,7 @@ public abstract class LeaderElectionProvider : ILeaderElection
         LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, MinimumTtl, MaximumTtl, Backend, nameof(ttl), "leadership");
         ThrowIfDisposed();
         CampaignValue.Value = value;
-        var hold = await _candidates.AcquireInternalAsync(election, wait, ttl, cancellationToken).ConfigureAwait(false);
+        var hold = await Inner.AcquireInternalAsync(election, wait, ttl, cancellationToken).ConfigureAwait(false);
         return hold is null ? null : new Leadership(this, hold, value);
     }
 
@@ -192,7 +185,7 @@ public abstract class LeaderElectionProvider : ILeaderElection
         LockValidation.ValidateTtl(ttl ?? Options.DefaultTtl, MinimumTtl, MaximumTtl, Backend, nameof(ttl), "leadership");
         ThrowIfDisposed();
         CampaignValue.Value = value;
-        return await _candidates.AcquireLeaseInternalAsync(election, validWait, ttl, cancellationToken).ConfigureAwait(false);
+        return await Inner.AcquireLeaseInternalAsync(election, validWait, ttl, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Extends a leadership (or waiting candidacy) taken by <see cref="TryCampaignLeaseAsync"/>, by its holder token; false, changing nothing, when it has ended.</summary>
@@ -207,7 +200,7 @@ public abstract class LeaderElectionProvider : ILeaderElection
     public Task<bool> RenewLeaseAsync(string election, string holderToken, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _candidates.RenewAsync(election, holderToken, ttl, cancellationToken);
+        return Inner.RenewAsync(election, holderToken, ttl, cancellationToken);
     }
 
     /// <summary>Resigns a leadership taken by <see cref="TryCampaignLeaseAsync"/> by its holder token, electing the next candidate; false when it had ended already.</summary>
@@ -221,7 +214,7 @@ public abstract class LeaderElectionProvider : ILeaderElection
     public Task<bool> ResignLeaseAsync(string election, string holderToken, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _candidates.ReleaseAsync(election, holderToken, cancellationToken);
+        return Inner.ReleaseAsync(election, holderToken, cancellationToken);
     }
 
     /// <summary>Sets a new value for <paramref name="leadership"/>; throws <see cref="NotLeaderException"/> when it no longer leads.</summary>
@@ -232,15 +225,8 @@ public abstract class LeaderElectionProvider : ILeaderElection
             throw new NotLeaderException(leadership.Election, Backend, Endpoint, "the leadership was lost");
         var name = leadership.Election;
         var token = leadership.HolderToken;
-        if (!await _candidates.CallBackendAsync(name, "proclaim", ct => ProclaimCoreAsync(name, token, value, ct), cancellationToken).ConfigureAwait(false))
+        if (!await Inner.CallBackendAsync(name, "proclaim", ct => ProclaimCoreAsync(name, token, value, ct), cancellationToken).ConfigureAwait(false))
             throw new NotLeaderException(name, Backend, Endpoint, "its leadership ended on the backend (expired or taken away)");
-    }
-
-    /// <summary>The renewal seam of the leaderships' handles, as <see cref="LockProvider.RenewalPath"/>.</summary>
-    internal Internal.IRenewalPath? RenewalPath
-    {
-        get => _candidates.RenewalPath;
-        set => _candidates.RenewalPath = value;
     }
 
     private static void ValidateValue(string value, string parameter)
@@ -263,38 +249,18 @@ public abstract class LeaderElectionProvider : ILeaderElection
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    private protected sealed override Task<LockGrant?> InnerAcquireAsync(LockRequest request, CancellationToken cancellationToken)
+        => CampaignCoreAsync(request, CampaignValue.Value ?? throw new InvalidOperationException("A campaign reached the backend without its value."), cancellationToken);
 
-    /// <summary>Resigns every leadership and withdraws every candidacy this provider still has, then frees the backend's resources. Safe to call more than once.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            return;
-        await _candidates.DisposeAsync().ConfigureAwait(false);
-        GC.SuppressFinalize(this);
-    }
+    private protected sealed override Task<bool> InnerRenewAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
+        => RenewCoreAsync(name, holderToken, ttl, cancellationToken);
 
-    /// <summary>The lock machinery, pointed at this election's backend calls.</summary>
-    private sealed class CandidateProvider(LeaderElectionProvider election, LockOptions options, ILogger? logger) : LockProvider(options, logger)
-    {
-        public override string Backend => election.Backend;
-        public override string Endpoint => election.Endpoint;
-        public override TimeSpan MinimumTtl => election.MinimumTtl;
-        public override TimeSpan MaximumTtl => election.MaximumTtl;
-        protected override bool BoundsEveryCall => election.BoundsEveryCall;
+    private protected sealed override Task<bool> InnerReleaseAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => ResignCoreAsync(name, holderToken, cancellationToken);
 
-        protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-            => election.CampaignCoreAsync(request, CampaignValue.Value ?? throw new InvalidOperationException("A campaign reached the backend without its value."), cancellationToken);
+    private protected sealed override Task InnerAbandonAsync(LockRequest request, CancellationToken cancellationToken)
+        => AbandonCampaignAsync(request, cancellationToken);
 
-        protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-            => election.RenewCoreAsync(name, holderToken, ttl, cancellationToken);
-
-        protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
-            => election.ResignCoreAsync(name, holderToken, cancellationToken);
-
-        protected override Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
-            => election.AbandonCampaignAsync(request, cancellationToken);
-
-        protected override ValueTask DisposeCoreAsync() => election.DisposeCoreAsync();
-    }
+    private IElectionEngine Engine(string member)
+        => _engine ?? throw new InvalidOperationException($"{GetType().Name} was built without an election engine, so it must override {member}.");
 }

@@ -17,13 +17,15 @@ public abstract class ReaderWriterLockProvider : HoldProvider, IReaderWriterLock
     /// </summary>
     public const int MaxReaders = int.MaxValue;
 
-    /// <summary>Validates <paramref name="options"/> and keeps them; the provider reads time only through <see cref="LockOptions.TimeProvider"/>.</summary>
-    /// <param name="options">The backend's settings; validated here.</param>
-    /// <param name="logger">Where the provider logs; null logs nothing.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is out of range; the message names it and what is allowed.</exception>
+    /// <inheritdoc cref="PrimitiveProvider(LockOptions, ILogger?)"/>
     protected ReaderWriterLockProvider(LockOptions options, ILogger? logger)
         : base(options, logger)
+    {
+    }
+
+    /// <summary>A provider whose backend calls are <paramref name="engine"/>'s: a backend's whole provider is this constructor.</summary>
+    private protected ReaderWriterLockProvider(LockOptions options, ILogger? logger, string backend, Func<HoldEngineServices, IHoldEngine> engine)
+        : base(options, logger, backend, engine)
     {
     }
 

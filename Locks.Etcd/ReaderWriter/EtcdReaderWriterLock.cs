@@ -32,25 +32,15 @@ namespace Coord.Locks.Etcd;
 /// </remarks>
 public sealed class EtcdReaderWriterLock : ReaderWriterLockProvider
 {
-    private readonly ReaderWriterLine _line;
-
     /// <summary>Creates the provider. It connects on first use, so an unreachable cluster shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
     /// <param name="options">Endpoints, prefix, credentials and timing, as for <see cref="EtcdLock"/>; validated here.</param>
     /// <param name="logger">Where the provider logs; null logs nothing.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public EtcdReaderWriterLock(EtcdLockOptions options, ILogger<EtcdReaderWriterLock>? logger = null)
-        : base(options, logger)
+        : base(options, logger, EtcdHoldLine.Backend, provider => new ReaderWriterLine(options, provider))
     {
-        Endpoint = string.Join(",", options.Endpoints);
-        _line = new ReaderWriterLine(options, Endpoint, Metrics, Logger);
     }
-
-    /// <inheritdoc/>
-    public override string Backend => "etcd";
-
-    /// <inheritdoc/>
-    public override string Endpoint { get; }
 
     /// <summary>
     /// The etcd mutex name of reader-writer lock <paramref name="name"/> under <paramref name="prefix"/>: what a Go
@@ -62,30 +52,8 @@ public sealed class EtcdReaderWriterLock : ReaderWriterLockProvider
     /// <exception cref="ArgumentNullException"><paramref name="prefix"/> or <paramref name="name"/> is null.</exception>
     public static string MutexNameOf(string prefix, string name) => EtcdReaderWriterKeys.Line(prefix, name).MutexName;
 
-    // Every etcd request is bounded by the connection (attempt timeout, ConnectTimeout), and waiters stop at their wait.
-    /// <inheritdoc/>
-    protected override bool BoundsEveryCall => true;
-
-    /// <inheritdoc/>
-    protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-    {
-        _line.Track(request);
-        return _line.AcquireAsync(request, cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-        => _line.RenewAsync(name, holderToken, ttl, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
-        => _line.ReleaseAsync(name, holderToken, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override ValueTask DisposeCoreAsync() => _line.DisposeAsync();
-
     /// <summary>A reader-writer lock's line: a read or write key per hold; a reader is kept out only by writers ahead of it.</summary>
-    private sealed class ReaderWriterLine(EtcdLockOptions options, string endpoint, LockMetrics metrics, ILogger logger) : EtcdLine(options, endpoint, metrics, logger)
+    private sealed class ReaderWriterLine(EtcdLockOptions options, HoldEngineServices provider) : EtcdHoldLine(options, provider)
     {
         private long _holds;
 

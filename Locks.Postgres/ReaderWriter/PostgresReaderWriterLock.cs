@@ -18,8 +18,6 @@ namespace Coord.Locks.Postgres;
 /// </remarks>
 public sealed class PostgresReaderWriterLock : ReaderWriterLockProvider
 {
-    private readonly PostgresHolds _holds;
-
     /// <summary>
     /// Creates the provider. It opens no connection here: statements borrow pooled connections on first
     /// use, so an unreachable server shows up as <see cref="LockBackendException"/> from the first call.
@@ -29,29 +27,7 @@ public sealed class PostgresReaderWriterLock : ReaderWriterLockProvider
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public PostgresReaderWriterLock(PostgresLockOptions options, ILogger<PostgresReaderWriterLock>? logger = null)
-        : base(options, logger)
+        : base(options, logger, PostgresHolds.Backend, provider => new PostgresHolds(options, new PostgresSemaphoreStatements(options.Schema, options.TableName, PostgresSemaphoreStatements.ReaderWriterKind), provider))
     {
-        _holds = new PostgresHolds(options, new PostgresSemaphoreStatements(options.Schema, options.TableName, PostgresSemaphoreStatements.ReaderWriterKind), Metrics, Time, Logger);
     }
-
-    /// <inheritdoc/>
-    public override string Backend => "postgres";
-
-    /// <inheritdoc/>
-    public override string Endpoint => _holds.Endpoint;
-
-    /// <inheritdoc/>
-    protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-        => _holds.AcquireAsync(request, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-        => _holds.RenewAsync(name, holderToken, ttl, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
-        => _holds.ReleaseTokenAsync(name, holderToken, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override ValueTask DisposeCoreAsync() => _holds.DisposeAsync();
 }

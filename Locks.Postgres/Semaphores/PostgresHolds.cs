@@ -1,40 +1,44 @@
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Coord.Locks.Postgres;
 
 /// <summary>
-/// The backend calls of every PostgreSQL primitive built on the semaphore's engine (<see cref="PostgresSemaphore"/>,
-/// <see cref="PostgresReaderWriterLock"/>, <see cref="PostgresLeaderElection"/>): one database side with its shared
+/// The engine of every PostgreSQL primitive built on the semaphore's holds (<see cref="PostgresSemaphore"/>,
+/// <see cref="PostgresReaderWriterLock"/>, and <see cref="PostgresLeaderElection"/>'s candidates through
+/// <see cref="PostgresCandidates"/>): one database side with its shared
 /// listener, the tables of one kind (<see cref="PostgresSemaphoreStatements"/>) and the waiting line that
 /// <see cref="PostgresAttempt"/> drives. The primitives differ only in the kind they pass and the requests they make
 /// (<see cref="LockRequest.MaxHolders"/>, <see cref="LockRequest.IsShared"/>).
 /// </summary>
-internal sealed class PostgresHolds : IPostgresWaitingLine, IAsyncDisposable
+internal sealed class PostgresHolds : IPostgresWaitingLine, IHoldEngine
 {
+    /// <summary>The backend name of every PostgreSQL primitive on this engine.</summary>
+    public const string Backend = "postgres";
+
     private readonly PostgresLockOptions _options;
     private readonly PostgresDatabase _db;
     private readonly TimeProvider _time;
 
     /// <param name="options">The provider's validated options.</param>
     /// <param name="statements">The engine's statements over the tables of the primitive's kind.</param>
-    /// <param name="metrics">The provider's metrics: every statement counts as one request.</param>
-    /// <param name="time">The provider's clock.</param>
-    /// <param name="logger">The provider's logger.</param>
+    /// <param name="provider">The provider's metrics (every statement counts as one request), clock and logger.</param>
     /// <param name="extraSchema">DDL the primitive needs beside the engine's tables (run after them), or null.</param>
     /// <param name="extraTablesExist">A condition (SQL) that is true when that DDL has run, or null.</param>
-    public PostgresHolds(PostgresLockOptions options, PostgresSemaphoreStatements statements, LockMetrics metrics, TimeProvider time, ILogger logger, string? extraSchema = null, string? extraTablesExist = null)
+    public PostgresHolds(PostgresLockOptions options, PostgresSemaphoreStatements statements, HoldEngineServices provider, string? extraSchema = null, string? extraTablesExist = null)
     {
         _options = options;
-        _time = time;
+        _time = provider.Time;
         Statements = statements;
         var tablesExist = extraTablesExist is null ? Statements.TablesExist : Statements.TablesExist + " AND " + extraTablesExist;
         var createSchema = extraSchema is null ? Statements.CreateSchema : Statements.CreateSchema + "\n" + extraSchema;
-        _db = new PostgresDatabase(options, tablesExist, createSchema, metrics, logger);
+        _db = new PostgresDatabase(options, tablesExist, createSchema, provider.Metrics, provider.Logger);
     }
 
     public string Endpoint => _db.Endpoint;
+
+    // As for PostgresLock, the provider bounds each call with a timer of its own.
+    public bool BoundsEveryCall => false;
 
     public PostgresSemaphoreStatements Statements { get; }
 
@@ -57,6 +61,9 @@ internal sealed class PostgresHolds : IPostgresWaitingLine, IAsyncDisposable
             HandOverInProcess(reader, 1);
             return reader.GetBoolean(0);
         }, cancellationToken);
+
+    Task<bool> IHoldEngine.ReleaseAsync(string name, string holderToken, CancellationToken cancellationToken)
+        => ReleaseTokenAsync(name, holderToken, cancellationToken);
 
     public async Task<LockGrant?> TakeAsync(LockRequest request, CancellationToken cancellationToken)
     {
@@ -82,7 +89,7 @@ internal sealed class PostgresHolds : IPostgresWaitingLine, IAsyncDisposable
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             HandOverInProcess(reader, 3);
             if (!reader.IsDBNull(2))
-                throw new SemaphoreCountMismatchException(request.Name, "postgres", Endpoint, request.MaxHolders, reader.GetInt32(2));
+                throw new SemaphoreCountMismatchException(request.Name, Backend, Endpoint, request.MaxHolders, reader.GetInt32(2));
             long? fence = reader.IsDBNull(0) ? null : reader.GetInt64(0);
             var retryIn = reader.IsDBNull(1) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(reader.GetInt64(1));
             return new PostgresAcquireCall(fence, retryIn, sent);

@@ -17,8 +17,6 @@ namespace Coord.Locks.Postgres;
 /// </remarks>
 public sealed class PostgresSemaphore : SemaphoreProvider
 {
-    private readonly PostgresHolds _holds;
-
     /// <summary>
     /// Creates the provider. It opens no connection here: statements borrow pooled connections on first
     /// use, so an unreachable server shows up as <see cref="LockBackendException"/> from the first call.
@@ -28,29 +26,7 @@ public sealed class PostgresSemaphore : SemaphoreProvider
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public PostgresSemaphore(PostgresLockOptions options, ILogger<PostgresSemaphore>? logger = null)
-        : base(options, logger)
+        : base(options, logger, PostgresHolds.Backend, provider => new PostgresHolds(options, new PostgresSemaphoreStatements(options.Schema, options.TableName, PostgresSemaphoreStatements.SemaphoreKind), provider))
     {
-        _holds = new PostgresHolds(options, new PostgresSemaphoreStatements(options.Schema, options.TableName, PostgresSemaphoreStatements.SemaphoreKind), Metrics, Time, Logger);
     }
-
-    /// <inheritdoc/>
-    public override string Backend => "postgres";
-
-    /// <inheritdoc/>
-    public override string Endpoint => _holds.Endpoint;
-
-    /// <inheritdoc/>
-    protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-        => _holds.AcquireAsync(request, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-        => _holds.RenewAsync(name, holderToken, ttl, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
-        => _holds.ReleaseTokenAsync(name, holderToken, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override ValueTask DisposeCoreAsync() => _holds.DisposeAsync();
 }

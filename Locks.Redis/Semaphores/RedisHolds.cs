@@ -1,16 +1,18 @@
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Coord.Locks.Redis;
 
 /// <summary>
-/// The backend calls of <see cref="RedisSemaphore"/>, <see cref="RedisReaderWriterLock"/> and
-/// <see cref="RedisLeaderElection"/>: one server connection, the keys of one kind (<see cref="RedisSemaphoreKeys"/>)
-/// and the shared scripts (<see cref="RedisSemaphoreScripts"/>). The providers differ only in the kind they pass and
-/// the requests their base class makes.
+/// The engine of <see cref="RedisSemaphore"/> and <see cref="RedisReaderWriterLock"/>, and the candidates' line of
+/// <see cref="RedisLeaderElection"/> (<see cref="RedisCandidates"/>): one server connection, the keys of one kind
+/// (<see cref="RedisSemaphoreKeys"/>) and the shared scripts (<see cref="RedisSemaphoreScripts"/>). The providers differ
+/// only in the kind they pass and the requests their base class makes.
 /// </summary>
-internal sealed class RedisHolds : IAsyncDisposable
+internal sealed class RedisHolds : IHoldEngine
 {
+    /// <summary>The backend name of every Redis primitive on this engine.</summary>
+    public const string Backend = "redis";
+
     private readonly RedisLockOptions _options;
     private readonly RedisConnection _server;
     private readonly string _kind;
@@ -18,16 +20,25 @@ internal sealed class RedisHolds : IAsyncDisposable
     private readonly TimeProvider _time;
     private RedisSemaphoreKeys? _lastKeys;
 
-    public RedisHolds(RedisLockOptions options, string kind, LockMetrics metrics, TimeProvider time, ILogger logger)
+    /// <param name="options">The provider's validated options.</param>
+    /// <param name="kind">The kind of the keys (<see cref="RedisSemaphoreKeys.SemaphoreKind"/> and the others).</param>
+    /// <param name="provider">The provider's metrics, clock and logger.</param>
+    public RedisHolds(RedisLockOptions options, string kind, HoldEngineServices provider)
     {
         _options = options;
         _kind = kind;
-        _metrics = metrics;
-        _time = time;
-        _server = new RedisConnection(options.Configuration, options.Connection, options.Database, options.ConnectTimeout, options.KeyPrefix, metrics, logger);
+        _metrics = provider.Metrics;
+        _time = provider.Time;
+        _server = new RedisConnection(options.Configuration, options.Connection, options.Database, options.ConnectTimeout, options.KeyPrefix, provider.Metrics, provider.Logger);
     }
 
     public string Endpoint => _server.Endpoint;
+
+    // Every command times out in the client library (AsyncTimeout), and waiters stop at their wait.
+    public bool BoundsEveryCall => true;
+
+    /// <summary>The key prefix of every key this engine touches.</summary>
+    public string KeyPrefix => _options.KeyPrefix;
 
     /// <summary>The server connection, for the calls a provider makes beside the holds (an election's values).</summary>
     public RedisConnection Server => _server;

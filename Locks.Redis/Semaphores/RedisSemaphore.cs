@@ -16,41 +16,13 @@ namespace Coord.Locks.Redis;
 /// </remarks>
 public sealed class RedisSemaphore : SemaphoreProvider
 {
-    private readonly RedisHolds _holds;
-
     /// <summary>Creates the provider. It connects on first use, so an unreachable server shows up as <see cref="LockBackendException"/> from the first call, not here.</summary>
     /// <param name="options">Server, key prefix and lease settings, as for <see cref="RedisLock"/>; validated here.</param>
     /// <param name="logger">Where the provider logs; null logs nothing.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is missing or out of range; the message names it and what is allowed.</exception>
     public RedisSemaphore(RedisLockOptions options, ILogger<RedisSemaphore>? logger = null)
-        : base(options, logger)
+        : base(options, logger, RedisHolds.Backend, provider => new RedisHolds(options, RedisSemaphoreKeys.SemaphoreKind, provider))
     {
-        _holds = new RedisHolds(options, RedisSemaphoreKeys.SemaphoreKind, Metrics, Time, Logger);
     }
-
-    /// <inheritdoc/>
-    public override string Backend => "redis";
-
-    /// <inheritdoc/>
-    public override string Endpoint => _holds.Endpoint;
-
-    // Every command times out in the client library (AsyncTimeout), and waiters stop at their wait.
-    /// <inheritdoc/>
-    protected override bool BoundsEveryCall => true;
-
-    /// <inheritdoc/>
-    protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-        => _holds.AcquireAsync(request, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-        => _holds.RenewAsync(name, holderToken, ttl, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
-        => _holds.ReleaseAsync(name, holderToken, cancellationToken);
-
-    /// <inheritdoc/>
-    protected override ValueTask DisposeCoreAsync() => _holds.DisposeAsync();
 }

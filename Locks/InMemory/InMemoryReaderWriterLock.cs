@@ -11,42 +11,12 @@ namespace Coord.Locks.InMemory;
 /// </summary>
 public sealed class InMemoryReaderWriterLock : ReaderWriterLockProvider
 {
-    private readonly InMemorySemaphoreState _state;
-
     /// <summary>Creates an in-process reader-writer lock provider over <see cref="InMemoryLockOptions.Store"/>.</summary>
     /// <param name="options">Settings; null uses the defaults and the process-wide store of the system clock.</param>
     /// <param name="logger">Where the provider logs; null logs nothing.</param>
     /// <exception cref="ArgumentException">A setting in <paramref name="options"/> is out of range.</exception>
     public InMemoryReaderWriterLock(InMemoryLockOptions? options = null, ILogger<InMemoryReaderWriterLock>? logger = null)
-        : base(options ??= new InMemoryLockOptions(), logger)
+        : base(options ??= new InMemoryLockOptions(), logger, InMemoryHolds.Backend, s => new InMemoryHolds(InMemorySemaphoreState.ReaderWritersOf(options.Store), s.Metrics))
     {
-        _state = InMemorySemaphoreState.ReaderWritersOf(options.Store);
-    }
-
-    /// <inheritdoc/>
-    public override string Backend => "inmemory";
-
-    /// <inheritdoc/>
-    public override string Endpoint => "this process";
-
-    /// <inheritdoc/>
-    protected override Task<LockGrant?> AcquireCoreAsync(LockRequest request, CancellationToken cancellationToken)
-    {
-        Metrics.Request("acquire");
-        return _state.AcquireAsync(request, this, cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    protected override Task<bool> RenewCoreAsync(string name, string holderToken, TimeSpan ttl, CancellationToken cancellationToken)
-    {
-        Metrics.Request("renew");
-        return Task.FromResult(_state.Renew(name, holderToken, ttl));
-    }
-
-    /// <inheritdoc/>
-    protected override Task<bool> ReleaseCoreAsync(string name, string holderToken, CancellationToken cancellationToken)
-    {
-        Metrics.Request("release");
-        return Task.FromResult(_state.Release(name, holderToken));
     }
 }

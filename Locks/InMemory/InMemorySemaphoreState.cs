@@ -51,7 +51,7 @@ internal sealed class InMemorySemaphoreState
             return _entries.TryGetValue(name, out var entry) ? entry.Waiters.Count : 0;
     }
 
-    public async Task<LockGrant?> AcquireAsync(LockRequest request, HoldProvider provider, CancellationToken cancellationToken)
+    public async Task<LockGrant?> AcquireAsync(LockRequest request, CancellationToken cancellationToken)
     {
         InMemoryWaiter waiter;
         Entry queuedIn;
@@ -62,7 +62,7 @@ internal sealed class InMemorySemaphoreState
             if (entry.Holders.Count + entry.Waiters.Count == 0)
                 entry.MaxCount = request.MaxHolders;
             else if (entry.MaxCount != request.MaxHolders)
-                throw new SemaphoreCountMismatchException(request.Name, provider.Backend, provider.Endpoint, request.MaxHolders, entry.MaxCount);
+                throw new SemaphoreCountMismatchException(request.Name, InMemoryHolds.Backend, InMemoryHolds.EndpointName, request.MaxHolders, entry.MaxCount);
             if (entry.Waiters.Count == 0 && entry.Admits(request.IsShared))
                 return Grant(entry, request.HolderToken, request.Ttl, request.IsShared);
             if (request.WaitExpired)
