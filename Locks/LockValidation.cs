@@ -43,6 +43,9 @@ internal static class LockValidation
     /// <summary>A duration as people write it (10 ms, 40 s, 1 day), for error messages.</summary>
     public static string Describe(TimeSpan span)
     {
+        // TimeSpan.MinValue has no positive counterpart (Negate throws), so the most negative span is told in plain ms.
+        if (span == TimeSpan.MinValue)
+            return $"{span.TotalMilliseconds:0.###} ms";
         if (span < TimeSpan.Zero)
             return "-" + Describe(span.Negate());
         if (span.Ticks % TimeSpan.TicksPerDay == 0 && span.Ticks != 0)

@@ -47,10 +47,18 @@ public sealed class PostgresSegmentStore : ISegmentStore, IAsyncDisposable
                 """);
             command.Parameters.AddWithValue("tag", tag);
             command.Parameters.Add(new NpgsqlParameter<int?>("step", NpgsqlTypes.NpgsqlDbType.Integer) { TypedValue = step });
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            if (!await reader.ReadAsync(ct).ConfigureAwait(false))
-                return (SegmentAllocation?)null;
-            return new SegmentAllocation(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2));
+            try
+            {
+                await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+                    return (SegmentAllocation?)null;
+                return new SegmentAllocation(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2));
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.NumericValueOutOfRange)
+            {
+                throw new InvalidOperationException(
+                    $"Segment tag '{tag}' has run out of ids: its max_id plus a step of {(step is { } s ? s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "its stored step")} would pass {long.MaxValue}, the largest bigint.", ex);
+            }
         }, cancellationToken);
 
     /// <inheritdoc/>

@@ -81,7 +81,7 @@ public sealed class UuidGeneratorTests
         Assert.All(Enumerable.Range(0, 128).Except(fixedBits), bit => Assert.InRange(ones[bit], 350, 650));
     }
 
-    private static long UnixMs(Guid uuid)
+    internal static long UnixMs(Guid uuid)
     {
         var b = uuid.ToByteArray(bigEndian: true);
         return ((long)b[0] << 40) | ((long)b[1] << 32) | ((long)b[2] << 24) | ((long)b[3] << 16) | ((long)b[4] << 8) | b[5];

@@ -23,7 +23,9 @@ public sealed class InMemorySegmentStore : ISegmentStore
             if (!_tags.TryGetValue(tag, out var row))
                 return Task.FromResult<SegmentAllocation?>(null);
             var by = step ?? row.Step;
-            var max = checked(row.MaxId + by);
+            if (row.MaxId > long.MaxValue - by)
+                throw new InvalidOperationException($"Segment tag '{tag}' has run out of ids: its max_id {row.MaxId} plus a step of {by} would pass {long.MaxValue}, the largest id.");
+            var max = row.MaxId + by;
             _tags[tag] = (max, row.Step);
             Allocations++;
             return Task.FromResult<SegmentAllocation?>(new SegmentAllocation(max, by, row.Step));

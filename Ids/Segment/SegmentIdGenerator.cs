@@ -75,7 +75,7 @@ public sealed class SegmentIdGenerator : ISegmentIdGenerator, IAsyncDisposable
         {
             var ranges = buffer.Local.Values.Where(c => c.Next < c.End).Select(c => (c.Next, c.End)).ToList();
             var current = buffer.Current;
-            var cursor = Volatile.Read(ref current.Cursor);
+            var cursor = current.Cursor;
             if (cursor < current.End)
                 ranges.Add((cursor, current.End));
             if (buffer.Next is { } next)

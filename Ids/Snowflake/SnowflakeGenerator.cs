@@ -137,11 +137,19 @@ public sealed class SnowflakeGenerator : IIdGenerator<long>, IAsyncDisposable
     }
 
     /// <summary>Splits an id into its fields using this generator's layout and epoch.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is negative, or its timestamp lies past the year 9999 (wide timestamp fields reach that far; no generator could have issued it).</exception>
     public SnowflakeIdParts Decode(long id)
     {
         var (timestamp, counter, worker, sequence) = _layout.Split(id);
-        return new SnowflakeIdParts(id, DateTimeOffset.FromUnixTimeMilliseconds(_epochUnixMs + timestamp), timestamp, worker, counter, sequence);
+        // Both terms are below 2^62, so the sum cannot overflow; a timestamp field of 48 bits or more reaches past what a date can hold.
+        var unixMs = _epochUnixMs + timestamp;
+        if (unixMs > MaxUnixMs)
+            throw new ArgumentOutOfRangeException(nameof(id), id,
+                $"Snowflake id {id} has a timestamp {timestamp} ms after the epoch {DateTimeOffset.FromUnixTimeMilliseconds(_epochUnixMs):O}, past the year 9999: no generator with the layout {_layout} could have issued it.");
+        return new SnowflakeIdParts(id, DateTimeOffset.FromUnixTimeMilliseconds(unixMs), timestamp, worker, counter, sequence);
     }
+
+    private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     /// <summary>Releases the leased worker id, if any, storing the last issued timestamp; a static worker id needs nothing.</summary>
     public ValueTask DisposeAsync() => _lease?.DisposeAsync() ?? ValueTask.CompletedTask;

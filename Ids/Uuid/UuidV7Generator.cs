@@ -45,6 +45,9 @@ public sealed class UuidV7Generator : IIdGenerator<Guid>
     private Guid NextLocked()
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Before 1970 there is no 48-bit Unix timestamp to write; -1 would pass for the year 10889.
+        if (now < 0 && _lastMs < 0)
+            throw new InvalidOperationException($"The clock says {_time.GetUtcNow():O}, before 1970-01-01, where the 48-bit Unix-millisecond timestamp of UUID v7 begins.");
         if (now > _lastMs)
         {
             _lastMs = now;

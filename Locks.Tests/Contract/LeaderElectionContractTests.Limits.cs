@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 
 namespace Coord.Locks.Tests.Contract;
@@ -99,5 +100,98 @@ public abstract partial class LeaderElectionContractTests
         await waited.ResignAsync();
         await using var forever = await a.CampaignAsync(election, "forever", wait: Timeout.InfiniteTimeSpan);
         Assert.Equal("forever", (await b.GetLeaderAsync(election))?.Value);
+    }
+
+    [Fact]
+    public async Task Leaders_at_the_smallest_and_largest_accepted_TTL_keep_others_out_until_they_resign()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        await TtlLimits.AtTheEndsAsync(a.MinimumTtl, a.MaximumTtl, ttl => AssertLeadershipExcludesAsync(a, b, ttl), ttl => AssertLeadershipLeaseExcludesAsync(a, b, ttl));
+    }
+
+    [Fact]
+    public async Task For_any_accepted_TTL_another_candidate_is_refused_until_resignation_or_expiry()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        await TtlLimits.OverTheRandomSampleAsync(a.MinimumTtl, a.MaximumTtl, ttl => AssertLeadershipExcludesAsync(a, b, ttl), ttl => AssertLeadershipLeaseExcludesAsync(a, b, ttl));
+    }
+
+    [Fact]
+    public async Task TTLs_and_waits_that_overflow_careless_arithmetic_are_refused_in_election_words()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        var election = NewElection("overflow");
+        foreach (var ttl in TtlLimits.OverflowProneTtls.Where(t => t < a.MinimumTtl || t > a.MaximumTtl))
+        {
+            var refused = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryCampaignAsync(election, "v", ttl: ttl));
+            TtlLimits.AssertSaysWhatIsAllowed(refused, "ttl");
+            Assert.Contains("A leadership TTL", refused.Message, StringComparison.Ordinal);
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryCampaignLeaseAsync(election, "v", ttl: ttl)), "ttl");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.RenewLeaseAsync(election, "token", ttl)), "ttl");
+        }
+        foreach (var wait in TtlLimits.OverflowProneWaits)
+        {
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.CampaignAsync(election, "v", wait: wait)), "wait");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryCampaignAsync(election, "v", wait: wait)), "wait");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryCampaignLeaseAsync(election, "v", wait: wait)), "wait");
+        }
+        Assert.Null(await b.GetLeaderAsync(election));
+    }
+
+    [Fact]
+    public async Task A_campaign_wait_of_the_maximum_is_a_real_wait_that_a_resignation_ends()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        var election = NewElection("wait-max");
+        var leader = await a.CampaignAsync(election, "a", ttl: TimeSpan.FromSeconds(30));
+
+        var campaigning = b.CampaignAsync(election, "b", wait: LockOptions.MaximumWait, ttl: TimeSpan.FromSeconds(30));
+        await UntilCandidatesAsync(election, 2);
+        Assert.False(campaigning.IsCompleted, campaigning.Exception?.ToString());
+        await leader.ResignAsync();
+        Assert.Same(campaigning, await Task.WhenAny(campaigning, Task.Delay(NoHang)));
+        await using var next = await campaigning;
+        Assert.False(next.IsLost);
+        Assert.Equal("b", (await a.GetLeaderAsync(election))?.Value);
+    }
+
+    private static async Task AssertLeadershipExcludesAsync(LeaderElectionProvider a, LeaderElectionProvider b, TimeSpan ttl)
+    {
+        var election = NewElection("ttl-leader");
+        var asked = Stopwatch.GetTimestamp();
+        var leadership = await a.CampaignAsync(election, "a", wait: NoHang, ttl: ttl);
+        Assert.Equal(ttl, leadership.Ttl);
+        await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryCampaignAsync(election, "b"), ttl, asked, () => leadership.IsLost, "the leadership");
+        var seen = await b.GetLeaderAsync(election);
+        Assert.True(seen?.Value == "a" || leadership.IsLost, $"TTL {ttl}: another client sees leader {seen?.Value ?? "none"} while the leader still vouches for its leadership");
+
+        await leadership.ResignAsync();
+        await using var next = await b.TryCampaignAsync(election, "b", wait: NoHang);
+        Assert.True(next is not null, $"TTL {ttl}: nobody could be elected after the leader resigned");
+    }
+
+    private static async Task AssertLeadershipLeaseExcludesAsync(LeaderElectionProvider a, LeaderElectionProvider b, TimeSpan ttl)
+    {
+        var election = NewElection("ttl-leader-lease");
+        var asked = Stopwatch.GetTimestamp();
+        var lease = await a.TryCampaignLeaseAsync(election, "a", wait: NoHang, ttl: ttl);
+        Assert.True(lease is not null, $"TTL {ttl}: nobody led, yet the campaign was not elected");
+        Assert.Equal(ttl, lease.Ttl);
+        Assert.True(lease.ValidUntil <= DateTimeOffset.UtcNow + ttl, $"TTL {ttl}: the leadership claims validity until {lease.ValidUntil:O}, beyond its TTL");
+        await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryCampaignAsync(election, "b"), ttl, asked, () => true, "the leadership");
+
+        var renewed = Stopwatch.GetTimestamp();
+        if (await a.RenewLeaseAsync(election, lease.HolderToken, ttl))
+            await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryCampaignAsync(election, "b"), ttl, renewed, () => true, "the leadership");
+        else
+            Assert.True(Stopwatch.GetElapsedTime(asked) >= ttl, $"TTL {ttl}: renewing a live leadership by its token was refused after {Stopwatch.GetElapsedTime(asked)}");
+
+        await a.ResignLeaseAsync(election, lease.HolderToken);
+        await using var next = await b.TryCampaignAsync(election, "b", wait: NoHang);
+        Assert.True(next is not null, $"TTL {ttl}: nobody could be elected after the leader resigned");
     }
 }

@@ -3,28 +3,19 @@ using System.Diagnostics;
 namespace Coord.Locks.Tests.Contract;
 
 /// <summary>
-/// The ends of every range a provider accepts, and a seeded random sample in between. The property
-/// checked for every TTL: while a hold of that TTL lives, a second client is refused; it may get the
+/// The ends of every range a provider accepts, and a seeded random sample in between (<see cref="TtlLimits"/>).
+/// The property checked for every TTL: while a hold of that TTL lives, a second client is refused; it may get the
 /// lock only after a release, or after the TTL has passed since the hold was asked for (and then a
 /// handle's Lost must already have fired).
 /// </summary>
 public abstract partial class LockContractTests
 {
-    /// <summary>The REST service's default TTL bounds (Coord:Limits), which every backend must honour too.</summary>
-    protected static readonly TimeSpan[] ServiceTtlLimits = [TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)];
-
-    /// <summary>Fixed so a failure can be replayed; the message of every assertion names the TTL.</summary>
-    private const int RandomTtlSeed = 20261127;
-
-    private const int RandomTtlCount = 6;
-
     [Fact]
     public async Task Handles_at_the_smallest_and_largest_accepted_TTL_exclude_a_second_client_until_release()
     {
         var a = await CreateClientAsync();
         var b = await CreateClientAsync();
-        foreach (var ttl in LimitTtls(a))
-            await AssertHandleExcludesAsync(a, b, ttl);
+        await TtlLimits.AtTheEndsAsync(a.MinimumTtl, a.MaximumTtl, ttl => AssertHandleExcludesAsync(a, b, ttl));
     }
 
     [Fact]
@@ -32,8 +23,7 @@ public abstract partial class LockContractTests
     {
         var a = await CreateClientAsync();
         var b = await CreateClientAsync();
-        foreach (var ttl in LimitTtls(a))
-            await AssertLeaseExcludesAsync(a, b, ttl);
+        await TtlLimits.AtTheEndsAsync(a.MinimumTtl, a.MaximumTtl, ttl => AssertLeaseExcludesAsync(a, b, ttl));
     }
 
     [Fact]
@@ -41,15 +31,7 @@ public abstract partial class LockContractTests
     {
         var a = await CreateClientAsync();
         var b = await CreateClientAsync();
-        var random = new Random(RandomTtlSeed);
-        for (var i = 0; i < RandomTtlCount; i++)
-        {
-            var ttl = RandomTtl(random, a.MinimumTtl, a.MaximumTtl);
-            if (i % 2 == 0)
-                await AssertHandleExcludesAsync(a, b, ttl);
-            else
-                await AssertLeaseExcludesAsync(a, b, ttl);
-        }
+        await TtlLimits.OverTheRandomSampleAsync(a.MinimumTtl, a.MaximumTtl, ttl => AssertHandleExcludesAsync(a, b, ttl), ttl => AssertLeaseExcludesAsync(a, b, ttl));
     }
 
     [Fact]
@@ -75,6 +57,27 @@ public abstract partial class LockContractTests
         await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => b.RenewAsync(name, held.HolderToken, a.MinimumTtl - TimeSpan.FromTicks(1)));
         Assert.False(held.IsLost);
         Assert.Null(await a.TryAcquireAsync(name));
+    }
+
+    [Fact]
+    public async Task TTLs_and_waits_that_overflow_careless_arithmetic_are_refused_saying_what_is_allowed()
+    {
+        var a = await CreateClientAsync();
+        var name = NewName("overflow");
+        foreach (var ttl in TtlLimits.OverflowProneTtls.Where(t => t < a.MinimumTtl || t > a.MaximumTtl))
+        {
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => a.TryAcquireAsync(name, ttl: ttl)), "ttl");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => a.TryAcquireLeaseAsync(name, ttl: ttl)), "ttl");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => a.RenewAsync(name, "token", ttl)), "ttl");
+        }
+        foreach (var wait in TtlLimits.OverflowProneWaits)
+        {
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => a.TryAcquireAsync(name, wait: wait)), "wait");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => a.AcquireAsync(name, wait: wait)), "wait");
+        }
+        // The refused calls took nothing.
+        await using var free = await a.TryAcquireAsync(name);
+        Assert.NotNull(free);
     }
 
     [Fact]
@@ -110,20 +113,6 @@ public abstract partial class LockContractTests
 
         var tooLong = await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => a.TryAcquireAsync(name, wait: LockOptions.MaximumWait + TimeSpan.FromTicks(1)));
         Assert.Contains("at most 365 days", tooLong.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>Both ends of the provider's range and the service's bounds that fall inside it.</summary>
-    private static IEnumerable<TimeSpan> LimitTtls(LockProvider provider)
-        => new[] { provider.MinimumTtl, provider.MaximumTtl }
-            .Concat(ServiceTtlLimits.Where(t => t >= provider.MinimumTtl && t <= provider.MaximumTtl))
-            .Distinct();
-
-    /// <summary>Log-uniform, so short and long TTLs are drawn about equally often; whole milliseconds, as users write them.</summary>
-    private static TimeSpan RandomTtl(Random random, TimeSpan minimum, TimeSpan maximum)
-    {
-        var log = Math.Log(minimum.TotalMilliseconds) + random.NextDouble() * (Math.Log(maximum.TotalMilliseconds) - Math.Log(minimum.TotalMilliseconds));
-        var ms = Math.Clamp(Math.Round(Math.Exp(log)), Math.Ceiling(minimum.TotalMilliseconds), Math.Floor(maximum.TotalMilliseconds));
-        return TimeSpan.FromMilliseconds(ms);
     }
 
     private async Task AssertHandleExcludesAsync(LockProvider a, LockProvider b, TimeSpan ttl)
@@ -168,21 +157,8 @@ public abstract partial class LockContractTests
         Assert.True(next is not null, $"TTL {ttl}: the lock stayed held after its holder released it");
     }
 
-    /// <summary>
-    /// A second client may win only once the TTL has passed since the hold was asked for (the server
-    /// counts from later than that), and a handle must have said it lost the lock by then.
-    /// </summary>
-    private static async Task AssertRefusedUnlessExpiredAsync(LockProvider other, string name, TimeSpan ttl, long askedTimestamp, ILockHandle? handle)
-    {
-        var second = await other.TryAcquireAsync(name, wait: TimeSpan.Zero);
-        if (second is null)
-            return;
-        var since = Stopwatch.GetElapsedTime(askedTimestamp);
-        var lost = handle?.IsLost ?? true;
-        await second.ReleaseAsync();
-        Assert.True(since >= ttl, $"TTL {ttl}: a second client got the lock {since.TotalMilliseconds:0.#} ms after the first asked for it: two holders");
-        Assert.True(lost, $"TTL {ttl}: a second client got the lock while the first handle still vouched for it");
-    }
+    private static Task AssertRefusedUnlessExpiredAsync(LockProvider other, string name, TimeSpan ttl, long askedTimestamp, ILockHandle? handle)
+        => TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await other.TryAcquireAsync(name, wait: TimeSpan.Zero), ttl, askedTimestamp, () => handle?.IsLost ?? true, "the lock");
 
     private static async Task AssertStatusMatchesAsync(LockProvider reader, string name, TimeSpan ttl)
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Coord.Locks.Tests.Contract;
 
 public abstract partial class ReaderWriterLockContractTests
@@ -78,5 +80,95 @@ public abstract partial class ReaderWriterLockContractTests
         await read.ReleaseAsync();
         await using var write = await a.AcquireWriteLockAsync(name, wait: TimeSpan.FromSeconds(5));
         Assert.Null(await a.TryAcquireWriteLockAsync(name));
+    }
+
+    [Fact]
+    public async Task Writers_and_readers_at_the_smallest_and_largest_accepted_TTL_exclude_until_release()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        await TtlLimits.AtTheEndsAsync(a.MinimumTtl, a.MaximumTtl, ttl => AssertWriterExcludesAsync(a, b, ttl), ttl => AssertReaderExcludesWritersAsync(a, b, ttl));
+    }
+
+    [Fact]
+    public async Task For_any_accepted_TTL_a_holder_keeps_out_whom_it_must_until_release_or_expiry()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        await TtlLimits.OverTheRandomSampleAsync(a.MinimumTtl, a.MaximumTtl, ttl => AssertWriterExcludesAsync(a, b, ttl), ttl => AssertReaderExcludesWritersAsync(a, b, ttl));
+    }
+
+    [Fact]
+    public async Task TTLs_and_waits_that_overflow_careless_arithmetic_are_refused_for_readers_and_writers()
+    {
+        var a = await CreateClientAsync();
+        var name = NewName("overflow");
+        foreach (var ttl in TtlLimits.OverflowProneTtls.Where(t => t < a.MinimumTtl || t > a.MaximumTtl))
+        {
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryAcquireReadLockAsync(name, ttl: ttl)), "ttl");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryAcquireWriteLockAsync(name, ttl: ttl)), "ttl");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.RenewAsync(name, "token", ttl)), "ttl");
+        }
+        foreach (var wait in TtlLimits.OverflowProneWaits)
+        {
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.AcquireReadLockAsync(name, wait: wait)), "wait");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryAcquireWriteLockAsync(name, wait: wait)), "wait");
+        }
+        await using var free = await a.TryAcquireWriteLockAsync(name);
+        Assert.NotNull(free);
+    }
+
+    [Fact]
+    public async Task A_wait_of_the_maximum_behind_a_writer_is_a_real_wait_that_a_release_ends()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        var name = NewName("wait-max");
+        var writer = await a.AcquireWriteLockAsync(name, ttl: TimeSpan.FromSeconds(30));
+
+        var reading = b.AcquireReadLockAsync(name, wait: LockOptions.MaximumWait, ttl: TimeSpan.FromSeconds(30));
+        await UntilWaitingAsync(name, 1);
+        Assert.False(reading.IsCompleted, reading.Exception?.ToString());
+        await writer.ReleaseAsync();
+        Assert.Same(reading, await Task.WhenAny(reading, Task.Delay(NoHang)));
+        await using var reader = await reading;
+        Assert.False(reader.IsLost);
+        Assert.Null(await a.TryAcquireWriteLockAsync(name));
+    }
+
+    private async Task AssertWriterExcludesAsync(ReaderWriterLockProvider a, ReaderWriterLockProvider b, TimeSpan ttl)
+    {
+        var name = NewName("ttl-writer");
+        var asked = Stopwatch.GetTimestamp();
+        var writer = await a.AcquireWriteLockAsync(name, wait: NoHang, ttl: ttl);
+        Assert.Equal(ttl, writer.Ttl);
+        await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryAcquireReadLockAsync(name), ttl, asked, () => writer.IsLost, "a read hold beside a writer");
+        await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryAcquireWriteLockAsync(name), ttl, asked, () => writer.IsLost, "a second write hold");
+        if (!writer.IsLost)
+        {
+            var renewed = Stopwatch.GetTimestamp();
+            if (await a.RenewAsync(name, writer.HolderToken, ttl))
+                await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryAcquireWriteLockAsync(name), ttl, renewed, () => writer.IsLost, "a second write hold");
+        }
+
+        await writer.ReleaseAsync();
+        await using var next = await b.TryAcquireWriteLockAsync(name, wait: NoHang);
+        Assert.True(next is not null, $"TTL {ttl}: the write hold stayed after its holder released it");
+    }
+
+    private async Task AssertReaderExcludesWritersAsync(ReaderWriterLockProvider a, ReaderWriterLockProvider b, TimeSpan ttl)
+    {
+        var name = NewName("ttl-reader");
+        var asked = Stopwatch.GetTimestamp();
+        var reader = await a.AcquireReadLockAsync(name, wait: NoHang, ttl: ttl);
+        Assert.Equal(ttl, reader.Ttl);
+        await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryAcquireWriteLockAsync(name), ttl, asked, () => reader.IsLost, "a write hold beside a reader");
+        // Readers share: a second one gets in at once, whatever the first one's TTL.
+        await using (var second = await b.TryAcquireReadLockAsync(name, ttl: TimeSpan.FromSeconds(30)))
+            Assert.True(second is not null, $"TTL {ttl}: a second reader was kept out by a reader");
+
+        await reader.ReleaseAsync();
+        await using var next = await b.TryAcquireWriteLockAsync(name, wait: NoHang);
+        Assert.True(next is not null, $"TTL {ttl}: the read hold stayed after its holder released it");
     }
 }

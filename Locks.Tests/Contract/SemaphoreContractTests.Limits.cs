@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Coord.Locks.Tests.Contract;
 
 public abstract partial class SemaphoreContractTests
@@ -136,5 +138,105 @@ public abstract partial class SemaphoreContractTests
         // The longest bounded wait is accepted (and returns at once when a permit is free).
         await using var waited = await a.AcquireAsync(name, 2, wait: LockOptions.MaximumWait);
         Assert.NotNull(waited);
+    }
+
+    [Fact]
+    public async Task Permits_at_the_smallest_and_largest_accepted_TTL_keep_a_full_semaphore_full_until_release()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        await TtlLimits.AtTheEndsAsync(a.MinimumTtl, a.MaximumTtl, ttl => AssertPermitExcludesAsync(a, b, ttl), ttl => AssertPermitLeaseExcludesAsync(a, b, ttl));
+    }
+
+    [Fact]
+    public async Task For_any_accepted_TTL_a_full_semaphore_refuses_another_client_until_release_or_expiry()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        await TtlLimits.OverTheRandomSampleAsync(a.MinimumTtl, a.MaximumTtl, ttl => AssertPermitExcludesAsync(a, b, ttl), ttl => AssertPermitLeaseExcludesAsync(a, b, ttl));
+    }
+
+    [Fact]
+    public async Task TTLs_waits_and_counts_that_overflow_careless_arithmetic_are_refused_saying_what_is_allowed()
+    {
+        var a = await CreateClientAsync();
+        var name = NewName("overflow");
+        foreach (var ttl in TtlLimits.OverflowProneTtls.Where(t => t < a.MinimumTtl || t > a.MaximumTtl))
+        {
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryAcquireAsync(name, 2, ttl: ttl)), "ttl");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryAcquireLeaseAsync(name, 2, ttl: ttl)), "ttl");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.RenewAsync(name, "token", ttl)), "ttl");
+        }
+        foreach (var wait in TtlLimits.OverflowProneWaits)
+        {
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryAcquireAsync(name, 2, wait: wait)), "wait");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.AcquireAsync(name, 2, wait: wait)), "wait");
+            TtlLimits.AssertSaysWhatIsAllowed(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => a.TryAcquireLeaseAsync(name, 2, wait: wait)), "wait");
+        }
+        // The refused calls took nothing and fixed no count: all of another count's permits are free.
+        await using var one = await a.TryAcquireAsync(name, 1);
+        Assert.NotNull(one);
+    }
+
+    [Fact]
+    public async Task A_wait_of_the_maximum_is_a_real_wait_that_a_release_ends()
+    {
+        var a = await CreateClientAsync();
+        var b = await CreateClientAsync();
+        var name = NewName("wait-max");
+        var first = await a.AcquireAsync(name, 1, ttl: TimeSpan.FromSeconds(30));
+        Assert.Null(await b.TryAcquireAsync(name, 1, wait: TimeSpan.Zero));
+        Assert.Null(await b.TryAcquireLeaseAsync(name, 1, wait: TimeSpan.Zero));
+
+        var waiting = b.AcquireAsync(name, 1, wait: LockOptions.MaximumWait, ttl: TimeSpan.FromSeconds(30));
+        await UntilWaitingAsync(name, 1);
+        Assert.False(waiting.IsCompleted, waiting.Exception?.ToString());
+        await first.ReleaseAsync();
+        Assert.Same(waiting, await Task.WhenAny(waiting, Task.Delay(NoHang)));
+        await using var second = await waiting;
+        Assert.False(second.IsLost);
+        Assert.Null(await a.TryAcquireAsync(name, 1));
+    }
+
+    private async Task AssertPermitExcludesAsync(SemaphoreProvider a, SemaphoreProvider b, TimeSpan ttl)
+    {
+        var name = NewName("ttl-permit");
+        var asked = Stopwatch.GetTimestamp();
+        var held = await a.AcquireAsync(name, 1, wait: NoHang, ttl: ttl);
+        Assert.Equal(ttl, held.Ttl);
+        await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryAcquireAsync(name, 1), ttl, asked, () => held.IsLost, "a permit");
+        if (!held.IsLost)
+        {
+            var renewed = Stopwatch.GetTimestamp();
+            if (await a.RenewAsync(name, held.HolderToken, ttl))
+                await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryAcquireAsync(name, 1), ttl, renewed, () => held.IsLost, "a permit");
+        }
+
+        await held.ReleaseAsync();
+        await using var next = await b.TryAcquireAsync(name, 1, wait: NoHang);
+        Assert.True(next is not null, $"TTL {ttl}: the permit stayed taken after its holder released it");
+    }
+
+    private async Task AssertPermitLeaseExcludesAsync(SemaphoreProvider a, SemaphoreProvider b, TimeSpan ttl)
+    {
+        var name = NewName("ttl-permit-lease");
+        var asked = Stopwatch.GetTimestamp();
+        var lease = await a.TryAcquireLeaseAsync(name, 1, wait: NoHang, ttl: ttl);
+        Assert.True(lease is not null, $"TTL {ttl}: a free permit was not granted");
+        Assert.Equal(ttl, lease.Ttl);
+        Assert.True(lease.ValidUntil <= DateTimeOffset.UtcNow + ttl, $"TTL {ttl}: the lease claims validity until {lease.ValidUntil:O}, beyond its TTL");
+        await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryAcquireAsync(name, 1), ttl, asked, () => true, "a permit");
+
+        // A bare lease is renewed by its token, from another client where the backend allows it (as the REST service does).
+        var renewer = CanRenewFromAnotherClient ? b : a;
+        var renewed = Stopwatch.GetTimestamp();
+        if (await renewer.RenewAsync(name, lease.HolderToken, ttl))
+            await TtlLimits.AssertRefusedUnlessExpiredAsync(async () => await b.TryAcquireAsync(name, 1), ttl, renewed, () => true, "a permit");
+        else
+            Assert.True(Stopwatch.GetElapsedTime(asked) >= ttl, $"TTL {ttl}: renewing a live permit by its token was refused after {Stopwatch.GetElapsedTime(asked)}");
+
+        await a.ReleaseAsync(name, lease.HolderToken);
+        await using var next = await b.TryAcquireAsync(name, 1, wait: NoHang);
+        Assert.True(next is not null, $"TTL {ttl}: the permit stayed taken after its holder released it");
     }
 }

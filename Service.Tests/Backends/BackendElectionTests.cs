@@ -5,7 +5,7 @@ using Coord.Service.Tests.Infrastructure;
 namespace Coord.Service.Tests.Backends;
 
 /// <summary>The election routes over real HTTP against one real backend; inherited once per backend that serves them.</summary>
-public abstract class BackendElectionTests(BackendServiceFixture fixture)
+public abstract partial class BackendElectionTests(BackendServiceFixture fixture)
 {
     private static readonly TimeSpan EventBound = TimeSpan.FromSeconds(20);
 

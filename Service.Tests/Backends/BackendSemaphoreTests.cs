@@ -5,7 +5,7 @@ using Coord.Service.Tests.Infrastructure;
 namespace Coord.Service.Tests.Backends;
 
 /// <summary>The semaphore routes over real HTTP against one real backend; inherited once per backend that serves them.</summary>
-public abstract class BackendSemaphoreTests(BackendServiceFixture fixture)
+public abstract partial class BackendSemaphoreTests(BackendServiceFixture fixture)
 {
     protected BackendServiceFixture Fixture { get; } = fixture;
     protected SemaphoreApi A => new(Fixture.HostA.Client, Fixture.BackendName);
