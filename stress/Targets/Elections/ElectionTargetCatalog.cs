@@ -44,4 +44,11 @@ public static class ElectionTargetCatalog
         new("curator-latch", true, "Apache Curator LeaderLatch (Java driver, a session per candidate; no term: the driver counts leaderships) on the run's ZooKeeper", async (servers, s, ct) =>
             await Curator.CuratorLeaderLatchTarget.StartAsync(await servers.ZooKeeperAsync(ct).ConfigureAwait(false), s.KeyPrefix, ct).ConfigureAwait(false)),
     ]);
+
+    /// <summary>
+    /// Whether a target's candidates can be spread over worker processes and checked together (<c>--processes</c>, the
+    /// kill-leader fault): Coord's backends that have a server. In-memory elections live in one process; Curator's
+    /// LeaderLatch has no term (its driver counts the leaderships it saw, per process), so merged terms would say nothing.
+    /// </summary>
+    public static bool AcrossProcesses(string name) => name != "inmemory" && !Catalog.IsPeer(name);
 }
