@@ -113,11 +113,20 @@ public static class StressCommandLine
             CliValues.IntList(r.GetValue(clients)!, "--clients"), Endpoints(r), r.GetValue(reportDir)!, commandLine, ct));
 
         var electionBackends = new Option<string>("--backends", "-b") { Description = $"Comma-separated: all, coord, peers, or of {string.Join(", ", ElectionTargetCatalog.Catalog.Names)}", DefaultValueFactory = _ => "all" };
+        var electionProcesses = new Option<int>("--processes", "-p") { Description = "Worker processes the candidates are spread over (≥ 2: leaderships checked across processes; Coord targets with a server)", DefaultValueFactory = _ => 1 };
+        var electionFaults = new Option<string>("--faults", "-f") { Description = "Fault scenarios to add: kill-leader (SIGKILL the process of a leader; the next must lead within TTL + 1 s, in a higher term)", DefaultValueFactory = _ => "" };
         var elections = new Command("elections", "Leader election turnover on one election: each leader leads for --hold and resigns; never two leaders at once, terms strictly rising");
-        foreach (var option in new Option[] { electionBackends, clients, primitiveHold, ttl, wait, duration, etcd, zooKeeper, reportDir })
+        foreach (var option in new Option[] { electionBackends, clients, primitiveHold, ttl, wait, duration, electionProcesses, electionFaults, onlyFaults, faultTtl, faultClients, redis, postgres, etcd, zooKeeper, reportDir })
             elections.Options.Add(option);
         elections.SetAction((r, ct) => PrimitivesCommand.RunElectionsAsync(CliValues.List(r.GetValue(electionBackends)!), Primitive(r),
-            CliValues.IntList(r.GetValue(clients)!, "--clients"), Endpoints(r), r.GetValue(reportDir)!, commandLine, ct));
+            CliValues.IntList(r.GetValue(clients)!, "--clients"), new ElectionFaultOptions
+            {
+                Processes = r.GetValue(electionProcesses),
+                KillLeader = ParseElectionFaults(r.GetValue(electionFaults)!),
+                OnlyFaults = r.GetValue(onlyFaults),
+                FaultTtl = r.GetValue(faultTtl),
+                FaultClients = r.GetValue(faultClients),
+            }, Endpoints(r), r.GetValue(reportDir)!, commandLine, ct));
 
         var generators = new Option<string>("--generators", "-g") { Description = $"Comma-separated: all, or of {string.Join(", ", IdGeneratorCatalog.Names)}", DefaultValueFactory = _ => "all" };
         var threads = new Option<string>("--threads", "-t") { Description = "Comma-separated thread counts", DefaultValueFactory = _ => "1,2,4" };
@@ -133,6 +142,9 @@ public static class StressCommandLine
         var worker = new Command("worker", "Internal: one worker process of a scenario with processes ≥ 2") { Hidden = true };
         worker.Options.Add(assignment);
         worker.SetAction((r, ct) => WorkerCommand.RunAsync(r.GetValue(assignment)!, ct));
+        var electionWorker = new Command(ElectionWorkerCommand.Name, "Internal: one worker process of an elections scenario with processes ≥ 2") { Hidden = true };
+        electionWorker.Options.Add(assignment);
+        electionWorker.SetAction((r, ct) => ElectionWorkerCommand.RunAsync(r.GetValue(assignment)!, ct));
 
         var root = new RootCommand("Coord stress runner: lock and semaphore contention (Coord backends and peer libraries side by side, locks with faults) and ID throughput.");
         root.Subcommands.Add(locks);
@@ -141,8 +153,17 @@ public static class StressCommandLine
         root.Subcommands.Add(elections);
         root.Subcommands.Add(ids);
         root.Subcommands.Add(worker);
+        root.Subcommands.Add(electionWorker);
         return root;
     }
+
+    /// <summary>The <c>elections</c> command's <c>--faults</c>: true when kill-leader is asked for.</summary>
+    public static bool ParseElectionFaults(string text) => CliValues.List(text).Aggregate(false, (kill, f) => f switch
+    {
+        "none" => kill,
+        "kill-leader" or "all" => true,
+        _ => throw new ArgumentException($"Unknown election fault '{f}'. Use kill-leader, all or none."),
+    });
 
     public static IReadOnlyList<FaultMode> ParseFaults(string text) => CliValues.List(text).SelectMany(f => f switch
     {

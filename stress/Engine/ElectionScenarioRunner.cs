@@ -11,9 +11,14 @@ namespace Coord.Stress.Engine;
 /// </summary>
 public static class ElectionScenarioRunner
 {
-    public static async Task<ElectionStats> RunAsync(PrimitiveTarget<IElectionCandidate> target, PrimitiveScenario scenario, string runId, CancellationToken cancellationToken)
+    public static Task<ElectionStats> RunAsync(PrimitiveTarget<IElectionCandidate> target, PrimitiveScenario scenario, string runId, CancellationToken cancellationToken)
+        => RunAsync(target, scenario, runId, new ElectionRunHooks(), cancellationToken);
+
+    /// <param name="hooks">How this run sits among others: a worker process's share of the candidates, reporting each leadership.</param>
+    public static async Task<ElectionStats> RunAsync(PrimitiveTarget<IElectionCandidate> target, PrimitiveScenario scenario, string runId, ElectionRunHooks hooks,
+        CancellationToken cancellationToken)
     {
-        var election = $"stress/{runId}/election/{scenario.Clients}";
+        var election = hooks.Election ?? ElectionOf(runId, scenario);
         var monitor = new ElectionMonitor();
         var recorders = Enumerable.Range(0, scenario.Clients).Select(i => new ClientRecorder(i, collectIntervals: false)).ToArray();
         long firstTerm = 0, lastTerm = 0;
@@ -28,7 +33,8 @@ public static class ElectionScenarioRunner
             async (candidate, index, stop) =>
             {
                 var recorder = recorders[index];
-                var value = "candidate-" + index.ToString(CultureInfo.InvariantCulture);
+                var candidateNumber = hooks.FirstCandidate + index;
+                var value = "candidate-" + candidateNumber.ToString(CultureInfo.InvariantCulture);
                 while (!stop.IsCancellationRequested)
                 {
                     var waitStarted = Stopwatch.GetTimestamp();
@@ -52,15 +58,21 @@ public static class ElectionScenarioRunner
                         recorder.Error("campaign: wait timeout");
                         continue;
                     }
-                    Histograms.RecordTicks(recorder.Wait, Stopwatch.GetTimestamp() - waitStarted);
+                    var elected = Stopwatch.GetTimestamp();
+                    Histograms.RecordTicks(recorder.Wait, elected - waitStarted);
                     recorder.Acquisitions++;
                     monitor.Elected(leadership.Term);
+                    hooks.OnElected?.Invoke(candidateNumber, leadership.Term, elected);
                     Interlocked.CompareExchange(ref firstTerm, leadership.Term, 0);
                     Interlocked.Exchange(ref lastTerm, leadership.Term);
                     await PrimitiveRun.HoldAsync(scenario.Hold).ConfigureAwait(false);
                     if (leadership.IsLost)
                         recorder.Error("lost while leading");
                     monitor.Resigning();
+                    if (hooks.Leaderships is { } leaderships)
+                        lock (leaderships)
+                            leaderships.Add(new HoldInterval(candidateNumber, 0, waitStarted, elected, Stopwatch.GetTimestamp(), leadership.Term));
+                    hooks.OnResigning?.Invoke(candidateNumber);
                     try
                     {
                         await leadership.ResignAsync().ConfigureAwait(false);
@@ -71,7 +83,7 @@ public static class ElectionScenarioRunner
                     }
                 }
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken, hooks.BeforeMeasuring).ConfigureAwait(false);
 
         return new ElectionStats
         {
@@ -90,4 +102,8 @@ public static class ElectionScenarioRunner
             Errors = PrimitiveRun.Errors(recorders),
         };
     }
+
+    /// <summary>The one election a scenario's candidates (in every process) campaign in.</summary>
+    public static string ElectionOf(string runId, PrimitiveScenario scenario)
+        => $"stress/{runId}/election/{scenario.Clients}" + (scenario.KillLeader ? "-kill-leader" : "");
 }

@@ -27,5 +27,14 @@ public sealed record ElectionStats
     public required long LastTerm { get; init; }
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
 
+    /// <summary>Worker processes the candidates ran in.</summary>
+    public int Processes { get; init; } = 1;
+
+    /// <summary>The kill-leader fault's outcome, in a scenario with that fault.</summary>
+    public KillLeaderOutcome? KillLeader { get; init; }
+
+    /// <summary>Two leaders at once, terms not rising, and a kill-leader fault that failed: all must be 0.</summary>
+    public long Violations => Overlaps + TermsNotRising + (KillLeader is { Passed: false } ? 1 : 0);
+
     public double TurnoversPerSecond => ElapsedSeconds > 0 ? Turnovers / ElapsedSeconds : 0;
 }

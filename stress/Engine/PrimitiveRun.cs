@@ -15,8 +15,10 @@ public static class PrimitiveRun
     /// <summary>Runs the measured part; returns how long it took from the first loop's start to the last loop's end.</summary>
     /// <param name="warmUpOnce">One warm-up round of a client on the name given (its own); repeated for half a second.</param>
     /// <param name="loop">A client's measured loop; it ends when the token given is cancelled.</param>
+    /// <param name="beforeMeasuring">Called after the warm-up (a worker process reports ready and waits for its parent's go).</param>
     public static async Task<TimeSpan> RunAsync<TClient>(PrimitiveTarget<TClient> target, PrimitiveScenario scenario,
-        Func<TClient, string, CancellationToken, Task> warmUpOnce, Func<TClient, int, CancellationToken, Task> loop, CancellationToken cancellationToken)
+        Func<TClient, string, CancellationToken, Task> warmUpOnce, Func<TClient, int, CancellationToken, Task> loop, CancellationToken cancellationToken,
+        Func<CancellationToken, Task>? beforeMeasuring = null)
         where TClient : IAsyncDisposable
     {
         scenario.Validate();
@@ -36,6 +38,8 @@ public static class PrimitiveRun
                 }
                 while (warming.Elapsed < WarmUpRepeat);
             })).ConfigureAwait(false);
+            if (beforeMeasuring is not null)
+                await beforeMeasuring(cancellationToken).ConfigureAwait(false);
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var started = Stopwatch.GetTimestamp();

@@ -35,8 +35,8 @@ public static class IdGeneratorCatalog
         new("segment-postgres", "Coord SegmentIdGenerator on PostgreSQL (Leaf's leaf_alloc table)",
             async (servers, ct) =>
             {
-                var (locks, _) = await servers.PostgresAsync(ct).ConfigureAwait(false);
-                var store = new PostgresSegmentStore(new PostgresSegmentStoreOptions { ConnectionString = locks });
+                var postgres = await servers.PostgresAsync(ct).ConfigureAwait(false);
+                var store = new PostgresSegmentStore(new PostgresSegmentStoreOptions { ConnectionString = postgres.ConnectionString });
                 var tag = $"{SegmentTag}-{Guid.NewGuid():N}"[..20];
                 await store.CreateTagAsync(tag, 1_000, "coord stress run", ct).ConfigureAwait(false);
                 var generator = new SegmentIdGenerator(store);

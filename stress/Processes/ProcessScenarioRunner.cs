@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using Coord.Stress.Engine;
 using Coord.Stress.Faults;
@@ -16,8 +15,6 @@ namespace Coord.Stress.Processes;
 /// </summary>
 public static class ProcessScenarioRunner
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(2);
-
     public static async Task<LockScenarioStats> RunAsync(LockScenario scenario, LockTarget target, StressServers servers, string runId, LockTargetCatalog.Settings settings,
         ServerKillFault? serverKill, ScenarioProgress progress, CancellationToken cancellationToken)
     {
@@ -26,7 +23,7 @@ public static class ProcessScenarioRunner
             throw new ArgumentException($"{target.Name} holds locks inside one process; it cannot run with processes ≥ 2.", nameof(scenario));
         var folder = Path.Combine(Path.GetTempPath(), $"coord-stress-{runId}", scenario.Name);
         Directory.CreateDirectory(folder);
-        var workers = new List<Worker>();
+        var workers = new List<WorkerProcess>();
         try
         {
             var first = 0;
@@ -48,24 +45,18 @@ public static class ProcessScenarioRunner
                 };
                 var path = Path.Combine(folder, $"worker-{w}-assignment.json");
                 await File.WriteAllTextAsync(path, JsonSerializer.Serialize(assignment, StressJson.Options), cancellationToken).ConfigureAwait(false);
-                workers.Add(Worker.Start(w, path, assignment));
+                workers.Add(WorkerProcess.Start(w, "worker", path, assignment));
                 first += clients;
             }
 
-            using (var readyTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                readyTimeout.CancelAfter(ReadyTimeout);
-                await Task.WhenAll(workers.Select(w => w.Ready.Task.WaitAsync(readyTimeout.Token))).ConfigureAwait(false);
-            }
+            await WorkerProcess.WaitAllReadyAsync(workers, cancellationToken).ConfigureAwait(false);
             var serverBefore = await LockScenarioRunner.ReadServerCountersAsync(target, cancellationToken).ConfigureAwait(false);
             progress.Reset();
-            var started = Stopwatch.GetTimestamp();
-            foreach (var worker in workers)
-                await worker.SendAsync(WorkerProtocol.Go).ConfigureAwait(false);
+            var started = await WorkerProcess.GoAsync(workers).ConfigureAwait(false);
             using var ticker = new Timer(_ => progress.External = workers.Sum(w => Interlocked.Read(ref w.Acquisitions)), null, 200, 200);
 
             var outcome = new Dictionary<string, double>();
-            Worker? killed = null;
+            WorkerProcess? killed = null;
             (int Client, int NameIndex, long Fence, long At)? killedHold = null;
             long killedAt = 0;
             Func<Task>? undo = null;
@@ -73,17 +64,12 @@ public static class ProcessScenarioRunner
             {
                 await Task.Delay(during / 3, cancellationToken).ConfigureAwait(false);
                 if (scenario.Fault == FaultMode.KillHolder)
-                    (killed, killedHold, killedAt) = await KillAHolderAsync(workers, scenario.Hold, cancellationToken).ConfigureAwait(false);
+                    (killed, killedHold, killedAt) = await WorkerProcess.KillOneHoldingAsync(workers, scenario.Hold, cancellationToken).ConfigureAwait(false);
                 else if (serverKill is not null)
                     undo = await serverKill.Attach(new LockRunHooks()).InjectFault!(progress, cancellationToken).ConfigureAwait(false);
             }
 
-            var limit = (scenario.Load.During ?? TimeSpan.FromMinutes(10)) + TimeSpan.FromMinutes(2);
-            using (var exitTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                exitTimeout.CancelAfter(limit);
-                await Task.WhenAll(workers.Select(w => w.Process.WaitForExitAsync(exitTimeout.Token))).ConfigureAwait(false);
-            }
+            await WorkerProcess.WaitAllExitedAsync(workers, scenario.Load.During ?? TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
             if (undo is not null)
                 await undo().ConfigureAwait(false);
@@ -93,9 +79,7 @@ public static class ProcessScenarioRunner
             var intervals = new List<HoldInterval>();
             foreach (var worker in workers.Where(w => w != killed))
             {
-                if (worker.Process.ExitCode != 0 || !File.Exists(worker.Assignment.StatsPath))
-                    throw new InvalidOperationException($"Worker {worker.Index} of {scenario.Name} failed (exit code {worker.Process.ExitCode}): {worker.ErrorText()}");
-                parts.Add(JsonSerializer.Deserialize<LockScenarioStats>(await File.ReadAllTextAsync(worker.Assignment.StatsPath, cancellationToken).ConfigureAwait(false), StressJson.Options)!);
+                parts.Add(await worker.ReadStatsAsync<LockScenarioStats>(scenario.Name, cancellationToken).ConfigureAwait(false));
                 intervals.AddRange(WorkerProtocol.ReadIntervals(worker.Assignment.IntervalsPath));
             }
             if (killedHold is { } hold)
@@ -120,46 +104,12 @@ public static class ProcessScenarioRunner
         }
         finally
         {
-            foreach (var worker in workers)
-                worker.Dispose();
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            WorkerProcess.DisposeAll(workers, folder);
         }
-    }
-
-    private static async Task<(Worker, (int, int, long, long)?, long)> KillAHolderAsync(List<Worker> workers, TimeSpan hold, CancellationToken cancellationToken)
-    {
-        // Wait for a worker caught early in its critical section (so its release is not already on the
-        // way), then SIGKILL it there.
-        var fresh = Math.Max(1, (long)(hold.TotalSeconds / 2 * Stopwatch.Frequency));
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 10;
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            foreach (var worker in workers)
-            {
-                if (worker.CurrentHold is { } current && Stopwatch.GetTimestamp() - current.At < fresh)
-                {
-                    worker.Process.Kill(entireProcessTree: true);
-                    var at = Stopwatch.GetTimestamp();
-                    // Waiting for the exit drains its output: a FREE printed before it died means it had let go already.
-                    await worker.Process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-                    return (worker, worker.CurrentHold, at);
-                }
-            }
-            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
-        }
-        var victim = workers[0];
-        victim.Process.Kill(entireProcessTree: true);
-        return (victim, null, Stopwatch.GetTimestamp());
     }
 
     private static LockScenarioStats Merge(LockScenario scenario, LockTarget target, List<LockScenarioStats> parts, List<HoldInterval> intervals, TimeSpan elapsed,
-        Dictionary<string, long> serverRequests, Dictionary<string, double> outcome, Worker? killed)
+        Dictionary<string, long> serverRequests, Dictionary<string, double> outcome, WorkerProcess? killed)
     {
         var wait = Histograms.Create();
         var release = Histograms.Create();
@@ -199,125 +149,5 @@ public static class ProcessScenarioRunner
             FaultOutcome = outcome,
             Notes = notes,
         };
-    }
-
-    private sealed class Worker : IDisposable
-    {
-        private readonly System.Text.StringBuilder _errors = new();
-        private (int Client, int NameIndex, long Fence, long At)? _hold;
-
-        private Worker(int index, Process process, WorkerAssignment assignment)
-        {
-            Index = index;
-            Process = process;
-            Assignment = assignment;
-        }
-
-        public int Index { get; }
-        public Process Process { get; }
-        public WorkerAssignment Assignment { get; }
-        public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public long Acquisitions;
-
-        public (int Client, int NameIndex, long Fence, long At)? CurrentHold
-        {
-            get
-            {
-                lock (_errors)
-                    return _hold;
-            }
-        }
-
-        public static Worker Start(int index, string assignmentPath, WorkerAssignment assignment)
-        {
-            var info = new ProcessStartInfo
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            // Re-launch this program: its own executable when it is the entry point, else (under
-            // "dotnet Coord.Stress.dll", or in-process from a test host) the dotnet host with its assembly.
-            var self = Environment.ProcessPath;
-            var stress = typeof(WorkerCommand).Assembly;
-            if (self is not null && Assembly.GetEntryAssembly() == stress && Path.GetFileNameWithoutExtension(self) != "dotnet")
-            {
-                info.FileName = self;
-            }
-            else
-            {
-                info.FileName = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-                info.ArgumentList.Add(stress.Location);
-            }
-            info.ArgumentList.Add("worker");
-            info.ArgumentList.Add("--assignment");
-            info.ArgumentList.Add(assignmentPath);
-            var process = new Process { StartInfo = info };
-            var worker = new Worker(index, process, assignment);
-            process.OutputDataReceived += (_, e) => worker.OnLine(e.Data);
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is not null)
-                    lock (worker._errors)
-                        worker._errors.AppendLine(e.Data);
-            };
-            process.Exited += (_, _) => worker.Ready.TrySetException(new InvalidOperationException($"Worker {index} exited before it was ready: {worker.ErrorText()}"));
-            process.EnableRaisingEvents = true;
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return worker;
-        }
-
-        public async Task SendAsync(string line)
-        {
-            await Process.StandardInput.WriteLineAsync(line).ConfigureAwait(false);
-            await Process.StandardInput.FlushAsync().ConfigureAwait(false);
-        }
-
-        public string ErrorText()
-        {
-            lock (_errors)
-                return _errors.Length == 0 ? "(no error output)" : _errors.ToString().Trim();
-        }
-
-        private void OnLine(string? line)
-        {
-            if (line is null)
-                return;
-            var parts = line.Split(' ');
-            switch (parts[0])
-            {
-                case WorkerProtocol.Ready:
-                    Ready.TrySetResult();
-                    break;
-                case WorkerProtocol.Progress:
-                    Interlocked.Exchange(ref Acquisitions, long.Parse(parts[1], CultureInfo.InvariantCulture));
-                    break;
-                case WorkerProtocol.Hold:
-                    lock (_errors)
-                        _hold = (int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture),
-                            long.Parse(parts[3], CultureInfo.InvariantCulture), long.Parse(parts[4], CultureInfo.InvariantCulture));
-                    break;
-                case WorkerProtocol.Free:
-                    lock (_errors)
-                        _hold = null;
-                    break;
-            }
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!Process.HasExited)
-                    Process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            Process.Dispose();
-        }
     }
 }

@@ -9,11 +9,11 @@ namespace Coord.Stress.Servers;
 /// </summary>
 public static class ZooKeeperWarmUp
 {
-    /// <summary>Takes and releases one lock under <c>/coord-stress-warm-up</c> until the rate is steady (see <see cref="SteadyRate"/>); returns that rate per second.</summary>
-    public static async Task<double> RunAsync(string connectString, CancellationToken cancellationToken)
+    /// <summary>Takes and releases one lock with <paramref name="options"/> until the rate is steady (see <see cref="SteadyRate"/>); returns that rate per second.</summary>
+    /// <param name="options">A root of the warm-up's own: only the server is warmed here; lock targets measure on roots of their own.</param>
+    public static async Task<double> RunAsync(ZooKeeperLockOptions options, CancellationToken cancellationToken)
     {
-        // Only the server is warmed here; lock targets measure on roots of their own.
-        await using var locks = new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = connectString, Root = "/coord-stress-warm-up", MinimumSessionTimeout = Coord.Testing.ZooKeeperNode.MinimumSessionTimeout });
+        await using var locks = new ZooKeeperLock(options);
         return await SteadyRate.ReachAsync(async ct =>
         {
             await using var held = await locks.AcquireAsync("warm-up", TimeSpan.FromSeconds(5), cancellationToken: ct).ConfigureAwait(false);

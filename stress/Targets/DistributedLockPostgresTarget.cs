@@ -7,13 +7,13 @@ namespace Coord.Stress.Targets;
 /// Peer: DistributedLock.Postgres (<see cref="PostgresDistributedLock"/>, a session advisory lock held on
 /// a pooled connection). The server queues waiters itself; there is no TTL, a hold lasts as long as its connection.
 /// </summary>
-public sealed class DistributedLockPostgresTarget(string connectionString, string keyPrefix, IReadOnlyList<IServerCounter> serverCounters)
-    : LockTarget("dlock-postgres", "DistributedLock.Postgres", isPeer: true, serverCounters)
+public sealed class DistributedLockPostgresTarget(StressPostgres postgres, string keyPrefix)
+    : LockTarget("dlock-postgres", "DistributedLock.Postgres", isPeer: true, postgres.Counters())
 {
     public override bool SupportsFencing => false;
 
     public override Task<ILockClient> CreateClientAsync(CancellationToken cancellationToken)
-        => Task.FromResult<ILockClient>(new Client(connectionString, keyPrefix));
+        => Task.FromResult<ILockClient>(new Client(postgres.ConnectionString, keyPrefix));
 
     private sealed class Client(string connectionString, string keyPrefix) : ILockClient
     {

@@ -11,14 +11,14 @@ namespace Coord.Stress.Targets;
 /// (<c>dlock-redis</c>), or with <paramref name="permits"/> <see cref="RedisDistributedSemaphore"/>
 /// (<c>dlock-redis-sem</c>, a sorted set of holders per name, no queue of waiters).
 /// </summary>
-public sealed class DistributedLockRedisTarget(string configuration, string keyPrefix, IReadOnlyList<IServerCounter> serverCounters, int? permits = null)
-    : LockTarget(permits is null ? "dlock-redis" : "dlock-redis-sem", permits is null ? "DistributedLock.Redis" : "DistributedLock.Redis semaphore", isPeer: true, serverCounters)
+public sealed class DistributedLockRedisTarget(StressRedis redis, string keyPrefix, int? permits = null)
+    : LockTarget(permits is null ? "dlock-redis" : "dlock-redis-sem", permits is null ? "DistributedLock.Redis" : "DistributedLock.Redis semaphore", isPeer: true, redis.Counters())
 {
     public override bool SupportsFencing => false;
 
     public override async Task<ILockClient> CreateClientAsync(CancellationToken cancellationToken)
     {
-        var connection = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await redis.ConnectAsync(cancellationToken).ConfigureAwait(false);
         return new Client(connection, keyPrefix, permits);
     }
 

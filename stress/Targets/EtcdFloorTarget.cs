@@ -23,9 +23,10 @@ namespace Coord.Stress.Targets;
 /// predecessor. The lease is granted for an hour and never kept alive (runs are minutes long), and no
 /// client checks for a lost hold: the floor leaves out everything but the requests.
 /// </remarks>
-public sealed class EtcdFloorTarget(IReadOnlyList<string> endpoints, string prefix, IReadOnlyList<IServerCounter> serverCounters)
-    : LockTarget("etcd-floor", "etcd gRPC floor", isPeer: true, serverCounters)
+public sealed class EtcdFloorTarget(StressEtcd etcd, string keyPrefix)
+    : LockTarget("etcd-floor", "etcd gRPC floor", isPeer: true, etcd.Counters())
 {
+    private readonly string _prefix = StressEtcd.Prefix(keyPrefix);
     private static readonly TimeSpan LeaseTtl = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<string, long> _requests = new(StringComparer.Ordinal);
 
@@ -33,7 +34,7 @@ public sealed class EtcdFloorTarget(IReadOnlyList<string> endpoints, string pref
 
     public override async Task<ILockClient> CreateClientAsync(CancellationToken cancellationToken)
     {
-        var client = new Client(new EtcdClient(endpoints[0], configureChannelOptions: SameChannelAsCoord), prefix, Count);
+        var client = new Client(new EtcdClient(etcd.Endpoints[0], configureChannelOptions: SameChannelAsCoord), _prefix, Count);
         await client.StartAsync(cancellationToken).ConfigureAwait(false);
         return client;
     }

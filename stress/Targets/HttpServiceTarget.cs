@@ -28,12 +28,12 @@ public sealed class HttpServiceTarget : LockTarget
     /// <summary>The service's default backend fences (Redis); the runner checks token order from the handles.</summary>
     public override bool SupportsFencing => true;
 
-    /// <summary>Starts the service with a Redis backend on <paramref name="redisConfiguration"/>.</summary>
-    public static async Task<HttpServiceTarget> StartOnRedisAsync(string redisConfiguration, string keyPrefix, IReadOnlyList<IServerCounter> serverCounters, CancellationToken cancellationToken)
+    /// <summary>Starts the service with a Redis backend on <paramref name="redis"/>.</summary>
+    public static async Task<HttpServiceTarget> StartOnRedisAsync(StressRedis redis, string keyPrefix, CancellationToken cancellationToken)
     {
         var service = await CoordServiceNode.StartAsync("redis",
-            new Dictionary<string, string> { ["Configuration"] = redisConfiguration, ["KeyPrefix"] = keyPrefix }, cancellationToken).ConfigureAwait(false);
-        return new HttpServiceTarget(service, serverCounters);
+            new Dictionary<string, string> { ["Configuration"] = redis.Configuration, ["KeyPrefix"] = keyPrefix }, cancellationToken).ConfigureAwait(false);
+        return new HttpServiceTarget(service, redis.Counters());
     }
 
     public override Task<ILockClient> CreateClientAsync(CancellationToken cancellationToken) => _clients.CreateClientAsync(cancellationToken);

@@ -5,13 +5,13 @@ using Coord.Locks.Redis;
 using Coord.Locks.RedLock;
 using Coord.Locks.ZooKeeper;
 using Coord.Stress.Servers;
-using Coord.Testing;
 
 namespace Coord.Stress.Targets;
 
 /// <summary>
 /// Every lock implementation the runner knows, by name. Adding a backend is one entry here: a factory
-/// that asks <see cref="StressServers"/> for its server and returns a <see cref="LockTarget"/>.
+/// that asks <see cref="StressServers"/> for its backend's server (<see cref="StressRedis"/> and the like, which hand out
+/// Coord's options, peers' connections and the server counters) and returns a <see cref="LockTarget"/>.
 /// </summary>
 public static class LockTargetCatalog
 {
@@ -31,67 +31,41 @@ public static class LockTargetCatalog
         }),
         new("redis", false, "Coord RedisLock on one Redis server", async (servers, s, ct) =>
         {
-            var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
-            return new CoordLockTarget("redis", () => new RedisLock(new RedisLockOptions { Configuration = redis, KeyPrefix = s.KeyPrefix }), [new RedisCommandCounter(redis)]);
+            var redis = await servers.RedisServerAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("redis", () => new RedisLock(redis.Options(s.KeyPrefix)), redis.Counters());
         }),
         new("redlock", false, "Coord RedLockLock over 3 independent Redis masters", async (servers, s, ct) =>
         {
-            var masters = await servers.RedisMastersAsync(ct).ConfigureAwait(false);
-            return new CoordLockTarget("redlock", () => new RedLockLock(new RedLockOptions { Masters = masters.ToList(), KeyPrefix = s.KeyPrefix }), masters.Select(m => (IServerCounter)new RedisCommandCounter(m)).ToArray());
+            var masters = await servers.RedLockMastersAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("redlock", () => new RedLockLock(masters.Options(s.KeyPrefix)), masters.Counters());
         }),
         new("etcd", false, "Coord EtcdLock on one etcd node", async (servers, s, ct) =>
         {
-            var etcd = s.Clustered
-                ? (await servers.EtcdClusterAsync(ct).ConfigureAwait(false)).Nodes.Select(n => n.ClientUrl).ToArray()
-                : await servers.EtcdAsync(ct).ConfigureAwait(false);
-            return new CoordLockTarget("etcd", () => new EtcdLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }), EtcdMessageCounter.For(etcd));
+            var etcd = await servers.EtcdAsync(s.Clustered, ct).ConfigureAwait(false);
+            return new CoordLockTarget("etcd", () => new EtcdLock(etcd.Options<EtcdLockOptions>(s.KeyPrefix)), etcd.Counters());
         }),
         new("zookeeper", false, "Coord ZooKeeperLock (ephemeral sequential nodes on one long-lived session per client) on one ZooKeeper node", async (servers, s, ct) =>
         {
-            var zooKeeper = s.Clustered
-                ? (await servers.ZooKeeperEnsembleAsync(ct).ConfigureAwait(false)).ConnectString
-                : await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
-            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal);
-            return new CoordLockTarget("zookeeper", () => new ZooKeeperLock(new ZooKeeperLockOptions { ConnectString = zooKeeper, Root = root, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout }), [new ZooKeeperPacketCounter(zooKeeper)]);
+            var zooKeeper = await servers.ZooKeeperAsync(s.Clustered, ct).ConfigureAwait(false);
+            return new CoordLockTarget("zookeeper", () => new ZooKeeperLock(zooKeeper.Options(s.KeyPrefix)), zooKeeper.Counters());
         }),
         new("postgres", false, "Coord PostgresLock (row per name) on one PostgreSQL server", async (servers, s, ct) =>
         {
-            var (locks, admin) = await servers.PostgresAsync(ct).ConfigureAwait(false);
-            return new CoordLockTarget("postgres", () => new PostgresLock(new PostgresLockOptions { ConnectionString = locks }), [new PostgresCommitCounter(admin, StressServers.PostgresDatabase)]);
+            var postgres = await servers.PostgresAsync(ct).ConfigureAwait(false);
+            return new CoordLockTarget("postgres", () => new PostgresLock(postgres.Options()), postgres.Counters());
         }),
         new("http", false, "Coord REST service (child process) over its redis backend on the same Redis server, driven through Coord.Client", async (servers, s, ct) =>
-        {
-            var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
-            return await HttpServiceTarget.StartOnRedisAsync(redis, s.KeyPrefix, [new RedisCommandCounter(redis)], ct).ConfigureAwait(false);
-        }),
+            await HttpServiceTarget.StartOnRedisAsync(await servers.RedisServerAsync(ct).ConfigureAwait(false), s.KeyPrefix, ct).ConfigureAwait(false)),
         new("dlock-redis", true, "DistributedLock.Redis RedisDistributedLock on the same Redis server", async (servers, s, ct) =>
-        {
-            var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
-            return new DistributedLockRedisTarget(redis, s.KeyPrefix, [new RedisCommandCounter(redis)]);
-        }),
+            new DistributedLockRedisTarget(await servers.RedisServerAsync(ct).ConfigureAwait(false), s.KeyPrefix)),
         new("dlock-postgres", true, "DistributedLock.Postgres PostgresDistributedLock (advisory lock) on the same PostgreSQL server", async (servers, s, ct) =>
-        {
-            var (locks, admin) = await servers.PostgresAsync(ct).ConfigureAwait(false);
-            return new DistributedLockPostgresTarget(locks, s.KeyPrefix, [new PostgresCommitCounter(admin, StressServers.PostgresDatabase)]);
-        }),
+            new DistributedLockPostgresTarget(await servers.PostgresAsync(ct).ConfigureAwait(false), s.KeyPrefix)),
         new("curator", true, "Apache Curator InterProcessMutex (Java driver, a session per client) on the same ZooKeeper", async (servers, s, ct) =>
-        {
-            var zooKeeper = s.Clustered
-                ? (await servers.ZooKeeperEnsembleAsync(ct).ConfigureAwait(false)).ConnectString
-                : await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
-            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal) + "-curator";
-            return await Curator.CuratorTarget.StartAsync(zooKeeper, root, permits: null, [new ZooKeeperPacketCounter(zooKeeper)], ct).ConfigureAwait(false);
-        }),
+            await Curator.CuratorTarget.StartAsync(await servers.ZooKeeperAsync(s.Clustered, ct).ConfigureAwait(false), s.KeyPrefix, permits: null, ct).ConfigureAwait(false)),
         new("etcd-floor", true, "etcd floor: one Txn put on a reused lease + one Delete per hold, waiters watch their predecessor on one stream (raw gRPC, no library) on the same etcd", async (servers, s, ct) =>
-        {
-            var etcd = await servers.EtcdAsync(ct).ConfigureAwait(false);
-            return new EtcdFloorTarget(etcd, s.KeyPrefix.Replace(':', '/'), EtcdMessageCounter.For(etcd));
-        }),
+            new EtcdFloorTarget(await servers.EtcdAsync(ct).ConfigureAwait(false), s.KeyPrefix)),
         new("redlock-net", true, "RedLock.net used directly over the same 3 Redis masters", async (servers, s, ct) =>
-        {
-            var masters = await servers.RedisMastersAsync(ct).ConfigureAwait(false);
-            return new RedLockNetTarget(masters, s.KeyPrefix, s.PeerRetry, masters.Select(m => (IServerCounter)new RedisCommandCounter(m)).ToArray());
-        }),
+            new RedLockNetTarget(await servers.RedLockMastersAsync(ct).ConfigureAwait(false), s.KeyPrefix, s.PeerRetry)),
     ]);
 
     public static IReadOnlyList<string> Names => Catalog.Names;

@@ -22,6 +22,9 @@ public sealed class PrimitiveCatalog<TTarget>(string kind, IReadOnlyList<Primiti
 
     public string Describe(string name) => Find(name).Description;
 
+    /// <summary>True for a third-party library Coord is compared with.</summary>
+    public bool IsPeer(string name) => Find(name).IsPeer;
+
     public Task<TTarget> CreateAsync(string name, StressServers servers, LockTargetCatalog.Settings settings, CancellationToken cancellationToken)
         => Find(name).Create(servers, settings, cancellationToken);
 

@@ -9,16 +9,14 @@ namespace Coord.Stress.Targets;
 /// Peer: RedLock.net used directly (<see cref="RedLockFactory"/>) over the same independent masters as
 /// Coord's RedLock mode. It waits by retrying every <paramref name="retry"/>; no queue, no fencing token.
 /// </summary>
-public sealed class RedLockNetTarget(IReadOnlyList<string> masters, string keyPrefix, TimeSpan retry, IReadOnlyList<IServerCounter> serverCounters)
-    : LockTarget("redlock-net", "RedLock.net", isPeer: true, serverCounters)
+public sealed class RedLockNetTarget(StressRedLockMasters masters, string keyPrefix, TimeSpan retry)
+    : LockTarget("redlock-net", "RedLock.net", isPeer: true, masters.Counters())
 {
     public override bool SupportsFencing => false;
 
     public override async Task<ILockClient> CreateClientAsync(CancellationToken cancellationToken)
     {
-        var connections = new List<ConnectionMultiplexer>();
-        foreach (var master in masters)
-            connections.Add(await ConnectionMultiplexer.ConnectAsync(master).WaitAsync(cancellationToken).ConfigureAwait(false));
+        var connections = await masters.ConnectAllAsync(cancellationToken).ConfigureAwait(false);
         var factory = RedLockFactory.Create(connections.Select(c => new RedLockMultiplexer(c)).ToList());
         return new Client(factory, connections, keyPrefix, retry);
     }

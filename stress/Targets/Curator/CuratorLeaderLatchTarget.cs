@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coord.Stress.Servers;
 using Coord.Stress.Targets.Elections;
 
 namespace Coord.Stress.Targets.Curator;
@@ -16,8 +17,8 @@ public sealed class CuratorLeaderLatchTarget : CuratorDriverTarget<IElectionCand
     {
     }
 
-    public static async Task<CuratorLeaderLatchTarget> StartAsync(string connectString, string root, CancellationToken cancellationToken)
-        => new(await CuratorDriverProcess.StartAsync(connectString, cancellationToken).ConfigureAwait(false), root);
+    public static async Task<CuratorLeaderLatchTarget> StartAsync(StressZooKeeper zooKeeper, string keyPrefix, CancellationToken cancellationToken)
+        => new(await CuratorDriverProcess.StartAsync(zooKeeper.ConnectString, cancellationToken).ConfigureAwait(false), StressZooKeeper.Root(keyPrefix, "-curator-latch"));
 
     public override Task<IElectionCandidate> CreateClientAsync(CancellationToken cancellationToken)
         => Task.FromResult<IElectionCandidate>(new Candidate(this, NextClient()));

@@ -1,3 +1,4 @@
+using Coord.Stress.Servers;
 using Coord.Stress.Targets.ReaderWriter;
 
 namespace Coord.Stress.Targets.Curator;
@@ -13,8 +14,8 @@ public sealed class CuratorReaderWriterTarget : CuratorDriverTarget<IReaderWrite
     {
     }
 
-    public static async Task<CuratorReaderWriterTarget> StartAsync(string connectString, string root, CancellationToken cancellationToken)
-        => new(await CuratorDriverProcess.StartAsync(connectString, cancellationToken).ConfigureAwait(false), root);
+    public static async Task<CuratorReaderWriterTarget> StartAsync(StressZooKeeper zooKeeper, string keyPrefix, CancellationToken cancellationToken)
+        => new(await CuratorDriverProcess.StartAsync(zooKeeper.ConnectString, cancellationToken).ConfigureAwait(false), StressZooKeeper.Root(keyPrefix, "-curator-rw"));
 
     public override Task<IReaderWriterClient> CreateClientAsync(CancellationToken cancellationToken)
         => Task.FromResult<IReaderWriterClient>(new Client(this, NextClient()));

@@ -25,9 +25,13 @@ public sealed class CuratorTarget : LockTarget
         _permits = permits;
     }
 
+    /// <summary>Starts the driver on <paramref name="zooKeeper"/>, under a root named after the target (<c>…-curator</c>, <c>…-curator-sem</c>).</summary>
     /// <param name="permits">Null drives the mutex; a count drives the semaphore with that many leases per name.</param>
-    public static async Task<CuratorTarget> StartAsync(string connectString, string root, int? permits, IReadOnlyList<IServerCounter> serverCounters, CancellationToken cancellationToken)
-        => new(await CuratorDriverProcess.StartAsync(connectString, cancellationToken).ConfigureAwait(false), root, permits, serverCounters);
+    public static async Task<CuratorTarget> StartAsync(StressZooKeeper zooKeeper, string keyPrefix, int? permits, CancellationToken cancellationToken)
+    {
+        var root = StressZooKeeper.Root(keyPrefix, permits is null ? "-curator" : "-curator-sem");
+        return new(await CuratorDriverProcess.StartAsync(zooKeeper.ConnectString, cancellationToken).ConfigureAwait(false), root, permits, zooKeeper.Counters());
+    }
 
     public override bool SupportsFencing => false;
 

@@ -4,17 +4,15 @@ using Coord.Locks.Postgres;
 using Coord.Locks.Redis;
 using Coord.Locks.ZooKeeper;
 using Coord.Stress.Servers;
-using Coord.Testing;
 using Medallion.Threading.Postgres;
 using Medallion.Threading.Redis;
-using StackExchange.Redis;
 
 namespace Coord.Stress.Targets.ReaderWriter;
 
 /// <summary>
 /// Every reader-writer lock implementation the runner knows, by name (the <c>rwlocks</c> command's <c>-b</c>).
-/// Adding a Coord backend is one entry: ask <see cref="StressServers"/> for its server and return
-/// <c>new CoordReaderWriterTarget(name, () =&gt; &lt;an IReaderWriterLock per client&gt;)</c>, as <c>redis</c> does.
+/// Adding a Coord backend is one entry: ask <see cref="StressServers"/> for its backend's server and return
+/// <c>new CoordReaderWriterTarget(name, () =&gt; &lt;an IReaderWriterLock per client on the server's options&gt;)</c>, as <c>redis</c> does.
 /// </summary>
 public static class ReaderWriterTargetCatalog
 {
@@ -27,31 +25,30 @@ public static class ReaderWriterTargetCatalog
         }),
         new("redis", false, "Coord RedisReaderWriterLock on one Redis server", async (servers, s, ct) =>
         {
-            var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
-            return new CoordReaderWriterTarget("redis", () => new RedisReaderWriterLock(new RedisLockOptions { Configuration = redis, KeyPrefix = s.KeyPrefix }));
+            var redis = await servers.RedisServerAsync(ct).ConfigureAwait(false);
+            return new CoordReaderWriterTarget("redis", () => new RedisReaderWriterLock(redis.Options(s.KeyPrefix)));
         }),
         new("postgres", false, "Coord PostgresReaderWriterLock (the semaphore's rows with a shared flag) on one PostgreSQL server", async (servers, s, ct) =>
         {
-            var (locks, _) = await servers.PostgresAsync(ct).ConfigureAwait(false);
-            return new CoordReaderWriterTarget("postgres", () => new PostgresReaderWriterLock(new PostgresLockOptions { ConnectionString = locks }));
+            var postgres = await servers.PostgresAsync(ct).ConfigureAwait(false);
+            return new CoordReaderWriterTarget("postgres", () => new PostgresReaderWriterLock(postgres.Options()));
         }),
         new("etcd", false, "Coord EtcdReaderWriterLock (recipes RWMutex layout on long-lived sessions) on one etcd node", async (servers, s, ct) =>
         {
             var etcd = await servers.EtcdAsync(ct).ConfigureAwait(false);
-            return new CoordReaderWriterTarget("etcd", () => new EtcdReaderWriterLock(new EtcdLockOptions { Endpoints = etcd.ToList(), Prefix = s.KeyPrefix.Replace(':', '/') }));
+            return new CoordReaderWriterTarget("etcd", () => new EtcdReaderWriterLock(etcd.Options<EtcdLockOptions>(s.KeyPrefix)));
         }),
         new("zookeeper", false, "Coord ZooKeeperReaderWriterLock (Curator InterProcessReadWriteLock layout, one session per client) on one ZooKeeper node", async (servers, s, ct) =>
         {
             var zooKeeper = await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
-            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal) + "-rw";
-            return new CoordReaderWriterTarget("zookeeper", () => new ZooKeeperReaderWriterLock(new ZooKeeperLockOptions { ConnectString = zooKeeper, Root = root, MinimumSessionTimeout = ZooKeeperNode.MinimumSessionTimeout }));
+            return new CoordReaderWriterTarget("zookeeper", () => new ZooKeeperReaderWriterLock(zooKeeper.Options(s.KeyPrefix, "-rw")));
         }),
         new("dlock-redis-rw", true, "DistributedLock.Redis RedisDistributedReaderWriterLock (busy-wait) on the same Redis server", async (servers, s, ct) =>
         {
-            var redis = await servers.RedisAsync(ct).ConfigureAwait(false);
+            var redis = await servers.RedisServerAsync(ct).ConfigureAwait(false);
             return new DistributedLockReaderWriterTarget("dlock-redis-rw", "DistributedLock.Redis reader-writer lock", async clientCt =>
             {
-                var connection = await ConnectionMultiplexer.ConnectAsync(redis).WaitAsync(clientCt).ConfigureAwait(false);
+                var connection = await redis.ConnectAsync(clientCt).ConfigureAwait(false);
                 return new(
                     (name, ttl) => new RedisDistributedReaderWriterLock(s.KeyPrefix + name, connection.GetDatabase(), o => o.Expiry(ttl)),
                     connection);
@@ -59,17 +56,13 @@ public static class ReaderWriterTargetCatalog
         }),
         new("dlock-postgres-rw", true, "DistributedLock.Postgres PostgresDistributedReaderWriterLock (advisory lock, no TTL) on the run's PostgreSQL server", async (servers, s, ct) =>
         {
-            var (locks, _) = await servers.PostgresAsync(ct).ConfigureAwait(false);
+            var postgres = await servers.PostgresAsync(ct).ConfigureAwait(false);
             return new DistributedLockReaderWriterTarget("dlock-postgres-rw", "DistributedLock.Postgres reader-writer lock", _ => Task.FromResult(
                 new DistributedLockReaderWriterTarget.Connection(
-                    (name, _) => new PostgresDistributedReaderWriterLock(new PostgresAdvisoryLockKey(s.KeyPrefix + name, allowHashing: true), locks),
+                    (name, _) => new PostgresDistributedReaderWriterLock(new PostgresAdvisoryLockKey(s.KeyPrefix + name, allowHashing: true), postgres.ConnectionString),
                     null)));
         }),
         new("curator-rw", true, "Apache Curator InterProcessReadWriteLock (Java driver, a session per client) on the run's ZooKeeper", async (servers, s, ct) =>
-        {
-            var zooKeeper = await servers.ZooKeeperAsync(ct).ConfigureAwait(false);
-            var root = "/coord-stress/" + s.KeyPrefix.Replace(":", "", StringComparison.Ordinal) + "-curator-rw";
-            return await Curator.CuratorReaderWriterTarget.StartAsync(zooKeeper, root, ct).ConfigureAwait(false);
-        }),
+            await Curator.CuratorReaderWriterTarget.StartAsync(await servers.ZooKeeperAsync(ct).ConfigureAwait(false), s.KeyPrefix, ct).ConfigureAwait(false)),
     ]);
 }
