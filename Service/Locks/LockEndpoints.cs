@@ -98,15 +98,9 @@ public static class LockEndpoints
     {
         var name = LockRoute.LockName(http);
         var target = registry.Resolve(backend);
-        var token = LeaseInput.HolderToken(http);
-        if (body?.TtlMs is null)
-            throw new ArgumentException("ttlMs is required in the renew body: the lease length from now, normally the ttlMs that acquire returned.");
-        var ttl = LeaseInput.Ttl(body.TtlMs, limits);
-        // Taken before sending, so the expiry we report can only be earlier than the server's.
-        var sentAt = time.GetUtcNow();
-        if (!await target.Lock.RenewAsync(name, token, ttl, cancellationToken))
-            return NotHolder(name, target.Name, "renew");
-        return TypedResults.Ok(new LockRenewalResponse(name, target.Name, (long)ttl.TotalMilliseconds, sentAt + ttl - LeaseInput.RenewalMargin(ttl)));
+        var renewed = await LeaseRenewal.RenewAsync(http, name, target.Name, body, limits, time, "acquire",
+            (token, ttl, ct) => target.Lock.RenewAsync(name, token, ttl, ct), cancellationToken);
+        return renewed is null ? NotHolder(name, target.Name, "renew") : TypedResults.Ok(renewed);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ReleaseAsync(

@@ -6,7 +6,8 @@
 // dev mode with the default configuration (nothing but --urls). Release, like the service:
 //   dotnet build Service -c Release && dotnet run -c Release Service/measure/measure.cs -- [seconds per phase, default 5] [Coord.Service.dll]
 // Prints, for 1 and 8 keep-alive connections (one client loop per connection, each target warmed up for 10 s first): the bare endpoint's
-// requests/s, the service's acquire+release pairs/s, and their ratio; then ids/s in 1,000-id batches.
+// requests/s, the service's acquire+release pairs/s, and their ratio (the goal is at least 0.4), with the CPU each server
+// process and this client spent per HTTP request; then one line with both ratios, and ids/s in 1,000-id batches.
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -52,19 +53,26 @@ try
     await WaitUntilUpAsync(bareUrl, "/");
     await WaitUntilUpAsync(serviceUrl, "/healthz");
     Console.WriteLine($"{seconds} s per phase, {Environment.ProcessorCount} cores, load average {LoadAverage()}; service {serviceDll} in dev mode, default configuration");
-    Console.WriteLine("| connections | bare endpoint requests/s | acquire+release pairs/s | pairs/s ÷ bare requests/s |");
-    Console.WriteLine("|---|---|---|---|");
+    Console.WriteLine("| connections | bare endpoint requests/s | acquire+release pairs/s | pairs/s ÷ bare requests/s | CPU µs per request: bare server, its client | CPU µs per request: service, its client |");
+    Console.WriteLine("|---|---|---|---|---|---|");
+    var ratios = new List<string>();
     foreach (var connections in new[] { 1, 8 })
     {
         using var bareClient = NewClient(bareUrl, connections);
         using var serviceClient = NewClient(serviceUrl, connections);
         await RunAsync(connections, _ => GetAsync(bareClient, "/"), warmUp);
         await RunAsync(connections, i => LockCycleAsync(serviceClient, $"warmup/{i}"), warmUp);
+        var bareCpu = CpuMeter.Start(bareProcess);
         var (requests, bareElapsed) = await RunAsync(connections, _ => GetAsync(bareClient, "/"), duration);
+        var bareCost = bareCpu.PerRequest(requests);
+        var serviceCpu = CpuMeter.Start(serviceProcess);
         var (pairs, serviceElapsed) = await RunAsync(connections, i => LockCycleAsync(serviceClient, $"measure/{i}"), duration);
+        var serviceCost = serviceCpu.PerRequest(2 * pairs);
         double bareRate = requests / bareElapsed.TotalSeconds, pairRate = pairs / serviceElapsed.TotalSeconds;
-        Console.WriteLine($"| {connections} | {bareRate:N0} | {pairRate:N0} | {pairRate / bareRate:0.00} |");
+        Console.WriteLine($"| {connections} | {bareRate:N0} | {pairRate:N0} | {pairRate / bareRate:0.00} | {bareCost.Server:0.0}, {bareCost.Client:0.0} | {serviceCost.Server:0.0}, {serviceCost.Client:0.0} |");
+        ratios.Add($"{connections} connection(s) {pairRate / bareRate:0.00}");
     }
+    Console.WriteLine($"Ratios, acquire+release pairs/s ÷ bare requests/s (goal ≥ 0.40): {string.Join("; ", ratios)}");
 
     using var ids = NewClient(serviceUrl, 4);
     foreach (var path in new[] { "/v1/ids/snowflake?count=1000", "/v1/ids/segment/measure?count=1000", "/v1/ids/uuid?count=1000" })
@@ -124,6 +132,8 @@ static async Task WaitUntilUpAsync(Uri baseAddress, string path)
     }
 }
 
+// CPU time a server process and this client spent over one phase: the throughput ratio shares two cores between
+// both, so these say which side a difference comes from.
 static async Task<(long Operations, TimeSpan Elapsed)> RunAsync(int clients, Func<int, Task> operation, TimeSpan duration)
 {
     long count = 0;
@@ -179,3 +189,32 @@ static int FreePort()
 static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+/// <summary>CPU time a server process and this client spend over one phase: the ratio shares two cores between both, so these say which side a difference comes from.</summary>
+sealed class CpuMeter
+{
+    private readonly Process _server;
+    private readonly TimeSpan _server0, _client0;
+
+    private CpuMeter(Process server)
+    {
+        _server = server;
+        (_server0, _client0) = Now(server);
+    }
+
+    public static CpuMeter Start(Process server) => new(server);
+
+    /// <summary>Microseconds of CPU per HTTP request since <see cref="Start"/>, in the server and in this client.</summary>
+    public (double Server, double Client) PerRequest(long requests)
+    {
+        var (server, client) = Now(_server);
+        return ((server - _server0).TotalMicroseconds / requests, (client - _client0).TotalMicroseconds / requests);
+    }
+
+    private static (TimeSpan Server, TimeSpan Client) Now(Process server)
+    {
+        server.Refresh();
+        using var self = Process.GetCurrentProcess();
+        return (server.TotalProcessorTime, self.TotalProcessorTime);
+    }
+}
