@@ -193,10 +193,11 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     }
 
     /// <summary>Adds the name and holder token, the first two parameters of most statements.</summary>
+    /// <remarks>Typed parameters throughout: every hold sends several, and an untyped one boxes its value.</remarks>
     public static void Bind(NpgsqlCommand command, string name, string holderToken)
     {
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = name });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = ToUuid(holderToken) });
+        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = name });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = ToUuid(holderToken) });
     }
 
     /// <summary>
@@ -208,11 +209,16 @@ internal sealed class PostgresDatabase : IAsyncDisposable
 
     /// <summary>A listener's backend pid, or SQL null when the process has no listener connection.</summary>
     public static NpgsqlParameter ListenerParameter(int? processId)
-        => new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = processId is { } pid ? pid : DBNull.Value };
+        => processId is { } pid
+            ? new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = pid }
+            : new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = DBNull.Value };
 
     /// <summary>A whole number of milliseconds as a bigint parameter, rounded up so a lease is never shorter than asked.</summary>
     public static NpgsqlParameter Milliseconds(TimeSpan span)
-        => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (long)Math.Ceiling(span.TotalMilliseconds) };
+        => new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = (long)Math.Ceiling(span.TotalMilliseconds) };
+
+    /// <summary>A boolean parameter.</summary>
+    public static NpgsqlParameter Flag(bool value) => new NpgsqlParameter<bool> { NpgsqlDbType = NpgsqlDbType.Boolean, TypedValue = value };
 
     public async ValueTask DisposeAsync()
     {

@@ -78,7 +78,7 @@ public sealed class PostgresLock : LockProvider, IPostgresWaitingLine
         {
             PostgresDatabase.Bind(command, name, holderToken);
             command.Parameters.Add(PostgresDatabase.ListenerParameter(_db.Listener.ProcessId));
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = exclusive });
+            command.Parameters.Add(PostgresDatabase.Flag(exclusive));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || !reader.GetBoolean(0))
                 return false;
@@ -92,7 +92,7 @@ public sealed class PostgresLock : LockProvider, IPostgresWaitingLine
     protected override Task<LockStatus> GetStatusCoreAsync(string name, CancellationToken cancellationToken)
         => _db.ExecuteAsync("status", _sql.Status, async command =>
         {
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = name });
+            command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = name });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 return new LockStatus(name, false, null, null);
@@ -109,8 +109,8 @@ public sealed class PostgresLock : LockProvider, IPostgresWaitingLine
             command.Parameters.Add(PostgresDatabase.Milliseconds(request.Ttl));
             // Taken before sending, so the client's validity ends before the server's expires_at.
             var sent = Time.GetTimestamp();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new LockGrant(reader.GetInt64(0), sent) : (LockGrant?)null;
+            // A scalar, not a reader: one await instead of three on the path every uncontended hold takes.
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long fence ? new LockGrant(fence, sent) : (LockGrant?)null;
         }, cancellationToken);
 
     /// <summary>One call of the acquire function: take the lock, or (with <paramref name="queue"/>) take or refresh a place in line, or leave it.</summary>
@@ -120,7 +120,7 @@ public sealed class PostgresLock : LockProvider, IPostgresWaitingLine
             PostgresDatabase.Bind(command, request.Name, request.HolderToken);
             command.Parameters.Add(PostgresDatabase.Milliseconds(request.Ttl));
             command.Parameters.Add(PostgresDatabase.Milliseconds(_options.WaiterLease));
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = queue });
+            command.Parameters.Add(PostgresDatabase.Flag(queue));
             command.Parameters.Add(PostgresDatabase.ListenerParameter(listener));
             var sent = Time.GetTimestamp();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
