@@ -18,8 +18,8 @@ namespace Coord.Locks.Internal;
 /// Why 8 (measured, <c>docs/redis-lock-speed.md</c>: 32 clients in 4 processes on one Redis, 0 ms holds):
 /// going from 3 to 8 cuts the hand-offs that cross processes from one in four to one in nine and moved
 /// throughput against DistributedLock.Redis in the same run from 0.50× to 0.60–0.65×, with Jain's index
-/// unchanged (1.000); 16 added a little more (0.68–0.70×) but pushed the longest wait from about 170 ms
-/// to about 260 ms, since a passed head then waits up to sixteen extra turns.
+/// unchanged (1.000); 16 added a little more (0.68–0.70×) but its longest wait (260–270 ms, against
+/// 170–245 ms at 8) went above a twentieth of the peer's, since a passed head waits up to sixteen extra turns.
 /// </para>
 /// </remarks>
 internal static class LocalPassPolicy
