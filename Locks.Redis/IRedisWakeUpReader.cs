@@ -5,7 +5,8 @@ namespace Coord.Locks.Redis;
 /// <summary>A waiter that reads the part of a wake-up message after its token (a hand-off's fence and time, or nothing).</summary>
 internal interface IRedisWakeUpReader
 {
-    void Read(ReadOnlySpan<char> rest);
+    /// <summary>Reads a message; <paramref name="runWaiterHere"/> as in <see cref="Internal.WakeUpSignal.Set"/>.</summary>
+    void Read(ReadOnlySpan<char> rest, bool runWaiterHere);
 
     /// <summary>
     /// Reads <c>":n1:n2:..."</c> (the rest of a message after the token) into <paramref name="numbers"/>;

@@ -60,10 +60,10 @@ internal sealed class RedisAttempt(
     protected override Task LeaveAndReleaseAsync(CancellationToken cancellationToken)
         => RedisLock.ReleaseAsync(db, server.WakeUps, keys, Token, metrics, cancellationToken);
 
-    public void Read(ReadOnlySpan<char> rest)
+    public void Read(ReadOnlySpan<char> rest, bool runWaiterHere)
     {
         if (_handOff.TryKeep(rest))
-            Wake();
+            Wake(runWaiterHere);
     }
 
     protected override LockGrant? TakeHandOff() => _handOff.Take(Request.StartedTimestamp);

@@ -120,12 +120,22 @@ internal static class RedisLockScripts
     public static readonly RedisScript Acquire = new(HandOff + """
 
         local token = ARGV[1]
-        -- Uncontended: nobody waits and the lock is free. (The fence comes from the counter, not from
-        -- anything that expires with the lock.)
-        if redis.call('EXISTS', KEYS[3]) == 0 and redis.call('SET', KEYS[1], token, 'NX', 'PX', ARGV[2]) then
-          return redis.call('INCR', KEYS[2])
+        local holder
+        if ARGV[4] == '1' then
+          -- A waiter mostly finds the lock held, and then this one read decides.
+          holder = redis.call('GET', KEYS[1])
+          if not holder and redis.call('EXISTS', KEYS[3]) == 0 then
+            redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+            return redis.call('INCR', KEYS[2])
+          end
+        else
+          -- Uncontended: nobody waits and the lock is free. (The fence comes from the counter, not from
+          -- anything that expires with the lock.)
+          if redis.call('EXISTS', KEYS[3]) == 0 and redis.call('SET', KEYS[1], token, 'NX', 'PX', ARGV[2]) then
+            return redis.call('INCR', KEYS[2])
+          end
+          holder = redis.call('GET', KEYS[1])
         end
-        local holder = redis.call('GET', KEYS[1])
         if holder == token then
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
           return tonumber(redis.call('GET', KEYS[2]))

@@ -175,7 +175,7 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
             state.HandOffMicros = -1;
     }
 
-    private void HandedOffBy(int master, long serverMicros)
+    private void HandedOffBy(int master, long serverMicros, bool runWaiterHere)
     {
         bool majority;
         lock (_sync)
@@ -187,7 +187,7 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
             majority = _state.Count(s => s.HandOffMicros >= 0) >= options.Quorum;
         }
         if (majority)
-            Wake();
+            Wake(runWaiterHere);
     }
 
     protected override async Task<LockGrant?> LeaveAsync(CancellationToken cancellationToken)
@@ -211,11 +211,11 @@ internal sealed class RedLockAttempt(LockRequest request, RedLockLock owner, Red
     /// <summary>A hand-off from one master (":serverSeconds:serverMicroseconds"), counted toward the majority that makes a hold.</summary>
     private sealed class MasterWakeUp(RedLockAttempt attempt, int master) : IRedisWakeUpReader
     {
-        public void Read(ReadOnlySpan<char> rest)
+        public void Read(ReadOnlySpan<char> rest, bool runWaiterHere)
         {
             Span<long> numbers = stackalloc long[2];
             if (IRedisWakeUpReader.TryReadNumbers(rest, numbers))
-                attempt.HandedOffBy(master, numbers[0] * 1_000_000 + numbers[1]);
+                attempt.HandedOffBy(master, numbers[0] * 1_000_000 + numbers[1], runWaiterHere);
         }
     }
 

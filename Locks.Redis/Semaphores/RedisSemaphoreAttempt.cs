@@ -68,10 +68,10 @@ internal sealed class RedisSemaphoreAttempt(
     protected override Task LeaveAndReleaseAsync(CancellationToken cancellationToken)
         => RedisHolds.ReleaseAsync(db, server.WakeUps, keys, Token, metrics, cancellationToken);
 
-    public void Read(ReadOnlySpan<char> rest)
+    public void Read(ReadOnlySpan<char> rest, bool runWaiterHere)
     {
         if (_handOff.TryKeep(rest))
-            Wake();
+            Wake(runWaiterHere);
     }
 
     protected override LockGrant? TakeHandOff() => _handOff.Take(Request.StartedTimestamp);

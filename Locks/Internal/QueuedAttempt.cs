@@ -58,8 +58,8 @@ internal abstract class QueuedAttempt : LockAttempt
     /// <summary>Whether a queued waiter should ride out this failure of a round trip (the backend restarting) instead of failing.</summary>
     protected virtual bool IsTransient(Exception exception) => false;
 
-    /// <summary>Wakes the waiting loop to look again (or to collect a recorded hand-off).</summary>
-    public void Wake() => _signal.Set();
+    /// <summary>Wakes the waiting loop to look again (or to collect a recorded hand-off); see <see cref="WakeUpSignal.Set"/> for <paramref name="runWaiterHere"/>.</summary>
+    public void Wake(bool runWaiterHere = false) => _signal.Set(runWaiterHere);
 
     /// <summary>Runs the waiting loop: the grant, or null when the wait ran out without one.</summary>
     public async Task<LockGrant?> AcquireAsync(CancellationToken cancellationToken)

@@ -8,9 +8,27 @@ namespace Coord.Locks.Internal;
 /// </summary>
 internal sealed class WakeUpSignal
 {
-    private TaskCompletionSource _pending = NewSource();
+    private static readonly Action<TaskCompletionSource> Complete = static source => source.TrySetResult();
 
-    public void Set() => Volatile.Read(ref _pending).TrySetResult();
+    // Continuations run where the signal is set: Set decides whether that is here or on the thread pool.
+    private TaskCompletionSource _pending = new();
+
+    /// <summary>
+    /// Wakes the waiter. <paramref name="runWaiterHere"/> lets the waiter go on on this thread: only for a
+    /// thread that has nothing else to do (a notification's own thread-pool work item), which spares a
+    /// second hop through the pool; anywhere else (a release handing over in process) the waiter goes on
+    /// on the pool, so the caller is not held up by the next holder's code.
+    /// </summary>
+    public void Set(bool runWaiterHere = false)
+    {
+        var source = Volatile.Read(ref _pending);
+        if (source.Task.IsCompleted)
+            return;
+        if (runWaiterHere)
+            source.TrySetResult();
+        else
+            ThreadPool.UnsafeQueueUserWorkItem(Complete, source, preferLocal: false);
+    }
 
     /// <summary>True when woken by <see cref="Set"/>, false when <paramref name="timeout"/> passed first.</summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
@@ -28,9 +46,7 @@ internal sealed class WakeUpSignal
             }
         }
         // Consume the signal so the next wait blocks until a new one.
-        Interlocked.CompareExchange(ref _pending, NewSource(), source);
+        Interlocked.CompareExchange(ref _pending, new TaskCompletionSource(), source);
         return true;
     }
-
-    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
