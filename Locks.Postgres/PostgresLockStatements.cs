@@ -46,14 +46,14 @@ internal sealed class PostgresLockStatements
     /// <summary>First key of the transaction advisory lock on (this, hashtext(name)) that orders queueing against release (the ASCII of "cdln").</summary>
     public const int NameLockClass = 0x63646c6e;
 
-    /// <summary>How many hand-offs in a row may go to a waiter of the releaser's own process past an older waiter of another process.</summary>
-    public const int MaxLocalPasses = 3;
+    /// <summary>How many hand-offs in a row may go to a waiter of the releaser's own process past an older waiter of another process: the bound every queued backend shares.</summary>
+    public const int MaxLocalPasses = Coord.Locks.Internal.LocalPassPolicy.MaxPassesInARow;
 
     /// <summary>SQLSTATE of the release function's "call me again with p_exclusive": it would free the lock while a queueing call may be under way.</summary>
     public const string MustExcludeQueueing = "CDQ01";
 
     /// <summary>Version of the acquire and release functions, part of their names.</summary>
-    public const int ProtocolVersion = 3;
+    public const int ProtocolVersion = 4;
 
     /// <summary>Advisory lock key that serialises schema creation across processes (the ASCII of "coordlck").</summary>
     public const long SchemaLockKey = 0x636f6f72646c636b;

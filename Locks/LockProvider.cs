@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -180,7 +179,7 @@ public abstract class LockProvider : ILockLeases
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
 
-        var request = new LockRequest(name, NewHolderToken(), validTtl, wait, Time, isBareLease, maxHolders, isShared);
+        var request = new LockRequest(name, Internal.HolderTokens.New(), validTtl, wait, Time, isBareLease, maxHolders, isShared);
         LockGrant? grant;
         try
         {
@@ -298,8 +297,6 @@ public abstract class LockProvider : ILockLeases
     internal string BackendName => Backend;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-
-    private static string NewHolderToken() => RandomNumberGenerator.GetHexString(32, lowercase: true);
 
     /// <summary>
     /// Releases every hold this provider's handles still have (a failed release is logged; the lease then

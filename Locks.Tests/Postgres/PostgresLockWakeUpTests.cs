@@ -169,7 +169,7 @@ public sealed class PostgresLockWakeUpTests(PostgresServerFixture postgres, ITes
     }
 
     [Fact]
-    public async Task A_process_passes_the_lock_to_its_own_waiters_at_most_three_times_past_an_older_waiter_of_another_process()
+    public async Task A_process_passes_the_lock_to_its_own_waiters_at_most_the_shared_bound_of_times_past_an_older_waiter_of_another_process()
     {
         var name = $"cohort/{Guid.NewGuid():N}";
         var holder = await Client("cohort-a").AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
@@ -181,11 +181,13 @@ public sealed class PostgresLockWakeUpTests(PostgresServerFixture postgres, ITes
             return held.FencingToken;
         }
 
-        // The oldest waiter is in another process; five waiters of the holder's own process queue behind it.
+        // The oldest waiter is in another process; two more waiters of the holder's own process than the
+        // bound lets pass queue behind it.
+        var passes = PostgresLockStatements.MaxLocalPasses;
         var other = WaitAndReleaseAsync("cohort-b", "B");
         await postgres.WaitForQueuedAsync(name, 1);
         var own = new List<Task<long>>();
-        for (var i = 1; i <= 5; i++)
+        for (var i = 1; i <= passes + 2; i++)
         {
             own.Add(WaitAndReleaseAsync("cohort-a", $"A{i}"));
             await postgres.WaitForQueuedAsync(name, 1 + i);
@@ -195,9 +197,9 @@ public sealed class PostgresLockWakeUpTests(PostgresServerFixture postgres, ITes
         await Task.WhenAll(own.Append(other));
 
         output.WriteLine($"served: {string.Join(" ", order)}");
-        // Three passes inside process A, then the waiter of B, whose release goes back to A's oldest.
-        Assert.Equal(["A1", "A2", "A3", "B", "A4", "A5"], order);
-        Assert.Equal(holder.FencingToken + 4, await other);
+        // The bound's passes inside process A, then the waiter of B, whose release goes back to A's oldest.
+        Assert.Equal([.. Enumerable.Range(1, passes).Select(i => $"A{i}"), "B", $"A{passes + 1}", $"A{passes + 2}"], order);
+        Assert.Equal(holder.FencingToken + passes + 1, await other);
     }
 
     [Fact]
