@@ -8,6 +8,8 @@ namespace Coord.Locks.Redis;
 /// KEYS are always [lock, fence, queue, waiters] (see <see cref="RedisLockKeys"/>).
 /// </summary>
 /// <remarks>
+/// A script runs from its first line on every call, and each function definition on the way builds its
+/// closure anew, so acquire and release decide the uncontended case (the common one) above the functions.
 /// A waiter's entry in the waiters hash is <c>"ttlMs:placeExpiresAtMs:channel"</c>, the channel being
 /// its process's (<see cref="RedisWakeChannel"/>). A hand-off message is
 /// <c>"token:fence:serverSeconds:serverMicroseconds"</c>: the server time of the hand-off, which the
@@ -117,7 +119,14 @@ internal static class RedisLockScripts
     /// to the first live waiter, so a releaser that asks again cannot barge; localToken names a waiter of
     /// the caller's process that this call handed the lock to ('' when none).
     /// </summary>
-    public static readonly RedisScript Acquire = new(HandOff + """
+    public static readonly RedisScript Acquire = new("""
+        -- Uncontended: nobody waits and the lock is free. (The fence comes from the counter, not from
+        -- anything that expires with the lock.)
+        if ARGV[4] ~= '1' and redis.call('EXISTS', KEYS[3]) == 0 and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+          return redis.call('INCR', KEYS[2])
+        end
+
+        """ + HandOff + """
 
         local token = ARGV[1]
         local holder
@@ -129,11 +138,6 @@ internal static class RedisLockScripts
             return redis.call('INCR', KEYS[2])
           end
         else
-          -- Uncontended: nobody waits and the lock is free. (The fence comes from the counter, not from
-          -- anything that expires with the lock.)
-          if redis.call('EXISTS', KEYS[3]) == 0 and redis.call('SET', KEYS[1], token, 'NX', 'PX', ARGV[2]) then
-            return redis.call('INCR', KEYS[2])
-          end
           holder = redis.call('GET', KEYS[1])
         end
         if holder == token then
@@ -193,7 +197,14 @@ internal static class RedisLockScripts
     /// {serverSeconds, serverMicroseconds, localToken, localFence} when it held it and handed it to
     /// localToken, a waiter of the caller's process (which no message told).
     /// </summary>
-    public static readonly RedisScript Release = new(HandOff + """
+    public static readonly RedisScript Release = new("""
+        -- Uncontended: nobody waits, so freeing is all there is to do (the waiters hash holds at most the pass count).
+        if redis.call('EXISTS', KEYS[3]) == 0 and redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('DEL', KEYS[1], KEYS[4])
+          return 1
+        end
+
+        """ + HandOff + """
 
         local token = ARGV[1]
         if redis.call('GET', KEYS[1]) ~= token then

@@ -12,9 +12,6 @@ public static class LockScenarioRunner
 {
     private static readonly TimeSpan WarmUpWait = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long each client repeats the warm-up hold before the measured part.</summary>
-    private static readonly TimeSpan WarmUpRepeat = TimeSpan.FromSeconds(1);
-
     public static async Task<LockScenarioStats> RunAsync(LockScenario scenario, LockTarget target, string runId, LockRunHooks hooks, CancellationToken cancellationToken)
     {
         scenario.Validate();
@@ -26,14 +23,14 @@ public static class LockScenarioRunner
             for (var i = 0; i < clientCount; i++)
                 clients[i] = await target.CreateClientAsync(cancellationToken).ConfigureAwait(false);
 
-            // Warm-up: connect every client and run its acquire-release path outside the measured part, for
-            // long enough that the runtime has compiled it fully (tiered JIT promotes a method after some
-            // calls and a delay). Otherwise the first target measured in a process runs part of its scenario
+            // Warm-up: connect every client and run its acquire-release path outside the measured part, until
+            // the runtime has compiled it fully (tiered JIT promotes a method after some calls and a delay;
+            // see JitQuiet). Otherwise the first target measured in a process runs part of its scenario
             // on unoptimised code, and JIT work of its own and of the shared client libraries (gRPC, HTTP/2)
             // lands in its numbers while the targets measured after it find that work already done.
+            var warming = JitQuiet.ForWarmUp();
             await Task.WhenAll(clients.Select(async (c, i) =>
             {
-                var warming = Stopwatch.StartNew();
                 do
                 {
                     var acquiring = c.AcquireAsync($"stress/{runId}/warm-up/{hooks.FirstClient + i}", WarmUpWait, scenario.Ttl, cancellationToken);
@@ -44,7 +41,7 @@ public static class LockScenarioRunner
                     if (answeredAtOnce)
                         await Task.Yield(); // see ClientLoopAsync
                 }
-                while (warming.Elapsed < WarmUpRepeat);
+                while (warming.KeepWarming);
             })).ConfigureAwait(false);
 
             var requestsBefore = target.ClientRequestCounts();

@@ -64,6 +64,8 @@ public static class LockTargetCatalog
             await Curator.CuratorTarget.StartAsync(await servers.ZooKeeperAsync(s.Clustered, ct).ConfigureAwait(false), s.KeyPrefix, permits: null, ct).ConfigureAwait(false)),
         new("etcd-floor", true, "etcd floor: one Txn put on a reused lease + one Delete per hold, waiters watch their predecessor on one stream (raw gRPC, no library) on the same etcd", async (servers, s, ct) =>
             new EtcdFloorTarget(await servers.EtcdAsync(ct).ConfigureAwait(false), s.KeyPrefix)),
+        new("redis-floor", true, "Redis floor: one SET NX PX + one compare-and-delete script per hold, no fence, renewal or queue (StackExchange.Redis, no library) on the same Redis server; waiters poll every 1 ms", async (servers, s, ct) =>
+            new RedisFloorTarget(await servers.RedisServerAsync(ct).ConfigureAwait(false), s.KeyPrefix)),
         new("redlock-net", true, "RedLock.net used directly over the same 3 Redis masters", async (servers, s, ct) =>
             new RedLockNetTarget(await servers.RedLockMastersAsync(ct).ConfigureAwait(false), s.KeyPrefix, s.PeerRetry)),
     ]);
