@@ -67,7 +67,7 @@ public sealed class EtcdLeaderElection : LeaderElectionProvider
     protected override async Task<LockGrant?> CampaignCoreAsync(LockRequest request, string value, CancellationToken cancellationToken)
     {
         var grant = await _queue.CampaignAsync(request, ByteString.CopyFromUtf8(value), cancellationToken).ConfigureAwait(false);
-        if (grant is null || !request.IsBareLease || request.BackendState is not EtcdHold hold)
+        if (grant is null || !request.IsBareLease || EtcdLine.HoldOf(request) is not { } hold)
             return grant;
         // Only while the election key is still ours: a lease that ran out meanwhile leaves no mapping behind.
         var txn = new TxnRequest();

@@ -140,9 +140,10 @@ internal abstract class EtcdLine : IAsyncDisposable
     {
         var keys = KeysOf(request.Name);
         var willWait = request.RemainingWait != TimeSpan.Zero;
+        var attempt = Track(request);
         while (true)
         {
-            var hold = await NewHoldAsync(request, keys, value, cancellationToken).ConfigureAwait(false);
+            var hold = attempt.Hold = await NewHoldAsync(request, keys, value, cancellationToken).ConfigureAwait(false);
             Turn turn;
             // Joined before the enqueue transaction goes out, so no DELETE after it goes unseen.
             using (var place = _queues.Join(hold.Key))
@@ -162,7 +163,7 @@ internal abstract class EtcdLine : IAsyncDisposable
                     // Our place was lost while we waited (session lease revoked or expired in an outage,
                     // or our key deleted from outside): queue again on a live session, at the back.
                     Logger.LogInformation("Place in line for {Name} on etcd was lost while waiting; queueing again", request.Name);
-                    request.BackendState = null;
+                    attempt.Hold = null;
                     await ForgetAsync(hold).ConfigureAwait(false);
                     continue;
             }
@@ -181,7 +182,6 @@ internal abstract class EtcdLine : IAsyncDisposable
         {
             hold = await _sessions.ReserveAsync(LeaseSeconds(request.Ttl), s => new EtcdHold(request.Name, request.HolderToken, keys, s, HoldKey(request, keys, s.LeaseId), value), cancellationToken).ConfigureAwait(false);
         }
-        request.BackendState = hold;
         _holds[request.HolderToken] = hold;
         _holdsByKey[hold.Key] = hold;
         return hold;
@@ -385,17 +385,30 @@ internal abstract class EtcdLine : IAsyncDisposable
     /// first have to look the key up, a request even when nothing was queued (an unreachable cluster would then hold
     /// the caller for another connect timeout).
     /// </summary>
-    public void Track(LockRequest request) => request.Attempt = new LineAttempt(this, request);
-
-    private sealed class LineAttempt(EtcdLine line, LockRequest request) : LockAttempt
+    public LineAttempt Track(LockRequest request)
     {
+        if (request.Attempt is LineAttempt tracked)
+            return tracked;
+        var attempt = new LineAttempt(this, request);
+        request.Attempt = attempt;
+        return attempt;
+    }
+
+    /// <summary>The hold (key on a session) that <paramref name="request"/> has queued in this line, if it has one now.</summary>
+    public static EtcdHold? HoldOf(LockRequest request) => (request.Attempt as LineAttempt)?.Hold;
+
+    /// <summary>One acquire's place in a line: the hold it queued, null before it queued and while it queues again.</summary>
+    public sealed class LineAttempt(EtcdLine line, LockRequest request) : LockAttempt
+    {
+        public EtcdHold? Hold { get; set; }
+
         protected internal override Task AbandonAsync(CancellationToken cancellationToken) => line.AbandonAsync(request, cancellationToken);
     }
 
     /// <summary>Leaves the line after an acquire that ended without a grant: deletes our key (a bare lease's own lease is revoked with its session).</summary>
     public async Task AbandonAsync(LockRequest request, CancellationToken cancellationToken)
     {
-        if (request.BackendState is not EtcdHold hold)
+        if (HoldOf(request) is not { } hold)
             return; // nothing was queued, so nothing is left behind
         try
         {

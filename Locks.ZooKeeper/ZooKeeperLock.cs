@@ -107,7 +107,7 @@ public sealed class ZooKeeperLock : LockProvider
         }
 
         var attempt = new ZooKeeperQueueNode(session, paths.Parent, paths.CreatePath, paths.IsOurs, _root, Metrics, Time, Logger);
-        request.BackendState = attempt;
+        request.Attempt = new NodeAttempt(this, request.HolderToken, attempt);
         var (node, fence, children) = await attempt.EnqueueAsync(data, cancellationToken).ConfigureAwait(false);
         return await attempt.WaitForTurnAsync(request, children, InLineOrder, MarksRelease, _kind, Backend, Endpoint, cancellationToken).ConfigureAwait(false)
             ? Grant(request, attempt, node, fence)
@@ -148,13 +148,21 @@ public sealed class ZooKeeperLock : LockProvider
     }
 
     /// <inheritdoc/>
-    protected override async Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
+    /// <remarks>An acquire that queued no node (a try that found the line taken) left nothing: no request to look for one.</remarks>
+    protected override Task AbandonAcquireAsync(LockRequest request, CancellationToken cancellationToken)
+        => request.Attempt is NodeAttempt queued ? queued.LeaveAsync(cancellationToken) : Task.CompletedTask;
+
+    /// <summary>One acquire's node in the line, and the hold it may already have started when the acquire failed after all.</summary>
+    private sealed class NodeAttempt(ZooKeeperLock provider, string holderToken, ZooKeeperQueueNode node) : LockAttempt
     {
-        if (request.BackendState is not ZooKeeperQueueNode attempt)
-            return;
-        if (attempt.Granted)
-            _holds.Abandon(request.HolderToken);
-        await attempt.AbandonAsync(cancellationToken).ConfigureAwait(false);
+        public async Task LeaveAsync(CancellationToken cancellationToken)
+        {
+            if (node.Granted)
+                provider._holds.Abandon(holderToken);
+            await node.AbandonAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        protected internal override Task AbandonAsync(CancellationToken cancellationToken) => LeaveAsync(cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -61,12 +61,6 @@ public sealed class LockRequest
     /// </summary>
     public LockAttempt? Attempt { get; set; }
 
-    /// <summary>
-    /// Untyped clean-up state of the backends that do not yet derive a <see cref="LockAttempt"/> (etcd,
-    /// ZooKeeper); new code uses <see cref="Attempt"/>.
-    /// </summary>
-    public object? BackendState { get; set; }
-
     /// <summary>Time since the caller asked, by the provider's <see cref="TimeProvider"/>.</summary>
     public TimeSpan Elapsed => _time.GetElapsedTime(StartedTimestamp);
 

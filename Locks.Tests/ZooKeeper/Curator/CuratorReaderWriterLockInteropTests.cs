@@ -105,7 +105,8 @@ public sealed class CuratorReaderWriterLockInteropTests(ZooKeeperServerFixture z
     [Fact]
     public async Task Curator_and_Coord_readers_and_writers_under_contention_never_see_a_writer_beside_anyone()
     {
-        const int coordWorkers = 4, curatorWorkers = 4, rounds = 5;
+        // Enough rounds that readers of both sides meet even on a loaded machine (with 5, a full test run once saw none).
+        const int coordWorkers = 4, curatorWorkers = 4, rounds = 12;
         var (coord, curator, name) = await StartBothAsync();
         var second = NewCoord();
         var section = new ReaderWriterDetector();
