@@ -14,7 +14,10 @@ public sealed class RedisLockOptions : LockOptions
     /// <summary>Prefix of every key and channel; see <see cref="RedisLockKeys"/> for the layout. At most 64 characters, empty allowed. Default <c>coord:</c>.</summary>
     public string KeyPrefix { get; set; } = "coord:";
 
-    /// <summary>Redis database number; -1 (the default) is the connection's default database; otherwise 0 or more.</summary>
+    /// <summary>
+    /// Redis database number; -1 (the default) is the connection's default database; otherwise 0 up to the server's <c>databases</c>
+    /// setting less one, which only the server knows: a number past it fails the first call with <see cref="LockBackendException"/>.
+    /// </summary>
     public int Database { get; set; } = -1;
 
     /// <summary>

@@ -35,6 +35,24 @@ public sealed class RedisLockTests(RedisServerFixture redis) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task The_last_database_of_the_server_serves_locks_and_one_past_it_fails_the_first_call_with_the_servers_reason()
+    {
+        // The test server has 4 databases (0 to 3): the upper bound is the server's setting, so the client library tells.
+        var name = $"database/{Guid.NewGuid():N}";
+        var last = _clients.Add(new RedisLock(new RedisLockOptions { Configuration = redis.Server.ConnectionString, Database = 3 }));
+        await using (var held = await last.AcquireAsync(name, ttl: TimeSpan.FromSeconds(5)))
+            Assert.Equal(held.HolderToken, (string?)await redis.Raw.GetDatabase(3).StringGetAsync(new RedisLockKeys("coord:", name).Lock));
+
+        foreach (var database in new[] { 4, int.MaxValue })
+        {
+            var pastIt = _clients.Add(new RedisLock(new RedisLockOptions { Configuration = redis.Server.ConnectionString, Database = database }));
+            var error = await Assert.ThrowsAsync<LockBackendException>(() => pastIt.AcquireAsync(name, wait: TimeSpan.FromSeconds(1)));
+            Assert.Contains(name, error.Message);
+            Assert.Contains($"database does not exist on the server: {database}", error.Message);
+        }
+    }
+
+    [Fact]
     public async Task An_uncontended_acquire_and_release_cost_one_round_trip_each()
     {
         var client = Client();
