@@ -35,14 +35,19 @@ public static class LockPlanBuilder
         return names;
     }
 
+    /// <summary>Most passes of the matrix one run makes (<see cref="LocksOptions.Rounds"/>).</summary>
+    public const int MaxRounds = 20;
+
     public static List<LockScenario> Build(LocksOptions o)
     {
         if (o.Permits is not null && (o.Faults.Count > 0 || o.OnlyFaults))
             throw new ArgumentException("Fault scenarios run on locks only; leave out --faults and --only-faults for semaphores.");
         var backends = ResolveBackends(o.Backends, o.Permits is null ? LockTargetCatalog.Catalog : SemaphoreTargetCatalog.Catalog);
         LoadSimulation Load(int clients) => o.Iterations is { } n ? LoadSimulation.IterationsForConstant(clients, n) : LoadSimulation.KeepConstant(clients, o.Duration);
+        if (o.Rounds is < 1 or > MaxRounds)
+            throw new ArgumentException($"--rounds must be 1 to {MaxRounds}; it was {o.Rounds}.");
         var scenarios = new List<LockScenario>();
-        if (!o.OnlyFaults)
+        for (var round = 1; round <= (o.OnlyFaults ? 0 : o.Rounds); round++)
         {
             foreach (var backend in backends)
             {
@@ -54,7 +59,7 @@ public static class LockPlanBuilder
                         var processes = backend == "inmemory" ? 1 : Math.Min(o.Processes, clients);
                         scenarios.Add(new LockScenario
                         {
-                            Name = ScenarioLabels.For(backend, clients, o.Names, processes, FaultMode.None, permits: permits),
+                            Name = ScenarioLabels.For(backend, clients, o.Names, processes, FaultMode.None, permits: permits) + (o.Rounds > 1 ? $"-r{round}" : ""),
                             Target = backend,
                             Load = Load(clients),
                             Names = o.Names,

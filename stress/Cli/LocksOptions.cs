@@ -19,6 +19,13 @@ public sealed record LocksOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
     public long? Iterations { get; init; }
     public int Processes { get; init; } = 1;
+
+    /// <summary>
+    /// How many times the backends × clients matrix runs, one whole pass after another, so each target is
+    /// measured at several moments spread over the same stretch of time; the side-by-side view takes each
+    /// target's median pass. 1 to 20.
+    /// </summary>
+    public int Rounds { get; init; } = 1;
     public IReadOnlyList<FaultMode> Faults { get; init; } = [];
 
     /// <summary>Run only the fault scenarios, not the clients × backends matrix.</summary>

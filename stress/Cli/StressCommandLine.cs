@@ -41,6 +41,7 @@ public static class StressCommandLine
         var ttl = new Option<TimeSpan>("--ttl") { Description = "Lease TTL (on ZooKeeper at least the server's minimum session timeout, 1 s for the throwaway one)", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = CliValues.Duration };
         var wait = new Option<TimeSpan>("--wait") { Description = "Longest wait of one acquire before it counts as a timeout", DefaultValueFactory = _ => TimeSpan.FromSeconds(30), CustomParser = CliValues.Duration };
         var iterations = new Option<long?>("--iterations", "-i") { Description = "Total acquisitions per scenario (IterationsForConstant) instead of a duration" };
+        var rounds = new Option<int>("--rounds") { Description = $"Passes of the whole backends × clients matrix, one after another (1 to {LockPlanBuilder.MaxRounds}); side by side shows each target's median pass", DefaultValueFactory = _ => 1 };
         var processes = new Option<int>("--processes", "-p") { Description = "Worker processes per scenario (≥ 2: the runner re-launches itself and checks violations across processes)", DefaultValueFactory = _ => 1 };
         var faults = new Option<string>("--faults", "-f") { Description = "Comma-separated fault scenarios to add: kill-holder, kill-server, pause-holder, all", DefaultValueFactory = _ => "" };
         var onlyFaults = new Option<bool>("--only-faults") { Description = "Skip the backends × clients matrix; run only the fault scenarios" };
@@ -50,7 +51,7 @@ public static class StressCommandLine
         var noLive = new Option<bool>("--no-live") { Description = "Plain progress lines instead of live bars" };
 
         var locks = new Command("locks", "Lock contention scenarios: every backend and its peers on the same servers, with faults");
-        foreach (var option in new Option[] { backends, clients, names, hold, ttl, wait, duration, iterations, processes, faults, onlyFaults, faultTtl, faultClients, peerRetry, redis, masters, postgres, etcd, zooKeeper, reportDir, noLive })
+        foreach (var option in new Option[] { backends, clients, names, hold, ttl, wait, duration, iterations, processes, rounds, faults, onlyFaults, faultTtl, faultClients, peerRetry, redis, masters, postgres, etcd, zooKeeper, reportDir, noLive })
             locks.Options.Add(option);
         LocksOptions Load(ParseResult r) => new()
         {
@@ -68,6 +69,7 @@ public static class StressCommandLine
             var options = Load(r) with
             {
                 Backends = CliValues.List(r.GetValue(backends)!),
+                Rounds = r.GetValue(rounds),
                 Faults = ParseFaults(r.GetValue(faults)!),
                 OnlyFaults = r.GetValue(onlyFaults),
                 FaultTtl = r.GetValue(faultTtl),

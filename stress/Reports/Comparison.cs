@@ -24,8 +24,9 @@ public static class Comparison
         var rows = new List<ComparisonRow>();
         foreach (var group in plain.GroupBy(s => (s.Target, s.Permits)).OrderBy(g => g.First().IsPeer).ThenBy(g => g.Key.Permits))
         {
-            var uncontended = group.FirstOrDefault(s => s.Clients == 1);
-            var contended = group.Where(s => s.Clients > 1).MaxBy(s => s.Clients);
+            var uncontended = MedianPass(group.Where(s => s.Clients == 1));
+            var mostClients = group.Max(s => s.Clients);
+            var contended = mostClients > 1 ? MedianPass(group.Where(s => s.Clients == mostClients)) : null;
             rows.Add(new ComparisonRow
             {
                 Target = group.Key.Target,
@@ -51,6 +52,24 @@ public static class Comparison
             });
         }
         return rows;
+    }
+
+    /// <summary>" — median of N passes" for a run of several passes (<c>--rounds</c>), else empty: for the side-by-side heading.</summary>
+    public static string PassesNote(IEnumerable<LockScenarioStats> all)
+    {
+        var passes = all.Where(s => s.Fault == FaultMode.None && s.Processes == 1 && s.Names == 1)
+            .GroupBy(s => (s.Target, s.Permits, s.Clients)).Select(g => g.Count()).DefaultIfEmpty(1).Max();
+        return passes > 1 ? $" — median of {passes} passes" : "";
+    }
+
+    /// <summary>
+    /// Of the passes of one scenario (<c>--rounds</c>), the one with the median acquisitions/s, whole, so its
+    /// columns stay one measurement; the upper middle of an even count. Null when there is none.
+    /// </summary>
+    public static LockScenarioStats? MedianPass(IEnumerable<LockScenarioStats> passes)
+    {
+        var sorted = passes.OrderBy(s => s.AcquisitionsPerSecond).ToList();
+        return sorted.Count == 0 ? null : sorted[sorted.Count / 2];
     }
 
     /// <summary>Coord ÷ peer for uncontended ops/s, contended acquisitions/s and contended wait p99.9 (lower is better for the last), per pair and permit count.</summary>

@@ -32,7 +32,7 @@ public static class ConsoleReport
         var rows = Comparison.Rows(section.Scenarios);
         if (rows.Count > 0)
         {
-            var table = new Table().Title($"{section.Title}: side by side (1 name)").Border(TableBorder.Rounded);
+            var table = new Table().Title($"{section.Title}: side by side (1 name){Comparison.PassesNote(section.Scenarios)}").Border(TableBorder.Rounded);
             foreach (var column in new[] { "target", "library", "uncontended ops/s", "contended acq/s", "clients", "wait p99.9 ms", "wait max ms", "Jain", "req/acq", "Redis cmds/acq", "other server/acq", "violations", "errors" })
                 table.AddColumn(new TableColumn(column).RightAligned());
             foreach (var r in rows)

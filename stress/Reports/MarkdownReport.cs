@@ -37,7 +37,7 @@ public static class MarkdownReport
         var rows = Comparison.Rows(section.Scenarios);
         if (rows.Count > 0)
         {
-            md.AppendLine($"## {section.Title}: side by side (1 name)").AppendLine();
+            md.AppendLine($"## {section.Title}: side by side (1 name){Comparison.PassesNote(section.Scenarios)}").AppendLine();
             md.AppendLine("| target | library | uncontended ops/s | contended acq/s | clients | wait p99.9 ms | wait max ms | hand-off p50 ms | Jain | requests/acq (client) | Redis cmds/acq | other server counts/acq | violations | errors |");
             md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|");
             foreach (var r in rows)
