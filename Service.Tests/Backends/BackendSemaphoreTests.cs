@@ -118,7 +118,9 @@ public abstract partial class BackendSemaphoreTests(BackendServiceFixture fixtur
     public async Task A_permit_nobody_renews_frees_itself_after_its_ttl()
     {
         var name = UniqueName("sem-expire");
-        const long ttlMs = 1_000;
+        // Long enough that the "still full" check comes inside it on a loaded machine (with 1 s, etcd's lease of a
+        // clean-clone CI run once ran out before that check was sent).
+        const long ttlMs = 3_000;
         var watch = Stopwatch.StartNew();
         var abandoned = await A.HoldAsync(name, maxCount: 1, ttlMs: ttlMs);
         using (var early = await A.AcquireAsync(name, maxCount: 1))
