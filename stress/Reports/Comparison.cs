@@ -3,9 +3,9 @@ using Coord.Stress.Engine;
 namespace Coord.Stress.Reports;
 
 /// <summary>
-/// The side-by-side view of a run: per lock or semaphore implementation (and permit count) its 1-client
-/// (uncontended) and its most contended 1-name scenario, and the ratios of each Coord backend to its peer
-/// on the same servers.
+/// The side-by-side view of a run: per lock or semaphore implementation (and permit count, and number of
+/// processes) its 1-client (uncontended) and its most contended 1-name scenario, and the ratios of each
+/// Coord backend to its peer on the same servers and in as many processes.
 /// </summary>
 public static class Comparison
 {
@@ -20,9 +20,9 @@ public static class Comparison
 
     public static List<ComparisonRow> Rows(IEnumerable<LockScenarioStats> all)
     {
-        var plain = all.Where(s => s.Fault == FaultMode.None && s.Processes == 1 && s.Names == 1 && s.Acquisitions > 0).ToList();
         var rows = new List<ComparisonRow>();
-        foreach (var group in plain.GroupBy(s => (s.Target, s.Permits)).OrderBy(g => g.First().IsPeer).ThenBy(g => g.Key.Permits))
+        foreach (var group in SideBySide(all).GroupBy(s => (s.Target, s.Permits, s.Processes))
+                     .OrderBy(g => g.Key.Processes).ThenBy(g => g.First().IsPeer).ThenBy(g => g.Key.Permits))
         {
             var uncontended = MedianPass(group.Where(s => s.Clients == 1));
             var mostClients = group.Max(s => s.Clients);
@@ -31,6 +31,7 @@ public static class Comparison
             {
                 Target = group.Key.Target,
                 Permits = group.Key.Permits,
+                Processes = group.Key.Processes,
                 Library = group.First().Library,
                 IsPeer = group.First().IsPeer,
                 UncontendedOpsPerSecond = uncontended?.AcquisitionsPerSecond,
@@ -57,10 +58,13 @@ public static class Comparison
     /// <summary>" — median of N passes" for a run of several passes (<c>--rounds</c>), else empty: for the side-by-side heading.</summary>
     public static string PassesNote(IEnumerable<LockScenarioStats> all)
     {
-        var passes = all.Where(s => s.Fault == FaultMode.None && s.Processes == 1 && s.Names == 1)
-            .GroupBy(s => (s.Target, s.Permits, s.Clients)).Select(g => g.Count()).DefaultIfEmpty(1).Max();
+        var passes = SideBySide(all).GroupBy(s => (s.Target, s.Permits, s.Processes, s.Clients)).Select(g => g.Count()).DefaultIfEmpty(1).Max();
         return passes > 1 ? $" — median of {passes} passes" : "";
     }
+
+    /// <summary>The scenarios the side-by-side view is made of: fault-free, on one name, with acquisitions.</summary>
+    private static IEnumerable<LockScenarioStats> SideBySide(IEnumerable<LockScenarioStats> all)
+        => all.Where(s => s.Fault == FaultMode.None && s.Names == 1 && s.Acquisitions > 0);
 
     /// <summary>
     /// Of the passes of one scenario (<c>--rounds</c>), the one with the median acquisitions/s, whole, so its
@@ -72,20 +76,22 @@ public static class Comparison
         return sorted.Count == 0 ? null : sorted[sorted.Count / 2];
     }
 
-    /// <summary>Coord ÷ peer for uncontended ops/s, contended acquisitions/s and contended wait p99.9 (lower is better for the last), per pair and permit count.</summary>
-    public static List<(string Label, double? Uncontended, double? Contended, double? WaitP999)> Ratios(IReadOnlyList<ComparisonRow> rows, IReadOnlyList<(string Coord, string Peer)> pairs)
+    /// <summary>Coord ÷ peer per pair, permit count and number of processes (see <see cref="ComparisonRatio"/>).</summary>
+    public static List<ComparisonRatio> Ratios(IReadOnlyList<ComparisonRow> rows, IReadOnlyList<(string Coord, string Peer)> pairs)
     {
-        var ratios = new List<(string, double?, double?, double?)>();
+        var ratios = new List<ComparisonRatio>();
         foreach (var (coord, peer) in pairs)
         {
             foreach (var c in rows.Where(r => r.Target == coord))
             {
-                var p = rows.FirstOrDefault(r => r.Target == peer && r.Permits == c.Permits);
+                var p = rows.FirstOrDefault(r => r.Target == peer && r.Permits == c.Permits && r.Processes == c.Processes);
                 if (p is null)
                     continue;
                 var permits = c.Permits is { } n ? $", {n} permits" : "";
-                ratios.Add(($"Coord {coord} / {p.Library}{permits}", Divide(c.UncontendedOpsPerSecond, p.UncontendedOpsPerSecond),
-                    Divide(c.ContendedAcquisitionsPerSecond, p.ContendedAcquisitionsPerSecond), Divide(c.ContendedWaitP999Ms, p.ContendedWaitP999Ms)));
+                var processes = c.Processes > 1 ? $", {c.Processes} processes" : "";
+                ratios.Add(new ComparisonRatio($"Coord {coord} / {p.Library}{permits}{processes}",
+                    Divide(c.UncontendedOpsPerSecond, p.UncontendedOpsPerSecond), Divide(c.ContendedAcquisitionsPerSecond, p.ContendedAcquisitionsPerSecond),
+                    Divide(c.ContendedWaitP999Ms, p.ContendedWaitP999Ms), Divide(c.ContendedWaitMaxMs, p.ContendedWaitMaxMs)));
             }
         }
         return ratios;

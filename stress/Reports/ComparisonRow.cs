@@ -1,6 +1,6 @@
 namespace Coord.Stress.Reports;
 
-/// <summary>One line of the side-by-side table: a lock or semaphore implementation (at one permit count) uncontended and contended.</summary>
+/// <summary>One line of the side-by-side table: a lock or semaphore implementation (at one permit count, in one or more processes) uncontended and contended.</summary>
 public sealed record ComparisonRow
 {
     public required string Target { get; init; }
@@ -9,8 +9,11 @@ public sealed record ComparisonRow
     /// <summary>Null for a lock; a semaphore's permits per name.</summary>
     public int? Permits { get; init; }
 
-    /// <summary>The target, with the permits for a semaphore: <c>redis</c>, <c>redis ×4</c>.</summary>
-    public string Label => Permits is { } n ? $"{Target} ×{n}" : Target;
+    /// <summary>How many processes shared the clients (<c>--processes</c>); 1 for an in-process run.</summary>
+    public int Processes { get; init; } = 1;
+
+    /// <summary>The target, with the permits for a semaphore and the processes of a multi-process run: <c>redis</c>, <c>redis ×4</c>, <c>redis in 4 processes</c>.</summary>
+    public string Label => (Permits is { } n ? $"{Target} ×{n}" : Target) + (Processes > 1 ? $" in {Processes} processes" : "");
     public bool IsPeer { get; init; }
     public double? UncontendedOpsPerSecond { get; init; }
     public int ContendedClients { get; init; }

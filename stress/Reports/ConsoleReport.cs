@@ -41,8 +41,8 @@ public static class ConsoleReport
                     Numbers.Per(r.ContendedRedisCommandsPerAcquisition), Markup.Escape(r.ContendedOtherServerPerAcquisition),
                     r.Violations == 0 ? "0" : $"[red]{r.Violations}[/]", r.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
-            foreach (var (label, u, c, w) in Comparison.Ratios(rows, section.Pairs))
-                AnsiConsole.MarkupLine(Markup.Escape($"{label}: uncontended {Numbers.Ratio(u)}, contended {Numbers.Ratio(c)}, wait p99.9 {Numbers.Ratio(w)}"));
+            foreach (var ratio in Comparison.Ratios(rows, section.Pairs))
+                AnsiConsole.MarkupLine(Markup.Escape($"{ratio.Label}: uncontended {Numbers.Ratio(ratio.Uncontended)}, contended {Numbers.Ratio(ratio.Contended)}, wait p99.9 {Numbers.Ratio(ratio.WaitP999)}, wait max {Numbers.Ratio(ratio.WaitMax)}"));
         }
 
         var scenarios = new Table().Title($"{section.Title}: scenarios").Border(TableBorder.Rounded);
