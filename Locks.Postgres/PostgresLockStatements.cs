@@ -34,6 +34,14 @@ namespace Coord.Locks.Postgres;
 /// waiter's entry. A waiter that refreshes or leaves writes that same entry and then looks at the lock
 /// row again, so whichever of the two wrote the entry first, the other sees it: the release finds the
 /// entry gone and takes the next waiter, or the waiter finds itself the holder.</para>
+/// <para>A transaction that only frees a lock or writes a place in line commits without waiting for its WAL to
+/// reach disk (<c>synchronous_commit</c> off for that transaction alone): a server crash can lose such a commit,
+/// and then a freed lock comes back held by a holder who has let it go, until that lease runs out, or a waiter
+/// loses its place and takes a new one at its next refresh; never two holders, never a repeated fence. Visibility
+/// to other transactions is the same at commit either way, and a later commit that waits for the flush carries
+/// every earlier record with it. A transaction that makes someone the holder (a take, a hand-off) or extends a
+/// lease waits as the server is configured: lost, it could let a second holder in with the same fence. With
+/// <c>fsync</c> on this halves the flushes of an uncontended hold (one take, one free).</para>
 /// </remarks>
 internal sealed class PostgresLockStatements
 {
@@ -53,7 +61,13 @@ internal sealed class PostgresLockStatements
     public const string MustExcludeQueueing = "CDQ01";
 
     /// <summary>Version of the acquire and release functions, part of their names.</summary>
-    public const int ProtocolVersion = 4;
+    public const int ProtocolVersion = 5;
+
+    /// <summary>
+    /// The PL/pgSQL step that lets the rest of a transaction commit without waiting for the WAL flush: for
+    /// transactions that only free a lock or write a place in line (see the remarks on durability).
+    /// </summary>
+    public const string CommitWithoutFlush = "PERFORM set_config('synchronous_commit', 'off', true);";
 
     /// <summary>Advisory lock key that serialises schema creation across processes (the ASCII of "coordlck").</summary>
     public const long SchemaLockKey = 0x636f6f72646c636b;
@@ -102,6 +116,7 @@ internal sealed class PostgresLockStatements
             """;
 
         var live = LiveWaiter;
+        const string NoFlush = CommitWithoutFlush;
         const string Forever = "9223372036854775807";
 
         CreateSchema = $$"""
@@ -176,13 +191,15 @@ internal sealed class PostgresLockStatements
                 DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
                 RETURN;
               END IF;
+              -- Only the caller's place in line was written: a crash that loses it costs a place, never a lock.
+              {{NoFlush}}
               o_retry_ms := GREATEST(1, CEIL(EXTRACT(EPOCH FROM (COALESCE(v_expires, v_now) - v_now)) * 1000))::bigint;
             END
             $coord$;
 
             -- Leaves the line and, when p_token holds the lock (however late a hand-off to it landed), hands
             -- it to the first live waiter, or frees it. The new holder's lease starts when the row is
-            -- written. The hand-off's NOTIFY ("h:<token>:<fence>") goes to the head's listener channel only,
+            -- written. Only a hand-off waits for the WAL flush at commit: a lost free leaves a lease to run out. The hand-off's NOTIFY ("h:<token>:<fence>") goes to the head's listener channel only,
             -- and not at all when the head waits in the releaser's own process (p_listener): that process
             -- wakes it itself. Entries ahead of the head go only once their place lease ran out.
             -- Cohorts: while the head waits in another process, the first waiter of the releaser's own
@@ -219,6 +236,7 @@ internal sealed class PostgresLockStatements
                    AND NOT EXISTS (SELECT 1 FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= l.queue_floor)
                 RETURNING l.fence INTO o_fence;
                 IF FOUND THEN
+                  {{NoFlush}}
                   o_released := true;
                   o_local := false;
                   RETURN;
@@ -230,6 +248,7 @@ internal sealed class PostgresLockStatements
               o_released := FOUND;
               o_local := false;
               IF NOT o_released THEN
+                {{NoFlush}}
                 RETURN;
               END IF;
               LOOP
@@ -243,6 +262,7 @@ internal sealed class PostgresLockStatements
                   UPDATE {{locks}} l SET holder = NULL, expires_at = NULL,
                          queue_floor = COALESCE((SELECT w.seq FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor ORDER BY w.seq LIMIT 1), v_floor)
                    WHERE l.name = p_name RETURNING l.fence INTO o_fence;
+                  {{NoFlush}}
                   RETURN;
                 END IF;
                 IF v_head.listener <> p_listener AND v_passes < {{MaxLocalPasses}} THEN
