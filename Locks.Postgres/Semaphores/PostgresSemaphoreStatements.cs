@@ -29,6 +29,9 @@ namespace Coord.Locks.Postgres;
 /// Abandoning is race-free for the same reason as the lock's: a waiter leaves in one of these calls, which
 /// runs either before a hand-off (the hand-off then no longer sees it) or after (the leave then finds the
 /// permit its own, and keeps it or, when cancelled, releases it).</para>
+/// <para>As the lock's (see <see cref="PostgresLockStatements"/>), a call that made no holder (its settle served
+/// nobody, and it took or renewed nothing for its caller) commits without waiting for the WAL flush: a lost
+/// release leaves a permit to run out its lease, a lost place in line is taken again at the next refresh.</para>
 /// </remarks>
 internal sealed class PostgresSemaphoreStatements
 {
@@ -36,7 +39,7 @@ internal sealed class PostgresSemaphoreStatements
     public const int NameLockClass = 0x6364736d;
 
     /// <summary>Version of the functions, part of their names, so a release of Coord that changes them creates new ones.</summary>
-    public const int ProtocolVersion = 2;
+    public const int ProtocolVersion = 3;
 
     /// <summary>The kind of a semaphore's tables (<c>&lt;table&gt;_sem</c>, ...).</summary>
     public const string SemaphoreKind = "sem";
@@ -57,6 +60,7 @@ internal sealed class PostgresSemaphoreStatements
         Holders = holders;
         Waiters = waiters;
         var nameLock = $"pg_advisory_xact_lock({NameLockClass}, hashtext(p_name))";
+        const string NoFlush = PostgresLockStatements.CommitWithoutFlush;
         const string Ms = "interval '1 millisecond'";
 
         TablesExist = $"""
@@ -98,8 +102,9 @@ internal sealed class PostgresSemaphoreStatements
             -- queue_floor: as for the lock, a seq at or below every entry of the name, so looks at the line skip
             -- the deleted entries a busy name leaves in the index. Entries are only added under the name's lock,
             -- in seq order, so the first entry left (or, with none, one past the last served) is such a seq.
+            -- o_served: whether it made any holder, so its caller's commit must wait for the WAL flush.
             CREATE OR REPLACE FUNCTION {{settleFunction}}(
-              p_name text, p_self uuid, p_listener integer, OUT o_local uuid[], OUT o_local_fences bigint[], OUT o_waiting boolean)
+              p_name text, p_self uuid, p_listener integer, OUT o_local uuid[], OUT o_local_fences bigint[], OUT o_waiting boolean, OUT o_served boolean)
             LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $coord$
             DECLARE
               v_max integer;
@@ -113,6 +118,7 @@ internal sealed class PostgresSemaphoreStatements
               o_local := '{}';
               o_local_fences := '{}';
               o_waiting := false;
+              o_served := false;
               DELETE FROM {{holders}} h WHERE h.name = p_name AND h.expires_at <= clock_timestamp();
               SELECT s.max_count, s.fence, s.queue_floor INTO v_max, v_fence, v_floor FROM {{names}} s WHERE s.name = p_name;
               IF NOT FOUND THEN
@@ -149,6 +155,7 @@ internal sealed class PostgresSemaphoreStatements
               ELSIF v_last IS NOT NULL THEN
                 DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor AND w.seq < v_last AND w.expires_at <= clock_timestamp();
               END IF;
+              o_served := v_last IS NOT NULL;
               IF v_last IS NOT NULL THEN
                 UPDATE {{names}} s SET fence = v_fence,
                        queue_floor = COALESCE((SELECT w.seq FROM {{waiters}} w WHERE w.name = p_name AND w.seq >= v_floor ORDER BY w.seq LIMIT 1), v_last + 1)
@@ -176,6 +183,8 @@ internal sealed class PostgresSemaphoreStatements
               v_waiting boolean;
               v_more uuid[];
               v_more_fences bigint[];
+              v_served boolean;
+              v_more_served boolean;
               v_queued boolean := false;
               v_next timestamptz;
             BEGIN
@@ -192,7 +201,7 @@ internal sealed class PostgresSemaphoreStatements
                  WHERE w.name = p_name AND w.waiter = p_token;
                 v_queued := FOUND;
               END IF;
-              SELECT s.o_local, s.o_local_fences, s.o_waiting INTO o_local, o_local_fences, v_waiting FROM {{settleFunction}}(p_name, p_token, p_listener) s;
+              SELECT s.o_local, s.o_local_fences, s.o_waiting, s.o_served INTO o_local, o_local_fences, v_waiting, v_served FROM {{settleFunction}}(p_name, p_token, p_listener) s;
               UPDATE {{holders}} h SET expires_at = clock_timestamp() + p_ttl_ms * {{Ms}}
                WHERE h.name = p_name AND h.holder = p_token RETURNING h.fence INTO o_fence;
               IF FOUND THEN
@@ -227,10 +236,15 @@ internal sealed class PostgresSemaphoreStatements
                 DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
                 IF FOUND AND v_waiting THEN
                   -- Its place may have held back the ones behind it (a writer before readers): let them in now.
-                  SELECT s.o_local, s.o_local_fences INTO v_more, v_more_fences FROM {{settleFunction}}(p_name, p_token, p_listener) s;
+                  SELECT s.o_local, s.o_local_fences, s.o_served INTO v_more, v_more_fences, v_more_served FROM {{settleFunction}}(p_name, p_token, p_listener) s;
                   o_local := o_local || v_more;
                   o_local_fences := o_local_fences || v_more_fences;
+                  v_served := v_served OR v_more_served;
                 END IF;
+              END IF;
+              IF NOT v_served THEN
+                -- Only the caller's place in line changed: a crash that loses it costs a place, never a permit.
+                {{NoFlush}}
               END IF;
               SELECT min(h.expires_at) INTO v_next FROM {{holders}} h WHERE h.name = p_name;
               o_retry_ms := GREATEST(1, CEIL(EXTRACT(EPOCH FROM (COALESCE(v_next, clock_timestamp() + p_lease_ms * {{Ms}}) - clock_timestamp())) * 1000))::bigint;
@@ -246,13 +260,18 @@ internal sealed class PostgresSemaphoreStatements
             LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $coord$
             DECLARE
               v_left boolean;
+              v_served boolean := false;
             BEGIN
               PERFORM {{nameLock}};
               DELETE FROM {{waiters}} w WHERE w.name = p_name AND w.waiter = p_token;
               v_left := FOUND;
               DELETE FROM {{holders}} h WHERE h.name = p_name AND h.holder = p_token RETURNING h.expires_at > clock_timestamp() INTO o_released;
               IF FOUND OR v_left THEN
-                SELECT s.o_local, s.o_local_fences INTO o_local, o_local_fences FROM {{settleFunction}}(p_name, NULL, p_listener) s;
+                SELECT s.o_local, s.o_local_fences, s.o_served INTO o_local, o_local_fences, v_served FROM {{settleFunction}}(p_name, NULL, p_listener) s;
+              END IF;
+              IF NOT v_served THEN
+                -- Nothing was handed on: a lost free leaves the permit to run out its lease.
+                {{NoFlush}}
               END IF;
               o_released := COALESCE(o_released, false);
             END

@@ -77,45 +77,22 @@ public sealed class PostgresLockTests(PostgresServerFixture postgres, ITestOutpu
 
         // A place in line, and the take by the acquire function once the lock is free.
         var queuer = Guid.NewGuid();
-        Assert.Equal((false, "off"), await InTransactionAsync(statements.Acquire, name, queuer, 30_000L, 30_000L, true, DBNull.Value));
+        Assert.Equal((false, "off"), await postgres.CallInTransactionAsync(statements.Acquire, name, queuer, 30_000L, 30_000L, true, DBNull.Value));
         await holder.ReleaseAsync();
-        Assert.Equal((true, "on"), await InTransactionAsync(statements.Acquire, name, queuer, 30_000L, 30_000L, true, DBNull.Value));
+        Assert.Equal((true, "on"), await postgres.CallInTransactionAsync(statements.Acquire, name, queuer, 30_000L, 30_000L, true, DBNull.Value));
 
         // An uncontended free, and a release by a token that does not hold.
-        Assert.Equal((true, "off"), await InTransactionAsync(statements.Release, name, queuer, DBNull.Value, false));
-        Assert.Equal((false, "off"), await InTransactionAsync(statements.Release, name, Guid.NewGuid(), DBNull.Value, false));
+        Assert.Equal((true, "off"), await postgres.CallInTransactionAsync(statements.Release, name, queuer, DBNull.Value, false));
+        Assert.Equal((false, "off"), await postgres.CallInTransactionAsync(statements.Release, name, Guid.NewGuid(), DBNull.Value, false));
 
         // A hand-off to a waiter of another provider.
         var again = await holderClient.AcquireAsync(name, ttl: TimeSpan.FromSeconds(30));
         var waiterClient = Client();
         var waiting = waiterClient.AcquireAsync(name, wait: TimeSpan.FromSeconds(30));
         await postgres.WaitForQueuedAsync(name, 1);
-        Assert.Equal((true, "on"), await InTransactionAsync(statements.Release, name, Guid.ParseExact(again.HolderToken, "N"), DBNull.Value, false));
+        Assert.Equal((true, "on"), await postgres.CallInTransactionAsync(statements.Release, name, Guid.ParseExact(again.HolderToken, "N"), DBNull.Value, false));
         await using var next = await waiting;
         Assert.Equal(again.FencingToken + 1, next.FencingToken);
-    }
-
-    /// <summary>
-    /// Runs one call of a lock function in a transaction and reads, before committing, whether the call
-    /// turned the transaction's <c>synchronous_commit</c> off; with the first column of its row (held / released).
-    /// </summary>
-    private async Task<(bool First, string SynchronousCommit)> InTransactionAsync(string sql, params object[] parameters)
-    {
-        await using var connection = await postgres.Raw.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        bool first;
-        await using (var call = new NpgsqlCommand(sql, connection, transaction))
-        {
-            foreach (var p in parameters)
-                call.Parameters.Add(p is DBNull ? new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = p } : new NpgsqlParameter { Value = p });
-            await using var reader = await call.ExecuteReaderAsync();
-            Assert.True(await reader.ReadAsync());
-            first = reader.GetFieldType(0) == typeof(bool) ? reader.GetBoolean(0) : !reader.IsDBNull(0);
-        }
-        await using var setting = new NpgsqlCommand("SELECT current_setting('synchronous_commit')", connection, transaction);
-        var synchronousCommit = (string)(await setting.ExecuteScalarAsync())!;
-        await transaction.CommitAsync();
-        return (first, synchronousCommit);
     }
 
     private async Task<List<string>> StatementsLoggedSinceAsync(long offset, int expected)

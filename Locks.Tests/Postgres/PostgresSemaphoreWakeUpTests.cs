@@ -36,6 +36,32 @@ public sealed class PostgresSemaphoreWakeUpTests(PostgresServerFixture postgres,
         => PostgresServerFixture.WaitUntilAsync(async () => await QueuedAsync(name) == count, $"{count} queued waiters of semaphore '{name}'");
 
     [Fact]
+    public async Task Only_a_call_that_makes_a_holder_waits_for_the_wal_flush()
+    {
+        var statements = new PostgresSemaphoreStatements("public", "coord_locks");
+        var name = $"flush/{Guid.NewGuid():N}";
+        var owner = Client();
+        var first = await owner.AcquireAsync(name, 2, ttl: TimeSpan.FromSeconds(30));
+        var second = await owner.AcquireAsync(name, 2, ttl: TimeSpan.FromSeconds(30));
+
+        // A place in line (with no listener, so no release serves it), a free that serves nobody, the take of that freed permit, its free.
+        var queuer = Guid.NewGuid();
+        Assert.Equal((false, "off"), await postgres.CallInTransactionAsync(statements.Acquire, name, queuer, 30_000L, 30_000L, 2, true, true, DBNull.Value));
+        Assert.Equal((true, "off"), await postgres.CallInTransactionAsync(statements.Release, name, Guid.ParseExact(first.HolderToken, "N"), DBNull.Value));
+        Assert.Equal((true, "on"), await postgres.CallInTransactionAsync(statements.Acquire, name, queuer, 30_000L, 30_000L, 2, true, true, DBNull.Value));
+        Assert.Equal((true, "off"), await postgres.CallInTransactionAsync(statements.Release, name, queuer, DBNull.Value));
+
+        // A release that hands its permit to a waiter of another process.
+        var third = await owner.AcquireAsync(name, 2, ttl: TimeSpan.FromSeconds(30));
+        var waiting = Client("flush-waiter").AcquireAsync(name, 2, wait: TimeSpan.FromSeconds(30), ttl: TimeSpan.FromSeconds(30));
+        await WaitForQueuedAsync(name, 1);
+        Assert.Equal((true, "on"), await postgres.CallInTransactionAsync(statements.Release, name, Guid.ParseExact(second.HolderToken, "N"), DBNull.Value));
+        await using var handedOn = await waiting;
+        Assert.True(handedOn.FencingToken > third.FencingToken);
+        await third.ReleaseAsync();
+    }
+
+    [Fact]
     public Task Each_freed_permit_wakes_one_waiter_of_24_in_four_other_processes_with_one_notification()
         => AssertEachFreedPermitWakesOneAsync(releaser: "releasing-process", waiter: i => $"waiting-process-{i % 4}", wakeUp: "hand-off/notify");
 
