@@ -46,6 +46,28 @@ public sealed class ComparisonTests
     }
 
     [Fact]
+    public void Ratios_give_the_median_passes_and_the_ratio_within_each_pass_in_pass_order()
+    {
+        LockScenarioStats Pass(string target, int clients, int round, long acquisitions, bool isPeer = false)
+            => Scenario(target, clients, 1, acquisitions, 1_000, isPeer) with { Round = round, Scenario = $"{target}-c{clients}-n1-r{round}" };
+        LockScenarioStats[] all =
+        [
+            Pass("redis", 1, 1, 800), Pass("redis", 32, 1, 600), Pass("dlock-redis", 1, 1, 1000, true), Pass("dlock-redis", 32, 1, 300, true),
+            Pass("redis", 1, 2, 950), Pass("redis", 32, 2, 700), Pass("dlock-redis", 1, 2, 600, true), Pass("dlock-redis", 32, 2, 700, true),
+            Pass("redis", 1, 3, 1000), Pass("redis", 32, 3, 800), Pass("dlock-redis", 1, 3, 800, true), Pass("dlock-redis", 32, 3, 400, true),
+        ];
+
+        var ratio = Assert.Single(Comparison.Ratios(Comparison.Rows(all), [("redis", "dlock-redis")]));
+
+        Assert.Equal(950.0 / 800, ratio.Uncontended);
+        Assert.Equal(700.0 / 400, ratio.Contended);
+        Assert.Equal([800.0 / 1000, 950.0 / 600, 1000.0 / 800], ratio.UncontendedByPass);
+        Assert.Equal([2.0, 1.0, 2.0], ratio.ContendedByPass);
+        Assert.Equal("1.19× (passes 0.80, 1.58, 1.25)", Numbers.Ratio(ratio.Uncontended, ratio.UncontendedByPass));
+        Assert.Equal("1.19×", Numbers.Ratio(ratio.Uncontended, [1.0]));
+    }
+
+    [Fact]
     public void Scenarios_without_acquisitions_or_with_a_fault_or_on_many_names_stay_out_of_the_side_by_side_view()
     {
         LockScenarioStats[] all =

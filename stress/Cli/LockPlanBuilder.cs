@@ -67,6 +67,7 @@ public static class LockPlanBuilder
                             Ttl = o.Ttl,
                             Wait = o.Wait,
                             Processes = processes,
+                            Round = round,
                             Permits = permits,
                         });
                     }

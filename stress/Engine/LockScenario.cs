@@ -31,6 +31,9 @@ public sealed record LockScenario
     /// <summary>Worker processes the clients are spread over; 1 runs them all in this process.</summary>
     public int Processes { get; init; } = 1;
 
+    /// <summary>Which pass of the matrix this scenario belongs to (<c>--rounds</c>), from 1.</summary>
+    public int Round { get; init; } = 1;
+
     /// <summary>Null for a lock; for a semaphore, the permits of each name (how many clients may hold it at once).</summary>
     public int? Permits { get; init; }
 

@@ -14,6 +14,9 @@ public sealed record LockScenarioStats
     public int Names { get; init; }
     public int Processes { get; init; }
 
+    /// <summary>Which pass of the matrix (<c>--rounds</c>) measured this, from 1.</summary>
+    public int Round { get; init; } = 1;
+
     /// <summary>Null for a lock; a semaphore's permits per name.</summary>
     public int? Permits { get; init; }
     public double HoldMs { get; init; }
@@ -80,6 +83,7 @@ public sealed record LockScenarioStats
         Clients = scenario.Load.Copies,
         Names = scenario.Names,
         Processes = scenario.Processes,
+        Round = scenario.Round,
         Permits = scenario.Permits,
         HoldMs = scenario.Hold.TotalMilliseconds,
         TtlMs = scenario.Ttl.TotalMilliseconds,

@@ -48,12 +48,17 @@ public static class Comparison
                 ContendedPostgresCommitsPerAcquisition = contended?.ServerPerAcquisition(PostgresCommits),
                 ContendedOtherServerPerAcquisition = contended is null ? "" : string.Join(", ", contended.ServerRequests.Keys.Where(k => k != RedisCommands)
                     .Select(k => $"{k} {Numbers.Per(contended.ServerPerAcquisition(k))}")),
+                UncontendedByPass = ByPass(group.Where(s => s.Clients == 1)),
+                ContendedByPass = mostClients > 1 ? ByPass(group.Where(s => s.Clients == mostClients)) : new Dictionary<int, double>(),
                 Violations = group.Sum(s => s.Violations),
                 Errors = group.Sum(s => s.ErrorCount),
             });
         }
         return rows;
     }
+
+    private static Dictionary<int, double> ByPass(IEnumerable<LockScenarioStats> passes)
+        => passes.GroupBy(s => s.Round).ToDictionary(g => g.Key, g => g.First().AcquisitionsPerSecond);
 
     /// <summary>" — median of N passes" for a run of several passes (<c>--rounds</c>), else empty: for the side-by-side heading.</summary>
     public static string PassesNote(IEnumerable<LockScenarioStats> all)
@@ -91,11 +96,19 @@ public static class Comparison
                 var processes = c.Processes > 1 ? $", {c.Processes} processes" : "";
                 ratios.Add(new ComparisonRatio($"Coord {coord} / {p.Library}{permits}{processes}",
                     Divide(c.UncontendedOpsPerSecond, p.UncontendedOpsPerSecond), Divide(c.ContendedAcquisitionsPerSecond, p.ContendedAcquisitionsPerSecond),
-                    Divide(c.ContendedWaitP999Ms, p.ContendedWaitP999Ms), Divide(c.ContendedWaitMaxMs, p.ContendedWaitMaxMs)));
+                    Divide(c.ContendedWaitP999Ms, p.ContendedWaitP999Ms), Divide(c.ContendedWaitMaxMs, p.ContendedWaitMaxMs))
+                {
+                    UncontendedByPass = PassRatios(c.UncontendedByPass, p.UncontendedByPass),
+                    ContendedByPass = PassRatios(c.ContendedByPass, p.ContendedByPass),
+                });
             }
         }
         return ratios;
     }
+
+    /// <summary>Coord ÷ peer within each pass both ran, in pass order: pairs measured minutes apart at most, so a slow stretch of the machine weighs on both.</summary>
+    private static double[] PassRatios(IReadOnlyDictionary<int, double> coord, IReadOnlyDictionary<int, double> peer)
+        => [.. coord.Keys.Where(peer.ContainsKey).Order().Select(round => Divide(coord[round], peer[round])).OfType<double>()];
 
     private static double? Divide(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : null;
 }

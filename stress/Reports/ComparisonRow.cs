@@ -30,6 +30,12 @@ public sealed record ComparisonRow
     public string ContendedOtherServerPerAcquisition { get; init; } = "";
     public double? UncontendedRequestsPerAcquisition { get; init; }
     public double? UncontendedRedisCommandsPerAcquisition { get; init; }
+    /// <summary>Uncontended ops/s of every pass, by pass (<c>--rounds</c>); one entry for a single pass.</summary>
+    public IReadOnlyDictionary<int, double> UncontendedByPass { get; init; } = new Dictionary<int, double>();
+
+    /// <summary>Contended acquisitions/s of every pass, by pass.</summary>
+    public IReadOnlyDictionary<int, double> ContendedByPass { get; init; } = new Dictionary<int, double>();
+
     public long Violations { get; init; }
     public long Errors { get; init; }
 }

@@ -42,7 +42,7 @@ public static class ConsoleReport
                     r.Violations == 0 ? "0" : $"[red]{r.Violations}[/]", r.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
             foreach (var ratio in Comparison.Ratios(rows, section.Pairs))
-                AnsiConsole.MarkupLine(Markup.Escape($"{ratio.Label}: uncontended {Numbers.Ratio(ratio.Uncontended)}, contended {Numbers.Ratio(ratio.Contended)}, wait p99.9 {Numbers.Ratio(ratio.WaitP999)}, wait max {Numbers.Ratio(ratio.WaitMax)}"));
+                AnsiConsole.MarkupLine(Markup.Escape($"{ratio.Label}: uncontended {Numbers.Ratio(ratio.Uncontended, ratio.UncontendedByPass)}, contended {Numbers.Ratio(ratio.Contended, ratio.ContendedByPass)}, wait p99.9 {Numbers.Ratio(ratio.WaitP999)}, wait max {Numbers.Ratio(ratio.WaitMax)}"));
         }
 
         var scenarios = new Table().Title($"{section.Title}: scenarios").Border(TableBorder.Rounded);

@@ -53,7 +53,7 @@ public static class MarkdownReport
                 md.AppendLine("| ratio | uncontended ops/s | contended acq/s | contended wait p99.9 (lower is better) | contended wait max (lower is better) |");
                 md.AppendLine("|---|--:|--:|--:|--:|");
                 foreach (var ratio in ratios)
-                    md.AppendLine($"| {ratio.Label} | {Numbers.Ratio(ratio.Uncontended)} | {Numbers.Ratio(ratio.Contended)} | {Numbers.Ratio(ratio.WaitP999)} | {Numbers.Ratio(ratio.WaitMax)} |");
+                    md.AppendLine($"| {ratio.Label} | {Numbers.Ratio(ratio.Uncontended, ratio.UncontendedByPass)} | {Numbers.Ratio(ratio.Contended, ratio.ContendedByPass)} | {Numbers.Ratio(ratio.WaitP999)} | {Numbers.Ratio(ratio.WaitMax)} |");
                 md.AppendLine();
             }
         }

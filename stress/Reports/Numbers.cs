@@ -8,6 +8,10 @@ public static class Numbers
     public static string Rate(double? v) => v is { } x ? x.ToString(x >= 100 ? "N0" : "N1", CultureInfo.InvariantCulture) : "–";
     public static string Ms(double? v) => v is { } x ? x.ToString(x >= 100 ? "N0" : x >= 10 ? "N1" : "N2", CultureInfo.InvariantCulture) : "–";
     public static string Ratio(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
+
+    /// <summary>A ratio with the same ratio pass by pass after it when there were several passes: <c>0.89× (passes 0.80, 1.13, 1.08)</c>.</summary>
+    public static string Ratio(double? v, IReadOnlyList<double> byPass)
+        => byPass.Count > 1 ? $"{Ratio(v)} (passes {string.Join(", ", byPass.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))})" : Ratio(v);
     public static string Index(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "–";
     public static string Per(double? v) => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) : "–";
     public static string Plain(double v) => double.IsNaN(v) ? "–" : v.ToString(Math.Abs(v) >= 100 || v == Math.Floor(v) ? "0" : "0.###", CultureInfo.InvariantCulture);
