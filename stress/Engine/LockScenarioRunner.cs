@@ -45,7 +45,7 @@ public static class LockScenarioRunner
             })).ConfigureAwait(false);
 
             var requestsBefore = target.ClientRequestCounts();
-            var serverBefore = hooks.MeasureServerCounters ? await ReadServerCountersAsync(target, cancellationToken).ConfigureAwait(false) : null;
+            var serverBefore = hooks.MeasureServerCounters ? await ReadServerCountersBeforeMeasuringAsync(target, cancellationToken).ConfigureAwait(false) : null;
             if (hooks.BeforeMeasuring is { } beforeMeasuring)
                 await beforeMeasuring(cancellationToken).ConfigureAwait(false);
             hooks.Progress.Reset();
@@ -185,6 +185,15 @@ public static class LockScenarioRunner
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>Reads the target's server counters once they count everything done so far (see <see cref="Servers.IServerCounter.CountsLagBy"/>): the read before a measured part.</summary>
+    public static async Task<Dictionary<string, long>> ReadServerCountersBeforeMeasuringAsync(LockTarget target, CancellationToken cancellationToken)
+    {
+        var lag = target.ServerCounters.Select(c => c.CountsLagBy).DefaultIfEmpty(TimeSpan.Zero).Max();
+        if (lag > TimeSpan.Zero)
+            await Task.Delay(lag, cancellationToken).ConfigureAwait(false);
+        return await ReadServerCountersAsync(target, cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<Dictionary<string, long>> ReadServerCountersAsync(LockTarget target, CancellationToken cancellationToken)

@@ -50,7 +50,7 @@ public static class ProcessScenarioRunner
             }
 
             await WorkerProcess.WaitAllReadyAsync(workers, cancellationToken).ConfigureAwait(false);
-            var serverBefore = await LockScenarioRunner.ReadServerCountersAsync(target, cancellationToken).ConfigureAwait(false);
+            var serverBefore = await LockScenarioRunner.ReadServerCountersBeforeMeasuringAsync(target, cancellationToken).ConfigureAwait(false);
             progress.Reset();
             var started = await WorkerProcess.GoAsync(workers).ConfigureAwait(false);
             using var ticker = new Timer(_ => progress.External = workers.Sum(w => Interlocked.Read(ref w.Acquisitions)), null, 200, 200);
