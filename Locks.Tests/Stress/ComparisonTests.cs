@@ -68,6 +68,26 @@ public sealed class ComparisonTests
     }
 
     [Fact]
+    public void A_ratio_far_below_one_keeps_its_digits_and_says_how_many_times_smaller()
+    {
+        Assert.Equal("0.0042× (1/237)", Numbers.Ratio(19.7 / 4665));
+        Assert.Equal("0.10×", Numbers.Ratio(0.1));
+        Assert.Equal("0.00×", Numbers.Ratio(0.0));
+        Assert.Equal("–", Numbers.Ratio(null));
+    }
+
+    [Fact]
+    public void Coord_zookeeper_is_compared_with_Curator()
+    {
+        LockScenarioStats[] all = [Scenario("zookeeper", 32, 1, 900, 70_000), Scenario("curator", 32, 1, 200, 350_000, isPeer: true)];
+
+        var ratio = Assert.Single(Comparison.Ratios(Comparison.Rows(all), Comparison.Pairs));
+
+        Assert.Equal(4.5, ratio.Contended);
+        Assert.Equal(0.2, ratio.WaitMax);
+    }
+
+    [Fact]
     public void Scenarios_without_acquisitions_or_with_a_fault_or_on_many_names_stay_out_of_the_side_by_side_view()
     {
         LockScenarioStats[] all =

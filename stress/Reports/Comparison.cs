@@ -13,7 +13,7 @@ public static class Comparison
     public const string PostgresCommits = "postgres commits";
 
     /// <summary>Coord backend and the peer it is measured against.</summary>
-    public static readonly (string Coord, string Peer)[] Pairs = [("redis", "dlock-redis"), ("redis", "redis-floor"), ("postgres", "dlock-postgres"), ("redlock", "redlock-net"), ("etcd", "etcd-floor")];
+    public static readonly (string Coord, string Peer)[] Pairs = [("redis", "dlock-redis"), ("redis", "redis-floor"), ("postgres", "dlock-postgres"), ("redlock", "redlock-net"), ("etcd", "etcd-floor"), ("zookeeper", "curator")];
 
     /// <summary>Coord semaphore backend and the peer it is measured against (<see cref="Targets.SemaphoreTargetCatalog"/> names).</summary>
     public static readonly (string Coord, string Peer)[] SemaphorePairs = [("redis", "dlock-redis-sem"), ("zookeeper", "curator-sem")];
